@@ -1,0 +1,1 @@
+// The federation library: wire protocol, strategies, staleness, partitions, checkpoints, metrics.

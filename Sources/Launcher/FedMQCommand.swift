@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct FedMQCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fedmq",
+        abstract: "FedMQ: federated learning in Swift over ZeroMQ.",
+        subcommands: []
+    )
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs what FedMQ's build, tests and default run need on a fresh Debian (bookworm) machine.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+    libzmq3-dev pkg-config zlib1g-dev dataset-fashion-mnist >/dev/null
