@@ -115,3 +115,14 @@ func gemmDegenerate() {
         }
     }
 }
+
+@Test("A·Bᵀ with long k and ragged m, n (in-place dot-product path)")
+func gemmLongDepthNT() {
+    for (m, n, k) in [(1, 1, 256), (5, 4, 263), (10, 25, 576), (13, 7, 300)] {
+        for (alpha, beta, nan) in [(Float(1), Float(0), true), (0.5, -1.5, false)] {
+            let error = GemmCase(transA: false, transB: true, m: m, n: n, k: k, alpha: alpha, beta: beta,
+                                 pad: 2, nanInC: nan).maxRelativeError()
+            #expect(error < tolerance, "m=\(m) n=\(n) k=\(k) alpha=\(alpha) beta=\(beta): \(error)")
+        }
+    }
+}
