@@ -61,7 +61,7 @@ private let tolerance = 1e-5
 
 @Test("GEMM matches the triple loop for odd sizes", arguments: [false, true], [false, true])
 func gemmOddSizes(transA: Bool, transB: Bool) {
-    let sizes = [1, 2, 5, 6, 7, 15, 16, 17, 37]
+    let sizes = [1, 2, 4, 5, 6, 7, 11, 15, 16, 17, 37]
     for m in sizes {
         for n in sizes {
             for k in [1, 3, 16, 37] {

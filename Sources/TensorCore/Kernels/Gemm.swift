@@ -2,11 +2,11 @@
 ///
 /// A blocked GEMM in the GotoBLAS/BLIS style: op(B) is cut into `kc × nc` blocks and op(A)
 /// into `mc × kc` blocks, both packed into per-thread buffers that are reused across calls
-/// (no allocation once warm), and a 6 × 16 AVX2/FMA micro-kernel (`GemmMicroKernel`)
+/// (no allocation once warm), and a 5 × 16 AVX2/FMA micro-kernel (`GemmMicroKernel`)
 /// computes each tile of C. Single-threaded; safe to call from several threads at once.
 public enum Gemm {
     /// Rows of C per micro-tile.
-    static let mr = 6
+    static let mr = 5
     /// Columns of C per micro-tile (two 8-float vectors).
     static let nr = 16
     /// Depth of one packed block (floats along k).
