@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import TensorCore
+
+/// `fedmq bench`: kernel and training throughput on one thread, beside OpenBLAS and PyTorch.
+///
+/// Run in release: `swift build -c release && .build/release/fedmq bench`.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure GEMM GFLOP/s, axpy vs memcpy GB/s and training samples/s (one thread).",
+        discussion: """
+            Environment: FEDMQ_BENCH_PEER_SCRIPT overrides --peer-script.
+            GB/s count every element read or written (STREAM convention).
+            """
+    )
+
+    @Flag(inversion: .prefixedNo, help: "GEMM GFLOP/s on the models' shapes (and OpenBLAS if loadable).")
+    var gemm = true
+
+    @Flag(inversion: .prefixedNo, help: "axpy/axpby/dot GB/s beside memcpy GB/s.")
+    var vector = true
+
+    @Flag(inversion: .prefixedNo, help: "Run the PyTorch peer benchmark script for comparison.")
+    var peer = true
+
+    @Option(help: "Mini-batch size used for the GEMM shapes.")
+    var batchSize = 64
+
+    @Option(help: "Size of each vector in the bandwidth benchmark, in MiB.")
+    var vectorMegabytes = 64
+
+    @Option(help: "Timed passes of the bandwidth benchmark (median reported).")
+    var repetitions = 10
+
+    @Option(help: "PyTorch peer script, run as `python3 <script> --json`.")
+    var peerScript = ProcessInfo.processInfo.environment["FEDMQ_BENCH_PEER_SCRIPT"] ?? "benchmarks/peer_pytorch.py"
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        guard vectorMegabytes > 0 else { throw ValidationError("--vector-megabytes must be positive") }
+        guard repetitions > 0 else { throw ValidationError("--repetitions must be positive") }
+    }
+
+    func run() async throws {
+        if gemm { printGemm() }
+        if vector { printBandwidth() }
+        printTraining()
+    }
+
+    private func printTraining() {
+        print("Training, one thread, batch \(batchSize), samples/s")
+        let torch = peer ? PeerBenchmark.run(script: peerScript, batchSize: batchSize) : .failure(.disabled)
+        for model in ["cnn", "mlp"] {
+            let theirs: String
+            switch torch {
+            case .success(let result): theirs = fixed(result.samplesPerSecond(model), 0) + " (PyTorch \(result.torch))"
+            case .failure(let error): theirs = error.description
+            }
+            print("  " + pad(model, 6) + "pytorch " + theirs)
+        }
+        print("")
+    }
+
+    private func printGemm() {
+        let blas = ReferenceBLAS.openBLAS()
+        print("GEMM, one thread, GFLOP/s (row-major, C = op(A)·op(B))")
+        print(pad("product", 30) + pad("shape", 18) + pad("fedmq", 10) + "openblas")
+        for shape in GemmShape.modelShapes(batch: batchSize) {
+            let ours = GemmBenchmark.gflops(shape)
+            let theirs = blas.map { fixed(GemmBenchmark.gflops(shape, kernel: $0), 1) } ?? "n/a"
+            print(pad(shape.label, 30) + pad(shape.description, 18) + pad(fixed(ours, 1), 10) + theirs)
+        }
+        print("")
+    }
+
+    private func printBandwidth() {
+        let r = BandwidthBenchmark.run(megabytes: vectorMegabytes, repetitions: repetitions)
+        print("Vectors of \(vectorMegabytes) MiB, median of \(repetitions) passes, GB/s (STREAM counting)")
+        print("  memcpy \(fixed(r.memcpy, 1))   axpy \(fixed(r.axpy, 1)) (\(fixed(100 * r.axpy / r.memcpy, 0))% of memcpy)"
+              + "   axpby \(fixed(r.axpby, 1))   dot \(fixed(r.dot, 1))")
+        print("")
+    }
+
+    private func fixed(_ value: Double, _ digits: Int) -> String {
+        String(format: "%.\(digits)f", value)
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+}
+
+/// Runs `benchmarks/peer_pytorch.py --json` and decodes its figures.
+enum PeerBenchmark {
+    /// Samples/s that PyTorch reached for each model.
+    struct Result: Decodable {
+        var torch: String
+        var cnn_samples_per_s: Double
+        var mlp_samples_per_s: Double
+
+        func samplesPerSecond(_ model: String) -> Double {
+            model == "cnn" ? cnn_samples_per_s : mlp_samples_per_s
+        }
+    }
+
+    /// Why there is no PyTorch figure.
+    enum Failure: Error, CustomStringConvertible {
+        case disabled
+        case notRunnable(String)
+
+        var description: String {
+            switch self {
+            case .disabled: "n/a (--no-peer)"
+            case .notRunnable(let why): "n/a (\(why))"
+            }
+        }
+    }
+
+    static func run(script: String, batchSize: Int) -> Swift.Result<Result, Failure> {
+        guard FileManager.default.fileExists(atPath: script) else { return .failure(.notRunnable("no \(script)")) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, "--json", "--batch-size", String(batchSize)]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = Pipe()
+        do {
+            try process.run()
+        } catch {
+            return .failure(.notRunnable("python3 not runnable"))
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return .failure(.notRunnable("torch not installed")) }
+        guard let result = try? JSONDecoder().decode(Result.self, from: data) else {
+            return .failure(.notRunnable("unreadable output from \(script)"))
+        }
+        return .success(result)
+    }
+}

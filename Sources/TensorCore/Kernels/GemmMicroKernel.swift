@@ -1,0 +1,73 @@
+/// The register-blocked inner kernel of `Gemm`: one `mr × nr` (6 × 16) tile of C.
+///
+/// Twelve `SIMD8<Float>` accumulators stay in ymm registers for the whole `k` loop; each
+/// step loads two 8-float vectors of B, broadcasts six scalars of A and issues twelve
+/// `vfmadd231ps` (checked with `swiftc -Ounchecked -target-cpu haswell -emit-assembly`).
+enum GemmMicroKernel {
+    /// `C[r, 0..<16] = Σ_p a[p·6 + r] · b[p·bStride + 0..<16] + beta · C[r, 0..<16]` for `r < rows`.
+    ///
+    /// - Parameters:
+    ///   - kc: depth of the product (number of `p` steps), ≥ 0.
+    ///   - a: packed A panel, `kc` groups of 6 floats (row `r` of step `p` at `p·6 + r`).
+    ///   - b: B panel, `kc` rows of 16 floats, row `p` at `p·bStride`.
+    ///   - c: top-left of the C tile; row `r` starts at `r·ldc`; 16 columns are written.
+    ///   - rows: rows of the tile to store, 1...6 (the product is always computed for 6).
+    ///   - beta: 0 overwrites C (NaNs in C ignored), 1 accumulates, otherwise scales.
+    @inline(never)
+    static func run(
+        kc: Int,
+        a: UnsafePointer<Float>,
+        b: UnsafePointer<Float>, bStride: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        rows: Int, beta: Float
+    ) {
+        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
+        var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
+        var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+        var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
+        var c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
+        var ap = a
+        var bp = b
+        for _ in 0..<kc {
+            let b0 = SIMDMemory.load8(bp)
+            let b1 = SIMDMemory.load8(bp + 8)
+            var av = SIMD8<Float>(repeating: ap[0])
+            c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
+            av = SIMD8<Float>(repeating: ap[1])
+            c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
+            av = SIMD8<Float>(repeating: ap[2])
+            c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1)
+            av = SIMD8<Float>(repeating: ap[3])
+            c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
+            av = SIMD8<Float>(repeating: ap[4])
+            c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1)
+            av = SIMD8<Float>(repeating: ap[5])
+            c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1)
+            ap += 6
+            bp += bStride
+        }
+        storeRow(c00, c01, c, beta)
+        if rows > 1 { storeRow(c10, c11, c + ldc, beta) }
+        if rows > 2 { storeRow(c20, c21, c + 2 * ldc, beta) }
+        if rows > 3 { storeRow(c30, c31, c + 3 * ldc, beta) }
+        if rows > 4 { storeRow(c40, c41, c + 4 * ldc, beta) }
+        if rows > 5 { storeRow(c50, c51, c + 5 * ldc, beta) }
+    }
+
+    /// Writes 16 accumulated values to `c` according to `beta` (see `run`).
+    @inline(__always)
+    private static func storeRow(_ lo: SIMD8<Float>, _ hi: SIMD8<Float>, _ c: UnsafeMutablePointer<Float>, _ beta: Float) {
+        if beta == 0 {
+            SIMDMemory.store8(lo, c)
+            SIMDMemory.store8(hi, c + 8)
+        } else if beta == 1 {
+            SIMDMemory.store8(SIMDMemory.load8(c) + lo, c)
+            SIMDMemory.store8(SIMDMemory.load8(c + 8) + hi, c + 8)
+        } else {
+            let vb = SIMD8<Float>(repeating: beta)
+            SIMDMemory.store8(lo.addingProduct(vb, SIMDMemory.load8(c)), c)
+            SIMDMemory.store8(hi.addingProduct(vb, SIMDMemory.load8(c + 8)), c + 8)
+        }
+    }
+}
