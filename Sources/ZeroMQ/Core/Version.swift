@@ -6,3 +6,8 @@ public func zmqVersion() -> (major: Int, minor: Int, patch: Int) {
     zmq_version(&a, &b, &c)
     return (Int(a), Int(b), Int(c))
 }
+
+/// Whether libzmq was built with a capability, for example `"curve"` or `"ipc"` (`zmq_has`).
+public func zmqHas(_ capability: String) -> Bool {
+    zmq_has(capability) != 0
+}

@@ -1,0 +1,47 @@
+import CZMQ
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A libzmq context: owns the I/O threads and the `inproc://` namespace.
+///
+/// Every `Socket` keeps a strong reference to its context, so the context outlives all of
+/// its sockets; when the last reference goes away the context is terminated
+/// (`zmq_ctx_term`, retried on `EINTR`). Call `shutdown()` to make every blocking call on
+/// this context's sockets return `ETERM` (how long-running socket loops are stopped).
+///
+/// `@unchecked Sendable`: libzmq contexts are thread-safe, and the handle is immutable.
+public final class Context: @unchecked Sendable {
+    let handle: UnsafeMutableRawPointer
+
+    /// Creates a context with `ioThreads` background I/O threads (libzmq default: 1).
+    public init(ioThreads: Int = 1) throws(ZMQError) {
+        guard let handle = zmq_ctx_new() else { throw ZMQError.last("zmq_ctx_new") }
+        self.handle = handle
+        if ioThreads != 1 {
+            guard zmq_ctx_set(handle, ZMQ_IO_THREADS, Int32(clamping: ioThreads)) == 0 else {
+                let error = ZMQError.last("zmq_ctx_set(ZMQ_IO_THREADS)")
+                zmq_ctx_term(handle)
+                throw error
+            }
+        }
+    }
+
+    /// Makes all blocking operations on this context's sockets fail with `ETERM` now and
+    /// later; sockets must still be closed (dropped) before the context can terminate.
+    public func shutdown() {
+        zmq_ctx_shutdown(handle)
+    }
+
+    /// Creates a socket of the given type on this context.
+    public func socket(_ type: SocketType) throws(ZMQError) -> Socket {
+        try Socket(context: self, type: type)
+    }
+
+    deinit {
+        while zmq_ctx_term(handle) != 0 && zmq_errno() == EINTR {}
+    }
+}
