@@ -21,7 +21,7 @@ public enum Gemm {
     /// `A · Bᵀ` with depth `k ≥ dotMinDepth` (horizontal sums amortised) and B small enough to
     /// stay in L2 (`n·k ≤ dotMaxBCount` floats) goes to `GemmDotKernel`, which needs no packing.
     static let dotMinDepth = 256
-    static let dotMaxBCount = 1 << 17
+    static let dotMaxBCount = 1 << 15
 
     /// `C = alpha · op(A) · op(B) + beta · C`, all row-major.
     ///
