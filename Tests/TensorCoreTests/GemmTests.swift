@@ -61,7 +61,7 @@ private let tolerance = 1e-5
 
 @Test("GEMM matches the triple loop for odd sizes", arguments: [false, true], [false, true])
 func gemmOddSizes(transA: Bool, transB: Bool) {
-    let sizes = [1, 2, 5, 6, 7, 15, 16, 17, 37]
+    let sizes = [1, 2, 4, 5, 6, 7, 11, 15, 16, 17, 37]
     for m in sizes {
         for n in sizes {
             for k in [1, 3, 16, 37] {
@@ -112,6 +112,17 @@ func gemmDegenerate() {
             let error = GemmCase(transA: false, transB: true, m: 5, n: 9, k: k, alpha: alpha, beta: beta,
                                  pad: 1, nanInC: beta == 0).maxRelativeError()
             #expect(error < tolerance, "alpha=\(alpha) k=\(k) beta=\(beta): \(error)")
+        }
+    }
+}
+
+@Test("A·Bᵀ with long k and ragged m, n (in-place dot-product path)")
+func gemmLongDepthNT() {
+    for (m, n, k) in [(1, 1, 256), (5, 4, 263), (10, 25, 576), (13, 7, 300)] {
+        for (alpha, beta, nan) in [(Float(1), Float(0), true), (0.5, -1.5, false)] {
+            let error = GemmCase(transA: false, transB: true, m: m, n: n, k: k, alpha: alpha, beta: beta,
+                                 pad: 2, nanInC: nan).maxRelativeError()
+            #expect(error < tolerance, "m=\(m) n=\(n) k=\(k) alpha=\(alpha) beta=\(beta): \(error)")
         }
     }
 }

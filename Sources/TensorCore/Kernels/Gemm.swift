@@ -2,11 +2,11 @@
 ///
 /// A blocked GEMM in the GotoBLAS/BLIS style: op(B) is cut into `kc × nc` blocks and op(A)
 /// into `mc × kc` blocks, both packed into per-thread buffers that are reused across calls
-/// (no allocation once warm), and a 6 × 16 AVX2/FMA micro-kernel (`GemmMicroKernel`)
+/// (no allocation once warm), and a 5 × 16 AVX2/FMA micro-kernel (`GemmMicroKernel`)
 /// computes each tile of C. Single-threaded; safe to call from several threads at once.
 public enum Gemm {
     /// Rows of C per micro-tile.
-    static let mr = 6
+    static let mr = 5
     /// Columns of C per micro-tile (two 8-float vectors).
     static let nr = 16
     /// Depth of one packed block (floats along k).
@@ -18,6 +18,10 @@ public enum Gemm {
     /// Up to this many rows in C, a non-transposed B is read in place instead of packed:
     /// each B panel is reused by too few A panels to repay the copy.
     static let inPlaceBMaxRows = 4 * mr
+    /// `A · Bᵀ` with depth `k ≥ dotMinDepth` (horizontal sums amortised) and B small enough to
+    /// stay in L2 (`n·k ≤ dotMaxBCount` floats) goes to `GemmDotKernel`, which needs no packing.
+    static let dotMinDepth = 256
+    static let dotMaxBCount = 1 << 15
 
     /// `C = alpha · op(A) · op(B) + beta · C`, all row-major.
     ///
@@ -41,6 +45,11 @@ public enum Gemm {
         if m == 0 || n == 0 { return }
         if k == 0 || alpha == 0 {
             scale(c, ldc: ldc, m: m, n: n, by: beta)
+            return
+        }
+        if !transA && transB && k >= dotMinDepth && n * k <= dotMaxBCount {
+            GemmDotKernel.multiply(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                                   beta: beta, c: c, ldc: ldc)
             return
         }
         let scratch = GemmScratch.current

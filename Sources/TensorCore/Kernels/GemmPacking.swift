@@ -75,14 +75,56 @@ enum GemmPacking {
         into panel: UnsafeMutablePointer<Float>
     ) {
         let nr = Gemm.nr
+        var start = 0
+        if live == nr {
+            // Full panels: 8×8 register transposes, then a scalar tail of depth.
+            while start + 8 <= depth {
+                transpose8x8(b + start, ldb, into: panel + start * nr, nr)
+                transpose8x8(b + 8 * ldb + start, ldb, into: panel + start * nr + 8, nr)
+                start += 8
+            }
+        }
         for jj in 0..<live {
             let src = b + jj * ldb
-            for p in 0..<depth { panel[p * nr + jj] = src[p] }
+            for p in start..<depth { panel[p * nr + jj] = src[p] }
         }
         if live < nr {
             for p in 0..<depth {
                 for jj in live..<nr { panel[p * nr + jj] = 0 }
             }
         }
+    }
+
+    /// Writes the transpose of the 8×8 block at `src` (row stride `lds`) to `dst` (row stride `ldd`).
+    ///
+    /// Three rounds of even/odd unzipping over the 8 rows (vshufps + vpermpd on AVX2).
+    @inline(__always)
+    private static func transpose8x8(
+        _ src: UnsafePointer<Float>, _ lds: Int, into dst: UnsafeMutablePointer<Float>, _ ldd: Int
+    ) {
+        var v0 = SIMDMemory.load8(src), v1 = SIMDMemory.load8(src + lds)
+        var v2 = SIMDMemory.load8(src + 2 * lds), v3 = SIMDMemory.load8(src + 3 * lds)
+        var v4 = SIMDMemory.load8(src + 4 * lds), v5 = SIMDMemory.load8(src + 5 * lds)
+        var v6 = SIMDMemory.load8(src + 6 * lds), v7 = SIMDMemory.load8(src + 7 * lds)
+        for _ in 0..<3 {
+            let (e0, o0) = unzip(v0, v1), (e1, o1) = unzip(v2, v3)
+            let (e2, o2) = unzip(v4, v5), (e3, o3) = unzip(v6, v7)
+            (v0, v1, v2, v3, v4, v5, v6, v7) = (e0, e1, e2, e3, o0, o1, o2, o3)
+        }
+        SIMDMemory.store8(v0, dst)
+        SIMDMemory.store8(v1, dst + ldd)
+        SIMDMemory.store8(v2, dst + 2 * ldd)
+        SIMDMemory.store8(v3, dst + 3 * ldd)
+        SIMDMemory.store8(v4, dst + 4 * ldd)
+        SIMDMemory.store8(v5, dst + 5 * ldd)
+        SIMDMemory.store8(v6, dst + 6 * ldd)
+        SIMDMemory.store8(v7, dst + 7 * ldd)
+    }
+
+    /// Even- and odd-indexed elements of the 16 floats `a` then `b`.
+    @inline(__always)
+    private static func unzip(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>) {
+        let joined = SIMD16<Float>(lowHalf: a, highHalf: b)
+        return (joined.evenHalf, joined.oddHalf)
     }
 }
