@@ -109,6 +109,40 @@ import ZeroMQ
         }
     }
 
+    @Test(.enabled(if: zmqHas("curve"), "libzmq built without CURVE"))
+    func curveBrokerAdmitsOnlyAllowedClients() async throws {
+        let brokerKeys = try CurveKeyPair.generate()
+        let trainerKeys = try CurveKeyPair.generate()
+        let aggregatorKeys = try CurveKeyPair.generate()
+        let strangerKeys = try CurveKeyPair.generate()
+        var configuration = BrokerConfiguration.ephemeralLoopback
+        configuration.curveSecretKey = brokerKeys.secretKey
+        configuration.allowedClientKeys = [trainerKeys.publicKey, aggregatorKeys.publicKey]
+        try await withBroker(configuration) { broker in
+            let context = try Context()
+            func client(_ type: SocketType, _ keys: CurveKeyPair, _ endpoint: String) throws -> Socket {
+                let socket = try brokerTestSocket(context, type, timeout: .milliseconds(800))
+                try socket.set(.curveServerKey(brokerKeys.publicKey), .curvePublicKey(keys.publicKey), .curveSecretKey(keys.secretKey))
+                try socket.connect(endpoint)
+                return socket
+            }
+            let aggregator = try client(.pull, aggregatorKeys, broker.endpoints.updatesOut)
+            let trainer = try client(.push, trainerKeys, broker.endpoints.updatesIn)
+            let stranger = try client(.push, strangerKeys, broker.endpoints.updatesIn)
+            let received = try await SocketThread.run {
+                try stranger.send(bytes("forged"), options: .dontWait)
+                try trainer.send(bytes("update"), options: .dontWait)
+                var received: [[UInt8]] = []
+                while let frame = try aggregator.receive() { received.append(frame) }
+                return received
+            }
+            #expect(received == [bytes("update")])
+            let authentication = try #require(broker.authentication)
+            #expect(authentication.accepted >= 2)
+            #expect(authentication.refused >= 1)
+        }
+    }
+
     @Test func stoppingReturnsPromptly() async throws {
         let service = try BrokerService(configuration: .ephemeralLoopback, logger: quietLogger)
         let run = Task { try await service.run() }

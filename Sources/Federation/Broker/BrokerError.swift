@@ -6,6 +6,8 @@ public struct BrokerError: Error, Sendable, CustomStringConvertible {
         case invalidConfiguration
         /// A socket could not be created, configured or bound.
         case socketSetupFailed
+        /// A channel's forwarding loop ended with a socket error.
+        case channelFailed
         /// `run()` was called more than once.
         case alreadyRunning
     }

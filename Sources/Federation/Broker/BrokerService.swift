@@ -52,7 +52,7 @@ public final class BrokerService: Service, Sendable {
         self.context = context
         do {
             (model, updates, control, endpoints) = try Self.bindChannels(
-                BrokerSocketFactory(context: context, configuration: configuration), logger: logger)
+                BrokerSocketFactory(context: context, configuration: configuration))
         } catch {
             authenticator?.stop()
             context.shutdown()
@@ -66,7 +66,7 @@ public final class BrokerService: Service, Sendable {
     }
 
     /// Binds the six sockets and wraps them in their channels.
-    private static func bindChannels(_ factory: BrokerSocketFactory, logger: Logger) throws(BrokerError)
+    private static func bindChannels(_ factory: BrokerSocketFactory) throws(BrokerError)
         -> (ModelChannel, ForwardingChannel, ForwardingChannel, BrokerEndpoints)
     {
         let configuration = factory.configuration
@@ -80,14 +80,14 @@ public final class BrokerService: Service, Sendable {
         let (dealer, controlOut) = try factory.bind(.dealer, port: ports.controlOut, highWaterMark: configuration.controlHighWaterMark)
         let model: ModelChannel
         do {
-            model = try ModelChannel(upstream: xsub, downstream: xpub, logger: logger)
+            model = try ModelChannel(upstream: xsub, downstream: xpub)
         } catch {
             throw BrokerError(.socketSetupFailed, "cannot subscribe the model channel upstream: \(error)")
         }
         return (
             model,
-            ForwardingChannel(name: "updates", frontend: pull, backend: push, bidirectional: false, logger: logger),
-            ForwardingChannel(name: "control", frontend: router, backend: dealer, bidirectional: true, logger: logger),
+            ForwardingChannel(name: "updates", frontend: pull, backend: push, bidirectional: false),
+            ForwardingChannel(name: "control", frontend: router, backend: dealer, bidirectional: true),
             BrokerEndpoints(
                 modelIn: modelIn, modelOut: modelOut, updatesIn: updatesIn,
                 updatesOut: updatesOut, controlIn: controlIn, controlOut: controlOut)
@@ -111,29 +111,52 @@ public final class BrokerService: Service, Sendable {
     }
 
     /// Runs the broker until the task is cancelled or a graceful shutdown is requested,
-    /// then stops cleanly. Can be called once.
+    /// then stops cleanly (context shutdown ends the loops, sockets close, the context
+    /// terminates). Can be called once.
+    ///
+    /// - Throws: `BrokerError.Code.channelFailed` if a channel loop died on a socket error
+    ///   (the broker is then stopped too, so a supervisor can restart it).
     public func run() async throws {
         guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
             throw BrokerError(.alreadyRunning, "run() was already called on this broker")
         }
-        let threads = [
-            SocketThread(name: "broker-model") { [model] in model.run() },
-            SocketThread(name: "broker-updates") { [updates] in updates.run() },
-            SocketThread(name: "broker-control") { [control] in control.run() },
-        ]
+        let (failures, reportFailure) = AsyncStream<String>.makeStream()
+        let threads = [model, updates, control].map { (channel: any BrokerChannel) in
+            SocketThread(name: "broker-\(channel.name)") {
+                if let error = channel.run() { reportFailure.yield("\(channel.name) channel: \(error)") }
+            }
+        }
         logger.notice("broker listening: \(endpoints.summary)")
-        await cancelWhenGracefulShutdown { [self] in await logStatisticsUntilCancelled() }
+        let failure = await cancelWhenGracefulShutdown { [self] in await superviseUntilCancelled(failures) }
         context.shutdown()
         for thread in threads { await thread.finished() }
         await authenticator?.stopAsync()
         context.terminate()
         logger.notice("broker stopped", metadata: ["statistics": "\(statistics.summary)"])
+        if let failure {
+            logger.error("broker failed", metadata: ["error": "\(failure)"])
+            throw BrokerError(.channelFailed, failure)
+        }
     }
 
-    private func logStatisticsUntilCancelled() async {
-        while !Task.isCancelled {
-            do { try await Task.sleep(for: configuration.statisticsInterval) } catch { return }
-            logger.info("broker statistics", metadata: ["statistics": "\(statistics.summary)"])
+    /// Logs statistics every interval until cancelled (returns `nil`) or until a channel
+    /// reports a failure (returns it).
+    private func superviseUntilCancelled(_ failures: AsyncStream<String>) async -> String? {
+        await withTaskGroup(of: String?.self) { group in
+            group.addTask { [self] in
+                while !Task.isCancelled {
+                    do { try await Task.sleep(for: configuration.statisticsInterval) } catch { return nil }
+                    logger.info("broker statistics", metadata: ["statistics": "\(statistics.summary)"])
+                }
+                return nil
+            }
+            group.addTask {
+                for await failure in failures { return failure }
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
     }
 }

@@ -1,4 +1,3 @@
-import Logging
 import ZeroMQ
 
 /// A channel that moves whole multipart messages between two bound sockets without
@@ -7,24 +6,23 @@ import ZeroMQ
 ///
 /// Sends block when the far side has no peer (PUSH/DEALER with nobody connected); the
 /// messages then wait in the inbound queue, and the context shutdown still ends the loop.
-final class ForwardingChannel: Sendable {
+final class ForwardingChannel: BrokerChannel {
     let name: String
     let frontend: Socket
     let backend: Socket
     let bidirectional: Bool
     let counters = ChannelCounters()
-    private let logger: Logger
 
-    init(name: String, frontend: Socket, backend: Socket, bidirectional: Bool, logger: Logger) {
+    init(name: String, frontend: Socket, backend: Socket, bidirectional: Bool) {
         self.name = name
         self.frontend = frontend
         self.backend = backend
         self.bidirectional = bidirectional
-        self.logger = logger
     }
 
-    /// Forwards until the context shuts down, then closes both sockets.
-    func run() {
+    /// Forwards until the context shuts down (returns `nil`) or a socket fails (returns
+    /// the error), then closes both sockets.
+    func run() -> ZMQError? {
         defer {
             frontend.close(linger: .zero)
             backend.close(linger: .zero)
@@ -37,9 +35,9 @@ final class ForwardingChannel: Sendable {
                 if ready.count > 1, ready[1].contains(.readable) { try drain(from: backend, to: frontend) }
             }
         } catch where error.isContextTerminated {
-            logger.debug("\(name) channel stopped")
+            return nil
         } catch {
-            logger.error("\(name) channel failed", metadata: ["error": "\(error)"])
+            return error
         }
     }
 

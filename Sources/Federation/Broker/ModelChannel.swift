@@ -1,4 +1,3 @@
-import Logging
 import Synchronization
 import ZeroMQ
 
@@ -10,21 +9,20 @@ import ZeroMQ
 /// answered by re-sending the cached messages whose topic matches the prefix, so a late
 /// subscriber gets the current model at once; existing subscribers to that topic may see
 /// a duplicate and are expected to ignore versions they already hold.
-final class ModelChannel: Sendable {
+final class ModelChannel: BrokerChannel {
+    let name = "model"
     let upstream: Socket
     let downstream: Socket
     let counters = ChannelCounters()
     private let topicCount = Atomic<Int>(0)
     private let subscribeCount = Atomic<Int>(0)
-    private let logger: Logger
 
     /// - Parameters:
     ///   - upstream: a bound XSUB socket.
     ///   - downstream: a bound XPUB socket with `xpubVerbose(true)`.
-    init(upstream: Socket, downstream: Socket, logger: Logger) throws(ZMQError) {
+    init(upstream: Socket, downstream: Socket) throws(ZMQError) {
         self.upstream = upstream
         self.downstream = downstream
-        self.logger = logger
         // Subscribe to everything upstream so publishers send every model to the broker even
         // while nobody is subscribed; that is what fills the cache.
         try upstream.send([[1]])
@@ -35,8 +33,9 @@ final class ModelChannel: Sendable {
     /// Subscribe events received from downstream.
     var subscriptions: Int { subscribeCount.load(ordering: .relaxed) }
 
-    /// Forwards until the context shuts down, then closes both sockets.
-    func run() {
+    /// Forwards until the context shuts down (returns `nil`) or a socket fails (returns
+    /// the error), then closes both sockets.
+    func run() -> ZMQError? {
         defer {
             upstream.close(linger: .zero)
             downstream.close(linger: .zero)
@@ -49,9 +48,9 @@ final class ModelChannel: Sendable {
                 if ready[1].contains(.readable) { try drainSubscriptions(from: cache) }
             }
         } catch where error.isContextTerminated {
-            logger.debug("model channel stopped")
+            return nil
         } catch {
-            logger.error("model channel failed", metadata: ["error": "\(error)"])
+            return error
         }
     }
 
