@@ -52,6 +52,7 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "TensorCore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: numericSettings
         ),

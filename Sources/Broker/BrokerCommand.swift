@@ -1,13 +1,137 @@
 import ArgumentParser
+import Federation
+import Foundation
+import Logging
+import ServiceLifecycle
+import ZeroMQ
 
 @main
 struct BrokerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "broker",
-        abstract: "FedMQ broker (not yet implemented)."
+        abstract: "FedMQ broker: forwards models, updates and control messages between trainers and the aggregator.",
+        discussion: """
+            Each option falls back to its environment variable, then to the default.
+
+            model: aggregator PUB → model-in (XSUB) → model-out (XPUB) → trainers' SUB, with a last-value cache per topic so late subscribers get the current model at once.
+
+            updates: trainers' PUSH → updates-in (PULL) → updates-out (PUSH) → aggregator PULL.
+
+            control: trainers' DEALER → control-in (ROUTER) → control-out (DEALER) → aggregator ROUTER.
+
+            High-water marks: the model channel keeps few messages (models are large and superseded), the update channel more (updates are work that should not be dropped).
+
+            Stops cleanly on SIGTERM/SIGINT.
+            """
     )
 
+    @Option(help: "Interface to bind, '*' for all. [env: FEDMQ_BIND, default: *]")
+    var bind: String?
+
+    @Option(help: "Model-in port (XSUB, aggregator publishes here). [env: FEDMQ_MODEL_IN_PORT, default: 5555]")
+    var modelInPort: Int?
+
+    @Option(help: "Model-out port (XPUB, trainers subscribe here). [env: FEDMQ_MODEL_OUT_PORT, default: 5556]")
+    var modelOutPort: Int?
+
+    @Option(help: "Updates-in port (PULL, trainers push updates here). [env: FEDMQ_UPDATES_IN_PORT, default: 5557]")
+    var updatesInPort: Int?
+
+    @Option(help: "Updates-out port (PUSH, the aggregator pulls here). [env: FEDMQ_UPDATES_OUT_PORT, default: 5558]")
+    var updatesOutPort: Int?
+
+    @Option(help: "Control-in port (ROUTER, trainers' DEALER requests). [env: FEDMQ_CONTROL_IN_PORT, default: 5559]")
+    var controlInPort: Int?
+
+    @Option(help: "Control-out port (DEALER, the aggregator's ROUTER answers). [env: FEDMQ_CONTROL_OUT_PORT, default: 5560]")
+    var controlOutPort: Int?
+
+    @Option(help: "Model channel high-water mark in messages (small: models are large and superseded). [env: FEDMQ_MODEL_HWM, default: 4]")
+    var modelHwm: Int?
+
+    @Option(help: "Update channel high-water mark in messages (larger: updates are work not to drop). [env: FEDMQ_UPDATE_HWM, default: 256]")
+    var updateHwm: Int?
+
+    @Option(help: "Control channel high-water mark in messages. [env: FEDMQ_CONTROL_HWM, default: 1000]")
+    var controlHwm: Int?
+
+    @Option(help: "Largest accepted inbound message in MiB; bigger ones drop the sender. [env: FEDMQ_MAX_MESSAGE_MIB, default: 1024]")
+    var maxMessageMib: Int?
+
+    @Option(help: "CURVE secret key of the broker (40 Z85 characters); enables encryption. [env: FEDMQ_CURVE_SECRET_KEY]")
+    var curveSecretKey: String?
+
+    @Option(help: "Comma-separated Z85 public keys of the clients allowed to connect (needs --curve-secret-key; include the aggregator). [env: FEDMQ_ALLOWED_KEYS]")
+    var allowedKeys: String?
+
+    @Option(help: "Seconds between statistics log lines. [env: FEDMQ_STATS_INTERVAL, default: 30]")
+    var statsInterval: Int?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: FEDMQ_LOG_LEVEL, default: info]")
+    var logLevel: String?
+
+    mutating func validate() throws {
+        _ = try makeConfiguration()
+        _ = try resolvedLogLevel()
+    }
+
     func run() async throws {
-        throw ValidationError("the broker is not implemented yet")
+        var logger = Logger(label: "fedmq.broker")
+        logger.logLevel = try resolvedLogLevel()
+        let service = try BrokerService(configuration: try makeConfiguration(), logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// Flags, else environment variables, else `BrokerConfiguration` defaults; validated.
+    private func makeConfiguration() throws -> BrokerConfiguration {
+        let env = Environment()
+        var configuration = BrokerConfiguration()
+        configuration.bindHost = bind ?? env.string("FEDMQ_BIND") ?? configuration.bindHost
+        var ports = configuration.ports
+        ports.modelIn = try modelInPort ?? env.int("FEDMQ_MODEL_IN_PORT") ?? ports.modelIn
+        ports.modelOut = try modelOutPort ?? env.int("FEDMQ_MODEL_OUT_PORT") ?? ports.modelOut
+        ports.updatesIn = try updatesInPort ?? env.int("FEDMQ_UPDATES_IN_PORT") ?? ports.updatesIn
+        ports.updatesOut = try updatesOutPort ?? env.int("FEDMQ_UPDATES_OUT_PORT") ?? ports.updatesOut
+        ports.controlIn = try controlInPort ?? env.int("FEDMQ_CONTROL_IN_PORT") ?? ports.controlIn
+        ports.controlOut = try controlOutPort ?? env.int("FEDMQ_CONTROL_OUT_PORT") ?? ports.controlOut
+        configuration.ports = ports
+        configuration.modelHighWaterMark = try modelHwm ?? env.int("FEDMQ_MODEL_HWM") ?? configuration.modelHighWaterMark
+        configuration.updateHighWaterMark = try updateHwm ?? env.int("FEDMQ_UPDATE_HWM") ?? configuration.updateHighWaterMark
+        configuration.controlHighWaterMark = try controlHwm ?? env.int("FEDMQ_CONTROL_HWM") ?? configuration.controlHighWaterMark
+        if let mib = try maxMessageMib ?? env.int("FEDMQ_MAX_MESSAGE_MIB") {
+            guard (1...(1 << 20)).contains(mib) else { throw ValidationError("--max-message-mib must be in 1…1048576, got \(mib)") }
+            configuration.maxMessageSize = mib << 20
+        }
+        if let seconds = try statsInterval ?? env.int("FEDMQ_STATS_INTERVAL") {
+            guard seconds > 0 else { throw ValidationError("--stats-interval must be > 0 seconds, got \(seconds)") }
+            configuration.statisticsInterval = .seconds(seconds)
+        }
+        if let secret = curveSecretKey ?? env.string("FEDMQ_CURVE_SECRET_KEY") {
+            configuration.curveSecretKey = try key(secret, option: "--curve-secret-key")
+        }
+        if let list = allowedKeys ?? env.string("FEDMQ_ALLOWED_KEYS") {
+            let texts = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            configuration.allowedClientKeys = Set(try texts.map { try key($0, option: "--allowed-keys") })
+        }
+        do {
+            try configuration.validate()
+        } catch {
+            throw ValidationError(error.message)
+        }
+        return configuration
+    }
+
+    private func key(_ text: String, option: String) throws -> CurveKey {
+        do { return try CurveKey(z85: text) } catch { throw ValidationError("\(option): \(error.message)") }
+    }
+
+    private func resolvedLogLevel() throws -> Logger.Level {
+        let text = logLevel ?? Environment().string("FEDMQ_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw ValidationError("unknown log level '\(text)'")
+        }
+        return level
     }
 }

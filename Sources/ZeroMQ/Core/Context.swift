@@ -1,4 +1,5 @@
 import CZMQ
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -13,9 +14,11 @@ import Darwin
 /// (`zmq_ctx_term`, retried on `EINTR`). Call `shutdown()` to make every blocking call on
 /// this context's sockets return `ETERM` (how long-running socket loops are stopped).
 ///
-/// `@unchecked Sendable`: libzmq contexts are thread-safe, and the handle is immutable.
+/// `@unchecked Sendable`: libzmq contexts are thread-safe, the handle is immutable and the
+/// termination flag is atomic.
 public final class Context: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
+    private let terminated = Atomic<Bool>(false)
 
     /// Creates a context with `ioThreads` background I/O threads (libzmq default: 1).
     public init(ioThreads: Int = 1) throws(ZMQError) {
@@ -36,12 +39,23 @@ public final class Context: @unchecked Sendable {
         zmq_ctx_shutdown(handle)
     }
 
+    /// Terminates the context now (`zmq_ctx_term`, retried on `EINTR`) instead of on deinit.
+    /// Blocks until every socket of the context has been closed — close them first.
+    /// Afterwards `socket(_:)` fails with `ETERM`. Idempotent.
+    public func terminate() {
+        guard terminated.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        while zmq_ctx_term(handle) != 0 && zmq_errno() == EINTR {}
+    }
+
     /// Creates a socket of the given type on this context.
     public func socket(_ type: SocketType) throws(ZMQError) -> Socket {
-        try Socket(context: self, type: type)
+        guard !terminated.load(ordering: .acquiring) else {
+            throw ZMQError(code: ETERM, message: "context was terminated", operation: "zmq_socket(\(type))")
+        }
+        return try Socket(context: self, type: type)
     }
 
     deinit {
-        while zmq_ctx_term(handle) != 0 && zmq_errno() == EINTR {}
+        terminate()
     }
 }

@@ -1,0 +1,61 @@
+import ZeroMQ
+
+/// Everything the broker needs to start; the defaults suit a single-host deployment.
+///
+/// High-water marks (messages queued per peer before libzmq drops (PUB/XPUB) or blocks
+/// (PUSH/DEALER)):
+/// - model channel: small (default 4) — models are large and each one supersedes the
+///   previous, so queueing many stale models only wastes memory; late subscribers are served
+///   from the last-value cache anyway;
+/// - update channel: larger (default 256) — every update carries training work that
+///   should not be lost while the aggregator is briefly busy;
+/// - control channel: libzmq's default 1000 — requests are tiny.
+public struct BrokerConfiguration: Sendable {
+    /// Interface to bind: `"*"` for all, or an address/host such as `"127.0.0.1"`.
+    public var bindHost = "*"
+    /// The TCP ports of the three channels.
+    public var ports = BrokerPorts()
+    /// Send/receive high-water mark of the model channel sockets, in messages.
+    public var modelHighWaterMark = 4
+    /// Send/receive high-water mark of the update channel sockets, in messages.
+    public var updateHighWaterMark = 256
+    /// Send/receive high-water mark of the control channel sockets, in messages.
+    public var controlHighWaterMark = 1000
+    /// Largest inbound message in bytes; larger ones make libzmq drop the peer. `nil` = no limit.
+    public var maxMessageSize: Int? = 1 << 30
+    /// If set, every broker socket is a CURVE server with this secret key.
+    public var curveSecretKey: CurveKey?
+    /// If set (with `curveSecretKey`), only clients with these public keys may connect
+    /// (checked by a ZAP handler). Include the aggregator's key.
+    public var allowedClientKeys: Set<CurveKey>?
+    /// How often a one-line statistics summary is logged.
+    public var statisticsInterval: Duration = .seconds(30)
+
+    public init() {}
+
+    /// Rejects out-of-range or inconsistent values with a clear message.
+    public func validate() throws(BrokerError) {
+        try ports.validate()
+        guard !bindHost.isEmpty, !bindHost.contains(where: \.isWhitespace) else {
+            throw BrokerError(.invalidConfiguration, "bind host '\(bindHost)' is empty or contains spaces")
+        }
+        for (name, value) in [("model", modelHighWaterMark), ("update", updateHighWaterMark), ("control", controlHighWaterMark)]
+        where value < 0 {
+            throw BrokerError(.invalidConfiguration, "\(name) high-water mark must be ≥ 0, got \(value)")
+        }
+        if let maxMessageSize, maxMessageSize <= 0 {
+            throw BrokerError(.invalidConfiguration, "max message size must be > 0 bytes, got \(maxMessageSize)")
+        }
+        if allowedClientKeys != nil, curveSecretKey == nil {
+            throw BrokerError(.invalidConfiguration, "allowed client keys need a CURVE secret key")
+        }
+        guard statisticsInterval > .zero else {
+            throw BrokerError(.invalidConfiguration, "statistics interval must be > 0")
+        }
+    }
+
+    /// The bind endpoint for a port: `tcp://host:port`, or `tcp://host:*` for port 0.
+    func endpoint(port: Int) -> String {
+        "tcp://\(bindHost):\(port == 0 ? "*" : String(port))"
+    }
+}

@@ -1,0 +1,162 @@
+import Logging
+import ServiceLifecycle
+import Synchronization
+import ZeroMQ
+
+/// The FedMQ broker: three channels between trainers and the aggregator, each forwarded on
+/// its own thread.
+///
+/// - Model: aggregator PUB → `modelIn` (XSUB) → `modelOut` (XPUB) → trainers' SUB, with a
+///   last-value cache per topic (first frame) so late subscribers get the current model
+///   immediately (see `ModelChannel`).
+/// - Updates: trainers' PUSH → `updatesIn` (PULL) → `updatesOut` (PUSH) → aggregator PULL.
+/// - Control: trainers' DEALER → `controlIn` (ROUTER) → `controlOut` (DEALER) → aggregator
+///   ROUTER. A trainer request `[payload…]` reaches the aggregator as
+///   `[brokerId, trainerId, payload…]`; the aggregator answers `[brokerId, trainerId, reply…]`
+///   and the trainer receives `[reply…]`.
+///
+/// All sockets are bound in `init` (so `endpoints` is known before `run()`); `run()` starts
+/// the channel threads, logs statistics every `statisticsInterval`, and on cancellation or
+/// graceful shutdown stops the threads (context shutdown), closes the sockets and
+/// terminates the context.
+public final class BrokerService: Service, Sendable {
+    /// The configuration the broker was started with.
+    public let configuration: BrokerConfiguration
+    /// The endpoints actually bound.
+    public let endpoints: BrokerEndpoints
+
+    private let context: Context
+    private let model: ModelChannel
+    private let updates: ForwardingChannel
+    private let control: ForwardingChannel
+    private let authenticator: ZAPAuthenticator?
+    private let started = Atomic<Bool>(false)
+    private let logger: Logger
+
+    /// Validates the configuration and binds every socket.
+    public init(configuration: BrokerConfiguration, logger: Logger) throws(BrokerError) {
+        try configuration.validate()
+        self.configuration = configuration
+        self.logger = logger
+        let context: Context
+        do {
+            context = try Context()
+            if let keys = configuration.allowedClientKeys {
+                authenticator = try ZAPAuthenticator(context: context, allowedClientKeys: keys)
+            } else {
+                authenticator = nil
+            }
+        } catch {
+            throw BrokerError(.socketSetupFailed, "cannot set up the ZeroMQ context: \(error)")
+        }
+        self.context = context
+        do {
+            (model, updates, control, endpoints) = try Self.bindChannels(
+                BrokerSocketFactory(context: context, configuration: configuration))
+        } catch {
+            authenticator?.stop()
+            context.shutdown()
+            throw error
+        }
+    }
+
+    deinit {
+        // A broker dropped without `run()` still has its ZAP thread; sockets close on their own.
+        authenticator?.stop()
+    }
+
+    /// Binds the six sockets and wraps them in their channels.
+    private static func bindChannels(_ factory: BrokerSocketFactory) throws(BrokerError)
+        -> (ModelChannel, ForwardingChannel, ForwardingChannel, BrokerEndpoints)
+    {
+        let configuration = factory.configuration
+        let ports = configuration.ports
+        let (xsub, modelIn) = try factory.bind(.xsub, port: ports.modelIn, highWaterMark: configuration.modelHighWaterMark)
+        let (xpub, modelOut) = try factory.bind(
+            .xpub, port: ports.modelOut, highWaterMark: configuration.modelHighWaterMark, extra: [.xpubVerbose(true)])
+        let (pull, updatesIn) = try factory.bind(.pull, port: ports.updatesIn, highWaterMark: configuration.updateHighWaterMark)
+        let (push, updatesOut) = try factory.bind(.push, port: ports.updatesOut, highWaterMark: configuration.updateHighWaterMark)
+        let (router, controlIn) = try factory.bind(.router, port: ports.controlIn, highWaterMark: configuration.controlHighWaterMark)
+        let (dealer, controlOut) = try factory.bind(.dealer, port: ports.controlOut, highWaterMark: configuration.controlHighWaterMark)
+        let model: ModelChannel
+        do {
+            model = try ModelChannel(upstream: xsub, downstream: xpub)
+        } catch {
+            throw BrokerError(.socketSetupFailed, "cannot subscribe the model channel upstream: \(error)")
+        }
+        return (
+            model,
+            ForwardingChannel(name: "updates", frontend: pull, backend: push, bidirectional: false),
+            ForwardingChannel(name: "control", frontend: router, backend: dealer, bidirectional: true),
+            BrokerEndpoints(
+                modelIn: modelIn, modelOut: modelOut, updatesIn: updatesIn,
+                updatesOut: updatesOut, controlIn: controlIn, controlOut: controlOut)
+        )
+    }
+
+    /// A snapshot of the traffic counters.
+    public var statistics: BrokerStatistics {
+        var statistics = BrokerStatistics()
+        statistics.model = model.counters.snapshot
+        statistics.updates = updates.counters.snapshot
+        statistics.control = control.counters.snapshot
+        statistics.cachedTopics = model.cachedTopics
+        statistics.subscriptions = model.subscriptions
+        return statistics
+    }
+
+    /// Admissions and refusals of the ZAP handler, when client keys are restricted.
+    public var authentication: (accepted: Int, refused: Int)? {
+        authenticator.map { ($0.accepted, $0.refused) }
+    }
+
+    /// Runs the broker until the task is cancelled or a graceful shutdown is requested,
+    /// then stops cleanly (context shutdown ends the loops, sockets close, the context
+    /// terminates). Can be called once.
+    ///
+    /// - Throws: `BrokerError.Code.channelFailed` if a channel loop died on a socket error
+    ///   (the broker is then stopped too, so a supervisor can restart it).
+    public func run() async throws {
+        guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+            throw BrokerError(.alreadyRunning, "run() was already called on this broker")
+        }
+        let (failures, reportFailure) = AsyncStream<String>.makeStream()
+        let threads = [model, updates, control].map { (channel: any BrokerChannel) in
+            SocketThread(name: "broker-\(channel.name)") {
+                if let error = channel.run() { reportFailure.yield("\(channel.name) channel: \(error)") }
+            }
+        }
+        logger.notice("broker listening: \(endpoints.summary)")
+        let failure = await cancelWhenGracefulShutdown { [self] in await superviseUntilCancelled(failures) }
+        context.shutdown()
+        for thread in threads { await thread.finished() }
+        await authenticator?.stopAsync()
+        context.terminate()
+        logger.notice("broker stopped", metadata: ["statistics": "\(statistics.summary)"])
+        if let failure {
+            logger.error("broker failed", metadata: ["error": "\(failure)"])
+            throw BrokerError(.channelFailed, failure)
+        }
+    }
+
+    /// Logs statistics every interval until cancelled (returns `nil`) or until a channel
+    /// reports a failure (returns it).
+    private func superviseUntilCancelled(_ failures: AsyncStream<String>) async -> String? {
+        await withTaskGroup(of: String?.self) { group in
+            group.addTask { [self] in
+                while !Task.isCancelled {
+                    do { try await Task.sleep(for: configuration.statisticsInterval) } catch { return nil }
+                    logger.info("broker statistics", metadata: ["statistics": "\(statistics.summary)"])
+                }
+                return nil
+            }
+            group.addTask {
+                for await failure in failures { return failure }
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import ZeroMQ
+
+/// Creates the broker's bound sockets with the configured limits and security.
+struct BrokerSocketFactory {
+    let context: Context
+    let configuration: BrokerConfiguration
+
+    /// A socket of `type` bound to `port` (0 = ephemeral), with `highWaterMark` both ways,
+    /// zero linger (the broker stops promptly and drops what is in flight), the inbound size
+    /// limit, and CURVE server mode when a secret key is configured.
+    func bind(_ type: SocketType, port: Int, highWaterMark: Int, extra: [SocketOption] = []) throws(BrokerError) -> (Socket, String) {
+        let endpoint = configuration.endpoint(port: port)
+        do {
+            let socket = try context.socket(type)
+            for option in options(highWaterMark: highWaterMark) + extra { try socket.set(option) }
+            try socket.bind(endpoint)
+            return (socket, try socket.lastEndpoint())
+        } catch {
+            throw BrokerError(.socketSetupFailed, "\(type) socket on \(endpoint): \(error)")
+        }
+    }
+
+    private func options(highWaterMark: Int) -> [SocketOption] {
+        var options: [SocketOption] = [
+            .linger(.zero),
+            .sendHighWaterMark(highWaterMark),
+            .receiveHighWaterMark(highWaterMark),
+            .maxMessageSize(configuration.maxMessageSize),
+        ]
+        if let secret = configuration.curveSecretKey {
+            options += [.curveServer(true), .curveSecretKey(secret)]
+        }
+        return options
+    }
+}

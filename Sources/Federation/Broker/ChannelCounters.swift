@@ -1,0 +1,33 @@
+import Synchronization
+
+/// Lock-free counters written by one channel thread and read by anyone.
+final class ChannelCounters: Sendable {
+    private let messagesIn = Atomic<Int>(0)
+    private let bytesIn = Atomic<Int>(0)
+    private let messagesOut = Atomic<Int>(0)
+    private let bytesOut = Atomic<Int>(0)
+
+    func received(bytes: Int) {
+        messagesIn.add(1, ordering: .relaxed)
+        bytesIn.add(bytes, ordering: .relaxed)
+    }
+
+    func sent(bytes: Int) {
+        messagesOut.add(1, ordering: .relaxed)
+        bytesOut.add(bytes, ordering: .relaxed)
+    }
+
+    var snapshot: ChannelStatistics {
+        var statistics = ChannelStatistics()
+        statistics.messagesIn = messagesIn.load(ordering: .relaxed)
+        statistics.bytesIn = bytesIn.load(ordering: .relaxed)
+        statistics.messagesOut = messagesOut.load(ordering: .relaxed)
+        statistics.bytesOut = bytesOut.load(ordering: .relaxed)
+        return statistics
+    }
+}
+
+extension Array where Element == [UInt8] {
+    /// Payload bytes over all frames of a multipart message.
+    var byteCount: Int { reduce(0) { $0 + $1.count } }
+}

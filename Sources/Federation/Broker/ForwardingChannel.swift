@@ -1,0 +1,50 @@
+import ZeroMQ
+
+/// A channel that moves whole multipart messages between two bound sockets without
+/// copying payloads, on its own thread: one-way (PULL → PUSH, updates) or both ways
+/// (ROUTER ⇄ DEALER, control request/reply).
+///
+/// Sends block when the far side has no peer (PUSH/DEALER with nobody connected); the
+/// messages then wait in the inbound queue, and the context shutdown still ends the loop.
+final class ForwardingChannel: BrokerChannel {
+    let name: String
+    let frontend: Socket
+    let backend: Socket
+    let bidirectional: Bool
+    let counters = ChannelCounters()
+
+    init(name: String, frontend: Socket, backend: Socket, bidirectional: Bool) {
+        self.name = name
+        self.frontend = frontend
+        self.backend = backend
+        self.bidirectional = bidirectional
+    }
+
+    /// Forwards until the context shuts down (returns `nil`) or a socket fails (returns
+    /// the error), then closes both sockets.
+    func run() -> ZMQError? {
+        defer {
+            frontend.close(linger: .zero)
+            backend.close(linger: .zero)
+        }
+        let items = bidirectional ? [PollItem(frontend), PollItem(backend)] : [PollItem(frontend)]
+        do {
+            while true {
+                let ready = try Poller.poll(items, timeout: nil)
+                if ready[0].contains(.readable) { try drain(from: frontend, to: backend) }
+                if ready.count > 1, ready[1].contains(.readable) { try drain(from: backend, to: frontend) }
+            }
+        } catch where error.isContextTerminated {
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    private func drain(from source: Socket, to destination: Socket) throws(ZMQError) {
+        while let moved = try source.forwardMessage(to: destination, options: .dontWait) {
+            counters.received(bytes: moved.bytes)
+            counters.sent(bytes: moved.bytes)
+        }
+    }
+}
