@@ -181,12 +181,7 @@ private extension BrokerConfiguration {
     static var ephemeralLoopback: BrokerConfiguration {
         var configuration = BrokerConfiguration()
         configuration.bindHost = "127.0.0.1"
-        configuration.ports.modelIn = 0
-        configuration.ports.modelOut = 0
-        configuration.ports.updatesIn = 0
-        configuration.ports.updatesOut = 0
-        configuration.ports.controlIn = 0
-        configuration.ports.controlOut = 0
+        configuration.ports = .ephemeral
         return configuration
     }
 }
