@@ -84,6 +84,9 @@ struct BenchCommand: AsyncParsableCommand {
             print("  " + pad(r.label, 28) + "forward " + pad(fixed(r.forwardMilliseconds, 3) + " (\(fixed(r.forwardGFLOPS, 1)))", 18)
                   + "backward " + fixed(r.backwardMilliseconds, 3) + " (\(fixed(r.backwardGFLOPS, 1)))")
         }
+        let pool = PoolingBenchmark.cnnPool1(batch: batchSize)
+        print("  " + pad("cnn pool1+relu 2x2 24x24", 28) + "forward " + pad(fixed(pool.forward, 3), 18)
+              + "backward " + fixed(pool.backward, 3))
         print("")
     }
 

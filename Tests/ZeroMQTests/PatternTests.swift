@@ -75,6 +75,7 @@ import Darwin
                     let frames = (0..<5).map { part in [UInt8(index), UInt8(n), UInt8(part)] }
                     _ = try? pusher.send(frames)
                 }
+                pusher.close(linger: .seconds(5))
             }
         }
         let messages = try await SocketThread.run {
@@ -102,7 +103,8 @@ import Darwin
             let sender = try makeSocket(context, .push)
             try sender.connect(endpoint)
             try sender.send([bytes("big"), payload])
-            return (try receiver.receiveMultipart(), endpoint.hasPrefix("tcp://127.0.0.1:"))
+            let frames = try withExtendedLifetime(sender) { try receiver.receiveMultipart() }
+            return (frames, endpoint.hasPrefix("tcp://127.0.0.1:"))
         }
         #expect(endpointOK)
         let received = try #require(frames)
