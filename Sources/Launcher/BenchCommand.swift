@@ -18,6 +18,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "GEMM GFLOP/s on the models' shapes (and OpenBLAS if loadable).")
     var gemm = true
 
+    @Flag(inversion: .prefixedNo, help: "The CNN's convolution layers (im2col + GEMM), ms per batch.")
+    var conv = true
+
     @Flag(inversion: .prefixedNo, help: "axpy/axpby/dot GB/s beside memcpy GB/s.")
     var vector = true
 
@@ -44,6 +47,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         if gemm { printGemm() }
+        if conv { printConvolutions() }
         if vector { printBandwidth() }
         printTraining()
     }
@@ -71,6 +75,18 @@ struct BenchCommand: AsyncParsableCommand {
             let theirs = blas.map { fixed(GemmBenchmark.gflops(shape, kernel: $0), 1) } ?? "n/a"
             print(pad(shape.label, 30) + pad(shape.description, 18) + pad(fixed(ours, 1), 10) + theirs)
         }
+        print("")
+    }
+
+    private func printConvolutions() {
+        print("Convolution layers (im2col + GEMM), batch \(batchSize): ms per batch (GFLOP/s)")
+        for r in ConvolutionBenchmark.cnnLayers(batch: batchSize) {
+            print("  " + pad(r.label, 28) + "forward " + pad(fixed(r.forwardMilliseconds, 3) + " (\(fixed(r.forwardGFLOPS, 1)))", 18)
+                  + "backward " + fixed(r.backwardMilliseconds, 3) + " (\(fixed(r.backwardGFLOPS, 1)))")
+        }
+        let pool = PoolingBenchmark.cnnPool1(batch: batchSize)
+        print("  " + pad("cnn pool1+relu 2x2 24x24", 28) + "forward " + pad(fixed(pool.forward, 3), 18)
+              + "backward " + fixed(pool.backward, 3))
         print("")
     }
 

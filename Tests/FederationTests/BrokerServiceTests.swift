@@ -36,6 +36,41 @@ import ZeroMQ
         }
     }
 
+    @Test func lateSubscriberDoesNotDuplicateTheModelForOthers() async throws {
+        try await withBroker { broker in
+            let context = try Context()
+            let publisher = try brokerTestSocket(context, .pub)
+            try publisher.connect(broker.endpoints.modelIn)
+            try await eventually {
+                _ = try await SocketThread.run { try publisher.send([bytes("model"), bytes("v1")]) }
+                return broker.statistics.cachedTopics == 1
+            }
+            let (early, late, earlyAfterLateJoined, live) = try await SocketThread.run {
+                func subscriber() throws -> Socket {
+                    let socket = try brokerTestSocket(context, .sub, timeout: .milliseconds(300))
+                    try socket.set(.subscribe("model"))
+                    try socket.connect(broker.endpoints.modelOut)
+                    return socket
+                }
+                let first = try subscriber()
+                let early = try first.receiveMultipart()
+                let second = try subscriber()
+                let late = try second.receiveMultipart()
+                let duplicate = try first.receiveMultipart()
+                try publisher.send([bytes("model"), bytes("v2")])
+                let live = [try first.receiveMultipart(), try second.receiveMultipart()]
+                return (early, late, duplicate, live)
+            }
+            #expect(early == [bytes("model"), bytes("v1")])
+            #expect(late == [bytes("model"), bytes("v1")])
+            if broker.replaysModelToNewSubscriberOnly {
+                #expect(earlyAfterLateJoined == nil)
+            }
+            // Manual subscriptions were applied: new publications still reach everyone.
+            #expect(live == [[bytes("model"), bytes("v2")], [bytes("model"), bytes("v2")]])
+        }
+    }
+
     @Test func liveSubscriberReceivesEveryNewModelOnce() async throws {
         try await withBroker { broker in
             let context = try Context()
@@ -48,7 +83,7 @@ import ZeroMQ
             // Wait until the publisher's link to the broker is up (PUB drops before that).
             try await eventually {
                 _ = try await SocketThread.run { try publisher.send([bytes("warm-up")]) }
-                return broker.statistics.model.messagesIn >= 1
+                return broker.statistics.cachedTopics >= 1
             }
             let received = try await SocketThread.run {
                 var seen: [[UInt8]] = []
@@ -72,7 +107,10 @@ import ZeroMQ
                     for round in 0..<5 { try trainer.send([[UInt8(index)], [UInt8(round)], [UInt8](repeating: 7, count: 100)]) }
                 }
                 var messages: [[[UInt8]]] = []
-                while messages.count < 10, let message = try aggregator.receiveMultipart() { messages.append(message) }
+                // Keep the trainers open: released early with linger 0 they would drop their queue.
+                try withExtendedLifetime(trainers) {
+                    while messages.count < 10, let message = try aggregator.receiveMultipart() { messages.append(message) }
+                }
                 return messages
             }
             #expect(messages.count == 10)
@@ -181,12 +219,7 @@ private extension BrokerConfiguration {
     static var ephemeralLoopback: BrokerConfiguration {
         var configuration = BrokerConfiguration()
         configuration.bindHost = "127.0.0.1"
-        configuration.ports.modelIn = 0
-        configuration.ports.modelOut = 0
-        configuration.ports.updatesIn = 0
-        configuration.ports.updatesOut = 0
-        configuration.ports.controlIn = 0
-        configuration.ports.controlOut = 0
+        configuration.ports = .ephemeral
         return configuration
     }
 }

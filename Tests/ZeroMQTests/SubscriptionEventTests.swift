@@ -41,4 +41,32 @@ import ZeroMQ
         }
         #expect(events == [[1], [1]])
     }
+
+    @Test func manualLastValueSendsOnlyToTheNewSubscriber() async throws {
+        let (deliveries, broadcast) = try await SocketThread.run {
+            let context = try Context()
+            let xpub = try makeSocket(context, .xpub)
+            try xpub.set(.xpubManual(true), .xpubManualLastValue(true))
+            let endpoint = InprocName.unique("xpub-last-value")
+            try xpub.bind(endpoint)
+            var deliveries: [[Bool]] = []  // per round: which subscribers got the cached message
+            var subscribers: [Socket] = []
+            for round in 0..<2 {
+                let subscriber = try makeSocket(context, .sub, timeout: .milliseconds(200))
+                try subscriber.connect(endpoint)
+                try subscriber.set(.subscribe("model"))
+                subscribers.append(subscriber)
+                guard let event = try xpub.receive(), event.first == 1 else { break }
+                try xpub.set(.subscribe(Array(event.dropFirst())))
+                try xpub.send([bytes("model"), bytes("cached-\(round)")])
+                deliveries.append(try subscribers.map { try $0.receiveMultipart() != nil })
+            }
+            try xpub.send([bytes("model"), bytes("live")])
+            return (deliveries, try subscribers.map { try $0.receiveMultipart()?.last })
+        }
+        // After each subscription only the new subscriber received the cached message…
+        #expect(deliveries == [[true], [false, true]])
+        // …while ordinary sends still reach every subscriber.
+        #expect(broadcast == [bytes("live"), bytes("live")])
+    }
 }

@@ -16,6 +16,14 @@ public struct BrokerPorts: Sendable, Equatable {
 
     public init() {}
 
+    /// All six ports 0: every socket gets an ephemeral port (tests, benchmarks).
+    public static var ephemeral: BrokerPorts {
+        var ports = BrokerPorts()
+        (ports.modelIn, ports.modelOut, ports.updatesIn) = (0, 0, 0)
+        (ports.updatesOut, ports.controlIn, ports.controlOut) = (0, 0, 0)
+        return ports
+    }
+
     /// All ports with their names, in declaration order.
     public var named: [(name: String, port: Int)] {
         [("model-in", modelIn), ("model-out", modelOut), ("updates-in", updatesIn),

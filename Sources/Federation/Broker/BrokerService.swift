@@ -105,6 +105,10 @@ public final class BrokerService: Service, Sendable {
         return statistics
     }
 
+    /// Whether a late subscriber's cached model is sent to it alone (libzmq supports manual
+    /// XPUB subscriptions with last value) rather than broadcast to every matching subscriber.
+    public var replaysModelToNewSubscriberOnly: Bool { model.replaysExclusively }
+
     /// Admissions and refusals of the ZAP handler, when client keys are restricted.
     public var authentication: (accepted: Int, refused: Int)? {
         authenticator.map { ($0.accepted, $0.refused) }
@@ -127,6 +131,7 @@ public final class BrokerService: Service, Sendable {
             }
         }
         logger.notice("broker listening: \(endpoints.summary)")
+        logger.info("model replay to late subscribers: \(model.replaysExclusively ? "new subscriber only" : "broadcast")")
         let failure = await cancelWhenGracefulShutdown { [self] in await superviseUntilCancelled(failures) }
         context.shutdown()
         for thread in threads { await thread.finished() }

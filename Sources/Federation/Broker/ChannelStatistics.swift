@@ -1,7 +1,8 @@
 /// Traffic through one broker channel since start. "In" counts messages the broker
-/// received on any of the channel's sockets, "out" those it sent (including last-value
-/// cache replays on the model channel and subscription messages forwarded upstream).
-/// A message is a whole multipart message; bytes are payload bytes over all its frames.
+/// received on any of the channel's sockets, "out" those it sent; on the model channel
+/// these are published models only ("out" includes last-value cache replays; subscription
+/// events are counted in `BrokerStatistics.subscriptions`). A message is a whole
+/// multipart message; bytes are payload bytes over all its frames.
 public struct ChannelStatistics: Sendable, Equatable {
     public var messagesIn = 0
     public var bytesIn = 0

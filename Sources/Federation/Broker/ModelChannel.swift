@@ -4,11 +4,16 @@ import ZeroMQ
 /// The model channel: XSUB (publishers connect) ⇄ XPUB (subscribers connect) with a
 /// last-value cache, run on its own thread.
 ///
-/// Every published message is forwarded downstream and remembered per topic. Every
-/// subscribe event from XPUB (verbose, so duplicates too) is forwarded upstream and
-/// answered by re-sending the cached messages whose topic matches the prefix, so a late
-/// subscriber gets the current model at once; existing subscribers to that topic may see
-/// a duplicate and are expected to ignore versions they already hold.
+/// Every published message is forwarded downstream and remembered per topic (first frame).
+/// Every subscription event from XPUB is forwarded upstream; a subscribe is answered by
+/// re-sending the cached messages whose topic starts with the prefix, so a late subscriber
+/// gets the current model at once.
+///
+/// Replay goes only to the new subscriber when libzmq supports manual subscriptions with
+/// `ZMQ_XPUB_MANUAL_LAST_VALUE` (stable 4.3 does): the first matching cached message is sent
+/// to that subscriber alone, so N trainers joining cost N model copies, not N². Further
+/// matching topics of the same subscribe (and everything without that support) are
+/// broadcast to all matching subscribers, who ignore versions they already hold.
 final class ModelChannel: BrokerChannel {
     let name = "model"
     let upstream: Socket
@@ -16,13 +21,18 @@ final class ModelChannel: BrokerChannel {
     let counters = ChannelCounters()
     private let topicCount = Atomic<Int>(0)
     private let subscribeCount = Atomic<Int>(0)
+    /// Whether subscriptions are applied by this channel (XPUB manual mode), which allows
+    /// replaying to the new subscriber alone.
+    let replaysExclusively: Bool
 
     /// - Parameters:
     ///   - upstream: a bound XSUB socket.
-    ///   - downstream: a bound XPUB socket with `xpubVerbose(true)`.
+    ///   - downstream: a bound XPUB socket with `xpubVerbose(true)`; switched to manual
+    ///     subscriptions here when libzmq allows.
     init(upstream: Socket, downstream: Socket) throws(ZMQError) {
         self.upstream = upstream
         self.downstream = downstream
+        replaysExclusively = (try? downstream.set(.xpubManual(true))) != nil
         // Subscribe to everything upstream so publishers send every model to the broker even
         // while nobody is subscribed; that is what fills the cache.
         try upstream.send([[1]])
@@ -65,13 +75,30 @@ final class ModelChannel: BrokerChannel {
 
     private func drainSubscriptions(from cache: LastValueCache) throws(ZMQError) {
         while let event = try downstream.receiveMultipart(options: .dontWait) {
-            counters.received(bytes: event.byteCount)
-            guard let frame = event.first, let kind = frame.first else { continue }
-            if try upstream.send([frame], options: .dontWait) { counters.sent(bytes: frame.count) }
+            guard let frame = event.first, let kind = frame.first, kind <= 1 else { continue }
+            try upstream.send([frame], options: .dontWait)
+            let prefix = Array(frame.dropFirst())
+            if replaysExclusively {
+                // Manual mode: apply the (un)subscription to the pipe it came from.
+                try downstream.set(kind == 1 ? .subscribe(prefix) : .unsubscribe(prefix))
+            }
             guard kind == 1 else { continue }
             subscribeCount.add(1, ordering: .relaxed)
-            for message in cache.messages(matching: frame.dropFirst()) { try publish(message) }
+            var replay = cache.messages(matching: prefix[...])
+            if replaysExclusively, !replay.isEmpty {
+                try publishToNewestSubscriber(replay.removeFirst())
+            }
+            for message in replay { try publish(message) }
         }
+    }
+
+    /// Sends `message` only to the subscriber whose subscription was just applied: last-value
+    /// mode is on for exactly this one send, then back to plain manual mode (libzmq would
+    /// otherwise keep a pending "last pipe" and send the next publication to it alone).
+    private func publishToNewestSubscriber(_ message: [[UInt8]]) throws(ZMQError) {
+        try downstream.set(.xpubManualLastValue(true))
+        try publish(message)
+        try downstream.set(.xpubManualLastValue(false), .xpubManual(true))
     }
 
     /// XPUB never blocks: at the high-water mark libzmq drops the message for that subscriber.

@@ -41,19 +41,22 @@ public enum Im2Col {
     ///   - x: one image, `[channels, height, width]` contiguous.
     ///   - cols: `[columnRows, columnCount]` contiguous; fully overwritten.
     public static func unfold(_ x: UnsafePointer<Float>, _ g: Geometry, into cols: UnsafeMutablePointer<Float>) {
+        if g.stride == 1 && g.padding == 0 {
+            forEachValidRow(g) { src, dst, width in copy(x + src, to: cols + dst, count: width) }
+            return
+        }
         forEachRow(g) { src, dstRow, valid in
             let dst = cols + dstRow
             if let src {
-                dst.update(repeating: 0, count: valid.lowerBound)
+                for ox in 0..<valid.lowerBound { dst[ox] = 0 }
                 if g.stride == 1 {
-                    dst.advanced(by: valid.lowerBound)
-                        .update(from: x + src + valid.lowerBound, count: valid.count)
+                    copy(x + src + valid.lowerBound, to: dst + valid.lowerBound, count: valid.count)
                 } else {
                     for ox in valid { dst[ox] = x[src + ox * g.stride] }
                 }
-                dst.advanced(by: valid.upperBound).update(repeating: 0, count: g.outWidth - valid.upperBound)
+                for ox in valid.upperBound..<g.outWidth { dst[ox] = 0 }
             } else {
-                dst.update(repeating: 0, count: g.outWidth)
+                for ox in 0..<g.outWidth { dst[ox] = 0 }
             }
         }
     }
@@ -65,13 +68,37 @@ public enum Im2Col {
     ///   - cols: `[columnRows, columnCount]` contiguous.
     ///   - dx: `[channels, height, width]` contiguous; accumulated into (zero it first to overwrite).
     public static func fold(_ cols: UnsafePointer<Float>, _ g: Geometry, into dx: UnsafeMutablePointer<Float>) {
+        if g.stride == 1 && g.padding == 0 {
+            forEachValidRow(g) { src, dst, width in add(cols + dst, to: dx + src, count: width) }
+            return
+        }
         forEachRow(g) { src, dstRow, valid in
             guard let src, !valid.isEmpty else { return }
             let from = cols + dstRow
             if g.stride == 1 {
-                VectorMath.add(from + valid.lowerBound, to: dx + src + valid.lowerBound, count: valid.count)
+                add(from + valid.lowerBound, to: dx + src + valid.lowerBound, count: valid.count)
             } else {
                 for ox in valid { dx[src + ox * g.stride] += from[ox] }
+            }
+        }
+    }
+
+    /// The unpadded, unit-stride case of `forEachRow`: every row segment is `outWidth` long and
+    /// inside the image; `body(source, destination, outWidth)` with both offsets.
+    @inline(__always)
+    private static func forEachValidRow(_ g: Geometry, _ body: (Int, Int, Int) -> Void) {
+        let oh = g.outHeight, ow = g.outWidth
+        var dst = 0
+        for c in 0..<g.channels {
+            for i in 0..<g.kernelHeight {
+                for j in 0..<g.kernelWidth {
+                    var src = (c * g.height + i) * g.width + j
+                    for _ in 0..<oh {
+                        body(src, dst, ow)
+                        src += g.width
+                        dst += ow
+                    }
+                }
             }
         }
     }
@@ -97,6 +124,34 @@ public enum Im2Col {
                     }
                 }
             }
+        }
+    }
+
+    // Rows are short (8–32 floats), so inline SIMD loops beat calls to memmove or VectorMath.
+
+    @inline(__always)
+    private static func copy(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            SIMDMemory.store8(SIMDMemory.load8(src + i), dst + i)
+            i += 8
+        }
+        while i < count {
+            dst[i] = src[i]
+            i += 1
+        }
+    }
+
+    @inline(__always)
+    private static func add(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            SIMDMemory.store8(SIMDMemory.load8(dst + i) + SIMDMemory.load8(src + i), dst + i)
+            i += 8
+        }
+        while i < count {
+            dst[i] += src[i]
+            i += 1
         }
     }
 }

@@ -43,6 +43,9 @@ extension Socket {
         (try? intOption(ZMQ_RCVMORE, "ZMQ_RCVMORE")) ?? 0 != 0
     }
 
+    /// `ZMQ_XPUB_MANUAL_LAST_VALUE`, only declared by zmq.h under `ZMQ_BUILD_DRAFT_API`.
+    private static let xpubManualLastValue: Int32 = 98
+
     private func apply(_ option: SocketOption) throws(ZMQError) {
         switch option {
         case .linger(let d): try setInt(ZMQ_LINGER, "ZMQ_LINGER", milliseconds(d))
@@ -51,6 +54,8 @@ extension Socket {
         case .subscribe(let prefix): try setBytes(ZMQ_SUBSCRIBE, "ZMQ_SUBSCRIBE", prefix)
         case .unsubscribe(let prefix): try setBytes(ZMQ_UNSUBSCRIBE, "ZMQ_UNSUBSCRIBE", prefix)
         case .xpubVerbose(let on): try setInt(ZMQ_XPUB_VERBOSE, "ZMQ_XPUB_VERBOSE", on ? 1 : 0)
+        case .xpubManual(let on): try setInt(ZMQ_XPUB_MANUAL, "ZMQ_XPUB_MANUAL", on ? 1 : 0)
+        case .xpubManualLastValue(let on): try setInt(Self.xpubManualLastValue, "ZMQ_XPUB_MANUAL_LAST_VALUE", on ? 1 : 0)
         case .maxMessageSize(let n): try setInt64(ZMQ_MAXMSGSIZE, "ZMQ_MAXMSGSIZE", n.map(Int64.init) ?? -1)
         case .conflate(let on): try setInt(ZMQ_CONFLATE, "ZMQ_CONFLATE", on ? 1 : 0)
         case .heartbeatInterval(let d): try setInt(ZMQ_HEARTBEAT_IVL, "ZMQ_HEARTBEAT_IVL", milliseconds(d))

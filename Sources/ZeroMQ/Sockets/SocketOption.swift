@@ -15,6 +15,13 @@ public enum SocketOption: Sendable {
     case unsubscribe([UInt8])
     /// XPUB: pass every subscription message upstream, including duplicates (`ZMQ_XPUB_VERBOSE`).
     case xpubVerbose(Bool)
+    /// XPUB: subscriptions are not applied automatically; after receiving a subscription
+    /// message, apply it with `.subscribe`/`.unsubscribe` on the XPUB (`ZMQ_XPUB_MANUAL`).
+    case xpubManual(Bool)
+    /// XPUB with `xpubManual`: the first message sent after a manually applied subscription
+    /// goes only to that new subscriber (`ZMQ_XPUB_MANUAL_LAST_VALUE`, a libzmq draft option
+    /// that stable 4.3 builds accept; rejected with `EINVAL` where unsupported).
+    case xpubManualLastValue(Bool)
     /// Largest accepted inbound message in bytes (`ZMQ_MAXMSGSIZE`); `nil` = unlimited.
     /// Peers sending bigger messages are disconnected.
     case maxMessageSize(Int?)
