@@ -15,9 +15,12 @@ public enum Gemm {
     static let mc = 120
     /// Columns of op(B) per packed block (multiple of `nr`).
     static let nc = 2048
-    /// Up to this many rows in C, a non-transposed B is read in place instead of packed:
-    /// each B panel is reused by too few A panels to repay the copy.
+    /// A non-transposed B is read in place instead of packed when C has at most this many rows
+    /// (each B panel is reused by too few A panels to repay the copy) ...
     static let inPlaceBMaxRows = 4 * mr
+    /// ... or when the depth is at most this (an in-place panel is then only a few cache lines
+    /// and stays in L1 while every A panel passes over it).
+    static let inPlaceBMaxDepth = 64
     /// `A · Bᵀ` with depth `k ≥ dotMinDepth` (horizontal sums amortised) and B small enough to
     /// stay in L2 (`n·k ≤ dotMaxBCount` floats) goes to `GemmDotKernel`, which needs no packing.
     static let dotMinDepth = 256
@@ -64,7 +67,7 @@ public enum Gemm {
     ) {
         let scratch = GemmScratch.current
         scratch.reserve(a: min(mc, roundUp(m, mr)) * min(kc, k), b: min(kc, k) * min(nc, roundUp(n, nr)))
-        let inPlaceB = !transB && m <= inPlaceBMaxRows
+        let inPlaceB = !transB && (m <= inPlaceBMaxRows || k <= inPlaceBMaxDepth)
         for j0 in stride(from: 0, to: n, by: nc) {
             let cols = min(nc, n - j0)
             for p0 in stride(from: 0, to: k, by: kc) {
