@@ -65,6 +65,12 @@ public struct TrainerRegistry: Sendable, Codable, Equatable {
         return stale
     }
 
+    /// Sets every trainer's last-seen time to `now` (after a restart: times of the previous
+    /// process are meaningless, so every known trainer gets a full timeout to reappear).
+    public mutating func touchAll(now: Double) {
+        for id in records.keys { records[id]!.lastSeen = now }
+    }
+
     /// Number of live trainers.
     public var liveCount: Int { records.values.reduce(0) { $0 + ($1.live ? 1 : 0) } }
 
