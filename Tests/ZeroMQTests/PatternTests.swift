@@ -114,6 +114,20 @@ import Darwin
         #expect(sameBytes(received[1], payload))
     }
 
+    @Test func connectResolvesHostNames() async throws {
+        let reply = try await SocketThread.run {
+            let context = try Context()
+            let puller = try makeSocket(context, .pull)
+            let endpoint = try bindEphemeral(puller)
+            guard let port = endpoint.split(separator: ":").last else { return [UInt8]?.none }
+            let pusher = try makeSocket(context, .push)
+            try pusher.connect("tcp://localhost:\(port)")
+            try pusher.send(bytes("by name"))
+            return try withExtendedLifetime(pusher) { try puller.receive() }
+        }
+        #expect(reply == bytes("by name"))
+    }
+
     @Test func requestReplyThroughRouterAndDealer() async throws {
         let (request, reply) = try await SocketThread.run {
             let context = try Context()
