@@ -107,7 +107,8 @@ private let quietLogger = Logger(label: "test.aggregator") { _ in SwiftLogNoOpLo
 
 /// Broker on ephemeral loopback ports, an aggregator connected to it, and a scripted trainer.
 private func withBrokerAndAggregator(
-    configure: @Sendable (inout AggregatorConfiguration) -> Void, expectStop: Bool = false,
+    configure: @Sendable (inout AggregatorConfiguration) -> Void, evaluator: (any ModelEvaluator)? = nil,
+    expectStop: Bool = false,
     _ body: (BrokerService, AggregatorService, ScriptedTrainer) async throws -> Void
 ) async throws {
     var brokerConfiguration = BrokerConfiguration()
@@ -128,7 +129,7 @@ private func withBrokerAndAggregator(
     configuration.controlEndpoint = broker.endpoints.controlOut
     configure(&configuration)
     let aggregator = try AggregatorService(configuration: configuration, layout: smallLayout, initialWeights: initialWeights,
-                                           evaluator: nil, logger: quietLogger)
+                                           evaluator: evaluator, logger: quietLogger)
     let aggregatorRun = Task { try await aggregator.run() }
     let trainer = try ScriptedTrainer(endpoints: broker.endpoints, codec: smallCodec(runID: 7))
     defer { trainer.close() }
@@ -220,4 +221,38 @@ private func eventually(timeout: Duration = .seconds(5), sourceLocation: SourceL
         try await Task.sleep(for: .milliseconds(20))
     }
     Issue.record("condition did not hold within \(timeout)", sourceLocation: sourceLocation)
+}
+
+/// An evaluator that blocks until the test opens its gate, counting calls.
+private final class GatedEvaluator: ModelEvaluator {
+    let gate = DispatchSemaphore(value: 0)
+    let calls = Atomic<Int>(0)
+    func evaluate(_ weights: [Float]) throws -> EvaluationResult {
+        calls.add(1, ordering: .relaxed)
+        gate.wait()
+        return EvaluationResult(accuracy: 0.9, loss: 0.1)
+    }
+}
+
+@Suite struct AggregatorEvaluationTests {
+    @Test func slowEvaluationDoesNotStallIntakeAndTargetAccuracyStopsTheRun() async throws {
+        let evaluator = GatedEvaluator()
+        try await withBrokerAndAggregator(
+            configure: { $0.bufferSize = 1; $0.evalEvery = 1; $0.targetAccuracy = 0.85 }, evaluator: evaluator, expectStop: true
+        ) { _, aggregator, trainer in
+            let r = try await trainer.register(identity: nil)
+            for i in 0..<4 {  // the first evaluation is blocked; intake goes on
+                try await trainer.push(trainer.codec.update(
+                    delta: [Float](repeating: 0.5, count: 8), baseVersion: UInt64(i), trainerID: r.trainerID,
+                    sequence: UInt64(i + 2), sampleCount: 1, trainingLoss: 0))
+                _ = try await trainer.awaitModel { $0 == UInt64(i + 1) }
+            }
+            #expect(evaluator.calls.load(ordering: .relaxed) == 1 && aggregator.status.stopReason == nil)
+            evaluator.gate.signal()
+            evaluator.gate.signal()
+            let reason = try await trainer.awaitStop()
+            #expect(reason.contains("target accuracy"))
+            try await eventually { aggregator.status.lastEvaluation?.result.accuracy == 0.9 }
+        }
+    }
 }
