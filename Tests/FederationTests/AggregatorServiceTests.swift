@@ -88,15 +88,35 @@ import ZeroMQ
         }
     }
 
-    @Test func stopsAndBroadcastsStopAtMaxVersions() async throws {
-        try await withBrokerAndAggregator(configure: { $0.bufferSize = 1; $0.maxVersions = 1 }, expectStop: true) { _, aggregator, trainer in
+    @Test func stopsAtMaxVersionsBroadcastsStopAndWritesMetricsAndReport() async throws {
+        let directory = NSTemporaryDirectory() + "fedmq-agg-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let configure: @Sendable (inout AggregatorConfiguration) -> Void = {
+            $0.bufferSize = 1
+            $0.maxVersions = 2
+            $0.evalEvery = 1
+            $0.metricsPath = directory + "/metrics.jsonl"
+            $0.reportPath = directory + "/report.html"
+        }
+        try await withBrokerAndAggregator(configure: configure, expectStop: true) { _, aggregator, trainer in
             let r = try await trainer.register(identity: nil)
-            try await trainer.push(trainer.codec.update(
-                delta: [Float](repeating: 1, count: 8), baseVersion: 0, trainerID: r.trainerID, sequence: 2, sampleCount: 1, trainingLoss: 0))
+            let update = { (sequence: UInt64) in
+                trainer.codec.update(delta: [Float](repeating: 1, count: 8), baseVersion: 0, trainerID: r.trainerID,
+                                     sequence: sequence, sampleCount: 1, trainingLoss: 0)
+            }
+            try await trainer.push(update(2))
+            _ = try await trainer.awaitModel { $0 == 1 }
+            try await trainer.push(update(3))  // one version stale
             let reason = try await trainer.awaitStop()
-            #expect(reason.contains("version 1"))
+            #expect(reason.contains("version 2"))
             try await eventually { aggregator.status.stopReason != nil }
         }
+        let records = MetricsWriter.read(path: directory + "/metrics.jsonl")
+        #expect(records.map(\.version).contains(2))
+        #expect(records.last?.updatesAccepted == 2 && records.last?.stalenessHistogram.prefix(2) == [1, 1])
+        let html = try String(contentsOfFile: directory + "/report.html", encoding: .utf8)
+        #expect(html.contains("<svg") && html.contains("Staleness"))
     }
 }
 

@@ -99,7 +99,7 @@ public final class AggregatorService: Service, Sendable {
             let t = now()
             if readable.updates { loop.drainUpdates(now: t) }
             if readable.control { try loop.drainControl(now: t) }
-            if let v = engine.tick(now: t) { loop.newVersion(v) }
+            if let v = engine.tick(now: t) { loop.newVersion(v, now: t) }
             loop.collectEvaluations(wallTime: t)
             if t - lastPublish >= configuration.republishInterval {
                 loop.publish()

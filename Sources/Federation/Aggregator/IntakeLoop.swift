@@ -37,7 +37,7 @@ struct IntakeLoop {
                 return
             }
             guard let frames else { return }
-            if let version = engine.handleUpdate(frames, now: now) { newVersion(version) }
+            if let version = engine.handleUpdate(frames, now: now) { newVersion(version, now: now) }
         }
     }
 
@@ -56,15 +56,15 @@ struct IntakeLoop {
 
     // MARK: New versions
 
-    /// Publishes the new model, checkpoints and evaluates when due.
-    mutating func newVersion(_ version: UInt64) {
+    /// Publishes the new model, checkpoints and evaluates when due (`now`: seconds since start).
+    mutating func newVersion(_ version: UInt64, now: Double) {
         publish()
         if version % configuration.checkpointEvery == 0 { saveCheckpoint() }
         if configuration.evalEvery > 0 && version % configuration.evalEvery == 0 {
             if let worker {
                 worker.submit(version: version, weights: engine.model)
             } else {
-                writeMetrics(wallTime: nil, evaluation: nil, version: version)
+                writeMetrics(wallTime: now, evaluation: nil, version: version)
             }
         }
     }
@@ -111,12 +111,9 @@ struct IntakeLoop {
         }
     }
 
-    private static let started = Date()
-
-    func writeMetrics(wallTime: Double?, evaluation: EvaluationResult?, version: UInt64?) {
-        guard let metrics else { return }
-        let t = wallTime ?? Date().timeIntervalSince(Self.started)
-        metrics.write(engine.metricsRecord(wallTime: t, evaluation: evaluation, version: version))
+    /// Appends a metrics line (`wallTime`: seconds since start; `version`: the evaluated one).
+    func writeMetrics(wallTime: Double, evaluation: EvaluationResult?, version: UInt64?) {
+        metrics?.write(engine.metricsRecord(wallTime: wallTime, evaluation: evaluation, version: version))
     }
 
     // MARK: Stop conditions

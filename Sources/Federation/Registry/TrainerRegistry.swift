@@ -17,11 +17,13 @@ public struct TrainerRegistry: Sendable, Codable, Equatable {
         self.timeout = timeout
     }
 
-    /// Registers (or re-registers) a trainer; returns its record.
+    /// Registers (or re-registers) a trainer; returns its record. Re-registering starts a new
+    /// sequence (a restarted trainer counts from 1 again).
     public mutating func register(identity: String?, now: Double) -> TrainerRecord {
         if let identity, var existing = records.values.first(where: { $0.identity == identity }) {
             existing.live = true
             existing.lastSeen = now
+            existing.lastSequence = 0
             records[existing.id] = existing
             return existing
         }
