@@ -37,4 +37,8 @@ import Testing
     try registry.accept(sequence: 5, from: a.id, now: 2)
     #expect(expectRejection(.duplicateSequence) { try registry.accept(sequence: 5, from: a.id, now: 3) })
     #expect(expectRejection(.unknownTrainer) { try registry.accept(sequence: 1, from: 42, now: 3) })
+    let named = registry.register(identity: "n", now: 4)
+    try registry.accept(sequence: 9, from: named.id, now: 4)
+    _ = registry.register(identity: "n", now: 5)  // a restarted trainer counts from 1 again
+    try registry.accept(sequence: 1, from: named.id, now: 5)
 }

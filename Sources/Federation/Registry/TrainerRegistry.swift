@@ -17,11 +17,13 @@ public struct TrainerRegistry: Sendable, Codable, Equatable {
         self.timeout = timeout
     }
 
-    /// Registers (or re-registers) a trainer; returns its record.
+    /// Registers (or re-registers) a trainer; returns its record. Re-registering starts a new
+    /// sequence (a restarted trainer counts from 1 again).
     public mutating func register(identity: String?, now: Double) -> TrainerRecord {
         if let identity, var existing = records.values.first(where: { $0.identity == identity }) {
             existing.live = true
             existing.lastSeen = now
+            existing.lastSequence = 0
             records[existing.id] = existing
             return existing
         }
@@ -63,6 +65,12 @@ public struct TrainerRegistry: Sendable, Codable, Equatable {
         let stale = records.values.filter { $0.live && now - $0.lastSeen > timeout }.map(\.id).sorted()
         for id in stale { records[id]!.live = false }
         return stale
+    }
+
+    /// Sets every trainer's last-seen time to `now` (after a restart: times of the previous
+    /// process are meaningless, so every known trainer gets a full timeout to reappear).
+    public mutating func touchAll(now: Double) {
+        for id in records.keys { records[id]!.lastSeen = now }
     }
 
     /// Number of live trainers.

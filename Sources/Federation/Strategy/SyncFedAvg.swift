@@ -46,8 +46,12 @@ public final class SyncFedAvg: AggregationStrategy {
         return SubmitOutcome(staleness: 0, stalenessWeight: 1, appliedWeight: n, newVersion: closed)
     }
 
+    /// Closes the round if enough updates are in (after `roundSize` was lowered, e.g. when
+    /// trainers expired) or its deadline has passed with at least one update.
     public func poll(now: Double) -> UInt64? {
-        guard let deadline, let opened = roundOpened, now - opened >= deadline, buffer.updates > 0 else { return nil }
+        guard buffer.updates > 0 else { return nil }
+        if buffer.updates >= roundSize { return closeRound() }
+        guard let deadline, let opened = roundOpened, now - opened >= deadline else { return nil }
         return closeRound()
     }
 
