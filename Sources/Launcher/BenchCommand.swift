@@ -24,6 +24,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "axpy/axpby/dot GB/s beside memcpy GB/s.")
     var vector = true
 
+    @Flag(inversion: .prefixedNo, help: "safetensors flat encode/decode GB/s on a 64 MiB parameter vector.")
+    var safetensors = true
+
     @Flag(inversion: .prefixedNo, help: "Run the PyTorch peer benchmark script for comparison.")
     var peer = true
 
@@ -49,6 +52,7 @@ struct BenchCommand: AsyncParsableCommand {
         if gemm { printGemm() }
         if conv { printConvolutions() }
         if vector { printBandwidth() }
+        if safetensors { printSafeTensors() }
         printTraining()
     }
 
@@ -95,6 +99,15 @@ struct BenchCommand: AsyncParsableCommand {
         print("Vectors of \(vectorMegabytes) MiB, median of \(repetitions) passes, GB/s (STREAM counting)")
         print("  memcpy \(fixed(r.memcpy, 1))   axpy \(fixed(r.axpy, 1)) (\(fixed(100 * r.axpy / r.memcpy, 0))% of memcpy)"
               + "   axpby \(fixed(r.axpby, 1))   dot \(fixed(r.dot, 1))")
+        print("")
+    }
+
+    private func printSafeTensors() {
+        let r = SafeTensorsBenchmark.run(repetitions: repetitions)
+        print("safetensors flat payload of \(fixed(r.megabytes, 1)) MB, median of \(repetitions) passes")
+        print("  encode \(fixed(r.encodeGBps, 2)) GB/s (\(fixed(r.encodeMilliseconds, 1)) ms)"
+              + "   decode \(fixed(r.decodeGBps, 2)) GB/s (\(fixed(r.decodeMilliseconds, 1)) ms)")
+        print("  reused buffers: encode \(fixed(r.reusedEncodeGBps, 2)) GB/s   decode \(fixed(r.reusedDecodeGBps, 2)) GB/s")
         print("")
     }
 

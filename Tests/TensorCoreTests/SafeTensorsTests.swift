@@ -129,6 +129,32 @@ private let malformedCases: [MalformedCase] = [
         #expect(SafeTensors.encode(file.tensors, metadata: file.metadata) == bytes)
     }
 
+    @Test("encode(into:) and decodeFlat(into:) match the allocating forms and reuse the buffers")
+    func reusedBuffers() throws {
+        var g = SeededGenerator(seed: 12)
+        var payload: [UInt8] = []
+        var decoded: [Float] = []
+        for round in 0..<3 {
+            let flat = (0..<sampleLayout.count).map { _ in g.nextUnitFloat() }
+            let metadata = ["round": String(round)]
+            SafeTensors.encode(flat: flat, layout: sampleLayout, metadata: metadata, into: &payload)
+            #expect(payload == SafeTensors.encode(flat: flat, layout: sampleLayout, metadata: metadata))
+            let payloadBase = payload.withUnsafeBytes { $0.baseAddress }
+            let decodedBase = decoded.withUnsafeBufferPointer { $0.baseAddress }
+            #expect(try SafeTensors.decodeFlat(payload, layout: sampleLayout, into: &decoded) == metadata)
+            #expect(decoded == flat)
+            if round > 0 {
+                #expect(decoded.withUnsafeBufferPointer { $0.baseAddress } == decodedBase, "decode reused storage")
+                SafeTensors.encode(flat: flat, layout: sampleLayout, metadata: metadata, into: &payload)
+                #expect(payload.withUnsafeBytes { $0.baseAddress } == payloadBase, "encode reused storage")
+            }
+        }
+        let before = decoded
+        let wrong = ParameterLayout([ParameterSpec(name: "conv1.weight", shape: [10, 1, 5, 5])])
+        #expect(throws: SafeTensorsError.self) { try SafeTensors.decodeFlat(payload, layout: wrong, into: &decoded) }
+        #expect(decoded == before, "failed decode leaves the buffer unchanged")
+    }
+
     @Test("decodeFlat accepts the layout's tensors in any file order")
     func flatAnyOrder() throws {
         var g = SeededGenerator(seed: 7)

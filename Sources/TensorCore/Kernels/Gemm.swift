@@ -15,9 +15,12 @@ public enum Gemm {
     static let mc = 120
     /// Columns of op(B) per packed block (multiple of `nr`).
     static let nc = 2048
-    /// Up to this many rows in C, a non-transposed B is read in place instead of packed:
-    /// each B panel is reused by too few A panels to repay the copy.
+    /// A non-transposed B is read in place instead of packed when C has at most this many rows
+    /// (each B panel is reused by too few A panels to repay the copy) ...
     static let inPlaceBMaxRows = 4 * mr
+    /// ... or when the depth is at most this (an in-place panel is then only a few cache lines
+    /// and stays in L1 while every A panel passes over it).
+    static let inPlaceBMaxDepth = 64
     /// `A · Bᵀ` with depth `k ≥ dotMinDepth` (horizontal sums amortised) and B small enough to
     /// stay in L2 (`n·k ≤ dotMaxBCount` floats) goes to `GemmDotKernel`, which needs no packing.
     static let dotMinDepth = 256
@@ -52,20 +55,30 @@ public enum Gemm {
                                    beta: beta, c: c, ldc: ldc)
             return
         }
+        blocked(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+
+    /// The packed, cache-blocked product (see the type's documentation); arguments as `sgemm`.
+    private static func blocked(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         let scratch = GemmScratch.current
         scratch.reserve(a: min(mc, roundUp(m, mr)) * min(kc, k), b: min(kc, k) * min(nc, roundUp(n, nr)))
-        let inPlaceB = !transB && m <= inPlaceBMaxRows
+        let inPlaceB = !transB && (m <= inPlaceBMaxRows || k <= inPlaceBMaxDepth)
         for j0 in stride(from: 0, to: n, by: nc) {
             let cols = min(nc, n - j0)
             for p0 in stride(from: 0, to: k, by: kc) {
                 let depth = min(kc, k - p0)
-                let blockBeta = p0 == 0 ? beta : 1
+                let panels = BPanels(inPlace: inPlaceB, b: b + p0 * ldb + j0, ldb: ldb,
+                                     packed: UnsafePointer(scratch.packedB), depth: depth, cols: cols)
                 if inPlaceB {
                     // Only the ragged last panel needs a zero-padded copy.
-                    let full = cols / nr * nr
-                    if full < cols {
+                    if panels.full < cols {
                         GemmPacking.packB(trans: false, b: b, ldb: ldb, p0: p0, depth: depth,
-                                          j0: j0 + full, cols: cols - full, into: scratch.packedB)
+                                          j0: j0 + panels.full, cols: cols - panels.full, into: scratch.packedB)
                     }
                 } else {
                     GemmPacking.packB(trans: transB, b: b, ldb: ldb, p0: p0, depth: depth,
@@ -76,26 +89,41 @@ public enum Gemm {
                     GemmPacking.packA(trans: transA, a: a, lda: lda, i0: i0, rows: rows,
                                       p0: p0, depth: depth, alpha: alpha, into: scratch.packedA)
                     for j in stride(from: 0, to: cols, by: nr) {
-                        let panelCols = min(nr, cols - j)
-                        let panel: UnsafePointer<Float>
-                        let panelStride: Int
-                        if !inPlaceB {
-                            panel = UnsafePointer(scratch.packedB + (j / nr) * depth * nr)
-                            panelStride = nr
-                        } else if panelCols == nr {
-                            panel = b + p0 * ldb + j0 + j
-                            panelStride = ldb
-                        } else {
-                            panel = UnsafePointer(scratch.packedB)
-                            panelStride = nr
-                        }
+                        let (panel, panelStride) = panels.panel(at: j)
                         multiplyPanel(
                             depth: depth, packedA: scratch.packedA, rows: rows,
-                            b: panel, bStride: panelStride, cols: panelCols,
-                            c: c + i0 * ldc + j0 + j, ldc: ldc, beta: blockBeta, tile: scratch.tile)
+                            b: panel, bStride: panelStride, cols: min(nr, cols - j),
+                            c: c + i0 * ldc + j0 + j, ldc: ldc, beta: p0 == 0 ? beta : 1, tile: scratch.tile)
                     }
                 }
             }
+        }
+    }
+
+    /// Where each `nr`-column panel of one `depth × cols` block of op(B) lives: in place in B
+    /// (row stride `ldb`) for the full panels when `inPlace`, otherwise packed (row stride `nr`).
+    private struct BPanels {
+        let inPlace: Bool
+        let b: UnsafePointer<Float>, ldb: Int
+        let packed: UnsafePointer<Float>
+        let depth: Int
+        /// Columns covered by full panels.
+        let full: Int
+
+        init(inPlace: Bool, b: UnsafePointer<Float>, ldb: Int, packed: UnsafePointer<Float>, depth: Int, cols: Int) {
+            self.inPlace = inPlace
+            self.b = b
+            self.ldb = ldb
+            self.packed = packed
+            self.depth = depth
+            self.full = cols / Gemm.nr * Gemm.nr
+        }
+
+        /// The panel starting at column `j` of the block and its row stride.
+        @inline(__always)
+        func panel(at j: Int) -> (UnsafePointer<Float>, Int) {
+            if !inPlace { return (packed + (j / Gemm.nr) * depth * Gemm.nr, Gemm.nr) }
+            return j < full ? (b + j, ldb) : (packed, Gemm.nr)
         }
     }
 

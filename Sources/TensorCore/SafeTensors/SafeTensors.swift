@@ -35,6 +35,25 @@ public enum SafeTensors {
         }
     }
 
+    /// `encode(flat:layout:metadata:)` into `buffer`, reusing its storage when it is uniquely
+    /// referenced and large enough (no allocation or page faults in steady state).
+    public static func encode(flat: [Float], layout: ParameterLayout, metadata: [String: String] = [:],
+                              into buffer: inout [UInt8]) {
+        precondition(flat.count == layout.count, "flat vector has \(flat.count) floats, layout needs \(layout.count)")
+        let header = SafeTensorsHeaderWriter.header(for: layout.parameters.map { ($0.name, $0.shape) }, metadata: metadata)
+        let total = 8 + header.count + flat.count * 4
+        if buffer.count != total {
+            buffer.removeAll(keepingCapacity: true)
+            buffer.append(contentsOf: repeatElement(0, count: total))
+        }
+        buffer.withUnsafeMutableBytes { raw in
+            let base = raw.baseAddress!
+            base.storeBytes(of: UInt64(header.count).littleEndian, as: UInt64.self)
+            header.withUnsafeBytes { (base + 8).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            flat.withUnsafeBufferPointer { storeLittleEndian($0, to: base + 8 + header.count) }
+        }
+    }
+
     /// Lays out length prefix and header, then lets `fillData` write the data section in place.
     private static func assemble(specs: [(name: String, shape: [Int])], metadata: [String: String],
                                  fillData: (UnsafeMutableRawPointer) -> Void) -> [UInt8] {
@@ -106,6 +125,33 @@ public enum SafeTensors {
             initialized = layout.count
         }
         return (flat, header.metadata)
+    }
+
+    /// `decodeFlat` into `flat` (resized to `layout.count`, storage reused when possible);
+    /// returns the metadata. On error `flat` is left unchanged.
+    public static func decodeFlat(_ bytes: UnsafeRawBufferPointer, layout: ParameterLayout,
+                                  into flat: inout [Float]) throws(SafeTensorsError) -> [String: String] {
+        let header = try SafeTensorsHeader.parse(bytes)
+        let offsets = try flatOffsets(of: header, layout: layout)
+        if flat.count != layout.count {
+            flat.removeAll(keepingCapacity: true)
+            flat.append(contentsOf: repeatElement(0, count: layout.count))
+        }
+        flat.withUnsafeMutableBufferPointer { buffer in
+            for (entry, offset) in zip(header.entries, offsets) where entry.count > 0 {
+                entry.dtype.convert(bytes.baseAddress! + header.dataStart + entry.range.lowerBound,
+                                    to: buffer.baseAddress! + offset, count: entry.count)
+            }
+        }
+        return header.metadata
+    }
+
+    /// `decodeFlat(_:layout:into:)` over an array.
+    public static func decodeFlat(_ bytes: [UInt8], layout: ParameterLayout,
+                                  into flat: inout [Float]) throws(SafeTensorsError) -> [String: String] {
+        try bytes.withUnsafeBytes { raw in
+            Result { () throws(SafeTensorsError) in try decodeFlat(raw, layout: layout, into: &flat) }
+        }.get()
     }
 
     /// The flat-vector offset of each header entry, after checking the entries match `layout`.
