@@ -6,3 +6,5 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
     libzmq3-dev pkg-config zlib1g-dev dataset-fashion-mnist >/dev/null
+# Python peers for the interoperability tests: the safetensors reader and the protocol client.
+python3 -m pip install --quiet safetensors numpy pyzmq

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Federation
 import Foundation
 import TensorCore
 
@@ -23,6 +24,12 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Flag(inversion: .prefixedNo, help: "axpy/axpby/dot GB/s beside memcpy GB/s.")
     var vector = true
+
+    @Flag(inversion: .prefixedNo, help: "safetensors flat encode/decode GB/s on a 64 MiB parameter vector.")
+    var safetensors = true
+
+    @Flag(inversion: .prefixedNo, help: "Federation: CRC-32C GB/s and update intake (validate + decode + FedBuff) updates/s.")
+    var federation = true
 
     @Flag(inversion: .prefixedNo, help: "Run the PyTorch peer benchmark script for comparison.")
     var peer = true
@@ -49,6 +56,8 @@ struct BenchCommand: AsyncParsableCommand {
         if gemm { printGemm() }
         if conv { printConvolutions() }
         if vector { printBandwidth() }
+        if safetensors { printSafeTensors() }
+        if federation { printFederation() }
         printTraining()
     }
 
@@ -95,6 +104,25 @@ struct BenchCommand: AsyncParsableCommand {
         print("Vectors of \(vectorMegabytes) MiB, median of \(repetitions) passes, GB/s (STREAM counting)")
         print("  memcpy \(fixed(r.memcpy, 1))   axpy \(fixed(r.axpy, 1)) (\(fixed(100 * r.axpy / r.memcpy, 0))% of memcpy)"
               + "   axpby \(fixed(r.axpby, 1))   dot \(fixed(r.dot, 1))")
+        print("")
+    }
+
+    private func printSafeTensors() {
+        let r = SafeTensorsBenchmark.run(repetitions: repetitions)
+        print("safetensors flat payload of \(fixed(r.megabytes, 1)) MB, median of \(repetitions) passes")
+        print("  encode \(fixed(r.encodeGBps, 2)) GB/s (\(fixed(r.encodeMilliseconds, 1)) ms)"
+              + "   decode \(fixed(r.decodeGBps, 2)) GB/s (\(fixed(r.decodeMilliseconds, 1)) ms)")
+        print("  reused buffers: encode \(fixed(r.reusedEncodeGBps, 2)) GB/s   decode \(fixed(r.reusedDecodeGBps, 2)) GB/s")
+        print("")
+    }
+
+    private func printFederation() {
+        print("Federation, median of \(repetitions) passes")
+        print("  CRC-32C (slicing-by-8) \(fixed(FederationBenchmark.crc32c(repetitions: repetitions), 2)) GB/s")
+        for (model, count) in [("cnn", 21_840), ("mlp", 199_210)] {
+            let r = FederationBenchmark.updateIntake(parameters: count, repetitions: repetitions)
+            print("  update intake \(pad(model, 4)) \(fixed(r.updatesPerSecond, 0)) updates/s (\(fixed(r.megabytesPerSecond, 0)) MB/s of payload)")
+        }
         print("")
     }
 

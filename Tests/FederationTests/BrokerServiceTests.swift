@@ -107,7 +107,10 @@ import ZeroMQ
                     for round in 0..<5 { try trainer.send([[UInt8(index)], [UInt8(round)], [UInt8](repeating: 7, count: 100)]) }
                 }
                 var messages: [[[UInt8]]] = []
-                while messages.count < 10, let message = try aggregator.receiveMultipart() { messages.append(message) }
+                // Keep the trainers open: released early with linger 0 they would drop their queue.
+                try withExtendedLifetime(trainers) {
+                    while messages.count < 10, let message = try aggregator.receiveMultipart() { messages.append(message) }
+                }
                 return messages
             }
             #expect(messages.count == 10)

@@ -17,7 +17,8 @@ struct CurveTests {
             try pusher.set(.curveServerKey(clientView), .curvePublicKey(client.publicKey), .curveSecretKey(client.secretKey))
             try pusher.connect(endpoint)
             try pusher.send(bytes("secret update"), options: .dontWait)
-            return (try puller.receiveMultipart(), try puller.mechanism())
+            // Keep the pusher open (linger 0 would drop the queued message on release).
+            return try withExtendedLifetime(pusher) { (try puller.receiveMultipart(), try puller.mechanism()) }
         }
     }
 
@@ -59,7 +60,9 @@ struct CurveTests {
                 pushers.append(pusher)
             }
             var received: [[UInt8]] = []
-            while let frame = try puller.receive() { received.append(frame) }
+            try withExtendedLifetime(pushers) {
+                while let frame = try puller.receive() { received.append(frame) }
+            }
             return received
         }
         await authenticator.stopAsync()

@@ -75,6 +75,7 @@ import Darwin
                     let frames = (0..<5).map { part in [UInt8(index), UInt8(n), UInt8(part)] }
                     _ = try? pusher.send(frames)
                 }
+                pusher.close(linger: .seconds(5))
             }
         }
         let messages = try await SocketThread.run {
@@ -102,7 +103,8 @@ import Darwin
             let sender = try makeSocket(context, .push)
             try sender.connect(endpoint)
             try sender.send([bytes("big"), payload])
-            return (try receiver.receiveMultipart(), endpoint.hasPrefix("tcp://127.0.0.1:"))
+            let frames = try withExtendedLifetime(sender) { try receiver.receiveMultipart() }
+            return (frames, endpoint.hasPrefix("tcp://127.0.0.1:"))
         }
         #expect(endpointOK)
         let received = try #require(frames)
@@ -110,6 +112,20 @@ import Darwin
         #expect(received[0] == bytes("big"))
         #expect(received[1].count == size)
         #expect(sameBytes(received[1], payload))
+    }
+
+    @Test func connectResolvesHostNames() async throws {
+        let reply = try await SocketThread.run {
+            let context = try Context()
+            let puller = try makeSocket(context, .pull)
+            let endpoint = try bindEphemeral(puller)
+            guard let port = endpoint.split(separator: ":").last else { return [UInt8]?.none }
+            let pusher = try makeSocket(context, .push)
+            try pusher.connect("tcp://localhost:\(port)")
+            try pusher.send(bytes("by name"))
+            return try withExtendedLifetime(pusher) { try puller.receive() }
+        }
+        #expect(reply == bytes("by name"))
     }
 
     @Test func requestReplyThroughRouterAndDealer() async throws {

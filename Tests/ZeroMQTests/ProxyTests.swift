@@ -20,7 +20,7 @@ import ZeroMQ
             let puller = try makeSocket(context, .pull)
             try puller.connect(outbound)
             try pusher.send([bytes("a"), bytes("b")])
-            return try puller.receiveMultipart()
+            return try withExtendedLifetime(pusher) { try puller.receiveMultipart() }
         }
         #expect(forwarded == [bytes("a"), bytes("b")])
         #expect(!proxy.isFinished)

@@ -15,6 +15,11 @@ import Darwin
 /// `Proxy.run`) must run on dedicated threads, never on Swift's cooperative thread pool.
 ///
 /// The socket keeps its `Context` alive. It is closed by `close(linger:)` or on deinit.
+/// Note that optimized builds may release (and so close) a socket right after its last use,
+/// before the end of its scope: with `linger(.zero)`, messages still queued are then
+/// discarded. Keep such sockets alive with `withExtendedLifetime` or close them
+/// explicitly with a linger. (libzmq's default linger is infinite: queued messages are still
+/// delivered after close, but terminating the context waits for them.)
 public final class Socket: @unchecked Sendable {
     /// The context this socket belongs to (kept alive by the socket).
     public let context: Context

@@ -1,0 +1,141 @@
+import Logging
+import TensorCore
+
+/// The aggregator's decision logic, free of sockets and threads: validates updates and
+/// control requests, drives the strategy and the trainer registry, and produces the frames
+/// to send. Owned by one thread (the service's intake thread), hence not `Sendable`.
+public final class AggregatorEngine {
+    public let configuration: AggregatorConfiguration
+    public let codec: MessageCodec
+    public private(set) var strategy: any AggregationStrategy
+    public private(set) var registry: TrainerRegistry
+    public private(set) var counters = RunCounters()
+    private let logger: Logger
+
+    /// A fresh engine at version 0 with `initialWeights` (flat, `layout.count`).
+    public init(configuration: AggregatorConfiguration, layout: ParameterLayout, initialWeights: [Float], logger: Logger) throws(ConfigurationError) {
+        guard initialWeights.count == layout.count else {
+            throw ConfigurationError("initial weights have \(initialWeights.count) values, layout \(layout.count)")
+        }
+        self.configuration = configuration
+        self.logger = logger
+        codec = MessageCodec(
+            layout: layout, runID: configuration.runID, payloadCodec: SafeTensorsPayloadCodec(),
+            normPolicy: try UpdateNormPolicy(parsing: configuration.normPolicy))
+        strategy = try configuration.makeStrategy(model: initialWeights)
+        registry = TrainerRegistry(shardCount: configuration.shardCount, timeout: configuration.heartbeatTimeout)
+    }
+
+    /// Current global version.
+    public var version: UInt64 { strategy.version }
+    /// Current global weights.
+    public var model: [Float] { strategy.model }
+
+    // MARK: Checkpoints
+
+    /// Resumes from `checkpoint` (model, version, optimizer state, counters, registry).
+    /// Saved trainers get a fresh heartbeat deadline from `now`.
+    public func restore(_ checkpoint: Checkpoint, now: Double) throws(ConfigurationError) {
+        guard checkpoint.state.runID == configuration.runID else {
+            throw ConfigurationError("checkpoint belongs to run \(checkpoint.state.runID), not \(configuration.runID)", code: "checkpoint_state")
+        }
+        try strategy.restore(model: checkpoint.model, version: checkpoint.state.version,
+                             stateVectors: checkpoint.stateVectors, optimizerSteps: checkpoint.state.optimizerSteps)
+        counters = RunCounters(dictionary: checkpoint.state.counters)
+        if let saved = checkpoint.state.registry, saved.shardCount == configuration.shardCount {
+            registry = saved
+            registry.touchAll(now: now)
+        }
+    }
+
+    /// The current state as a checkpoint (wall time `savedAt`, seconds since 1970).
+    public func checkpoint(savedAt: Double) -> Checkpoint {
+        Checkpoint(
+            state: CheckpointState(
+                version: version, runID: configuration.runID, fingerprint: codec.layout.fingerprint,
+                strategy: configuration.strategyDescription, optimizerSteps: strategy.optimizerSteps,
+                counters: counters.dictionary, registry: registry, savedAt: savedAt),
+            model: model, stateVectors: strategy.stateVectors)
+    }
+
+    // MARK: Inbound
+
+    /// Handles one update message; returns the new version if the model changed.
+    /// A rejected update is counted under its reason and logged; the model is untouched.
+    public func handleUpdate(_ frames: [[UInt8]], now: Double) -> UInt64? {
+        counters.bytesIn += UInt64(frames.reduce(0) { $0 + $1.count })
+        do throws(ProtocolError) {
+            let update = try codec.decodeUpdate(frames)
+            if configuration.requireRegistration {
+                try registry.accept(sequence: update.sequence, from: update.trainerID, now: now)
+            }
+            let outcome = try strategy.submit(update, now: now)
+            counters.updatesAccepted += 1
+            counters.staleness.record(outcome.staleness)
+            return outcome.newVersion
+        } catch {
+            counters.reject(error.reason)
+            logger.warning("rejected update", metadata: ["reason": "\(error.reason.rawValue)", "detail": "\(error.message)"])
+            return nil
+        }
+    }
+
+    /// Handles one control request (frames without routing prefix); returns the reply frames, if any.
+    public func handleControl(_ frames: [[UInt8]], now: Double) -> [[UInt8]]? {
+        counters.bytesIn += UInt64(frames.reduce(0) { $0 + $1.count })
+        do throws(ProtocolError) {
+            switch try codec.decodeControl(frames) {
+            case .register(let request, _):
+                let record = registry.register(identity: request.identity, now: now)
+                logger.info("trainer registered", metadata: ["id": "\(record.id)", "shard": "\(record.shardIndex)",
+                                                             "identity": "\(request.identity ?? "-")"])
+                return codec.control(.registered(Registration(
+                    trainerID: record.id, shardIndex: record.shardIndex, shardCount: configuration.shardCount,
+                    partition: configuration.partition, seed: configuration.seed, modelVersion: version)))
+            case .heartbeat(let id, _):
+                if !registry.heartbeat(id, now: now) { throw ProtocolError(.unknownTrainer, "heartbeat from unknown trainer \(id)") }
+            case .goodbye(let id, _):
+                registry.goodbye(id)
+                logger.info("trainer left", metadata: ["id": "\(id)"])
+            case .registered:
+                throw ProtocolError(.unknownKind, "registered is a reply, not a request")
+            }
+        } catch {
+            counters.reject(error.reason)
+            logger.warning("rejected control message", metadata: ["reason": "\(error.reason.rawValue)", "detail": "\(error.message)"])
+        }
+        return nil
+    }
+
+    /// Time-driven work: expires silent trainers, sizes sync rounds to the live trainers,
+    /// closes overdue rounds. Returns the new version if one was made.
+    public func tick(now: Double) -> UInt64? {
+        for id in registry.expire(now: now) { logger.notice("trainer expired", metadata: ["id": "\(id)"]) }
+        if let sync = strategy as? SyncFedAvg {
+            sync.roundSize = max(1, min(configuration.roundSize, registry.liveCount))
+        }
+        return strategy.poll(now: now)
+    }
+
+    // MARK: Outbound
+
+    /// Frames publishing the current model.
+    public func modelFrames() -> [[UInt8]] { counted(codec.model(model, version: version)) }
+
+    /// Frames broadcasting the end of the run.
+    public func stopFrames(reason: String) -> [[UInt8]] { counted(codec.stop(version: version, reason: reason)) }
+
+    /// A metrics line for the current state.
+    public func metricsRecord(wallTime: Double, evaluation: EvaluationResult?, version evaluatedVersion: UInt64? = nil) -> MetricsRecord {
+        MetricsRecord(
+            version: evaluatedVersion ?? version, wallTime: wallTime, testAccuracy: evaluation?.accuracy,
+            testLoss: evaluation?.loss, updatesAccepted: counters.updatesAccepted, rejected: counters.rejected,
+            stalenessMean: counters.staleness.mean, stalenessHistogram: counters.staleness.buckets,
+            bytesIn: counters.bytesIn, bytesOut: counters.bytesOut, liveTrainers: registry.liveCount)
+    }
+
+    private func counted(_ frames: [[UInt8]]) -> [[UInt8]] {
+        counters.bytesOut += UInt64(frames.reduce(0) { $0 + $1.count })
+        return frames
+    }
+}

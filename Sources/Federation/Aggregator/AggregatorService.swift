@@ -1,0 +1,155 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import TensorCore
+import ZeroMQ
+
+/// The aggregator as a swift-service-lifecycle `Service`.
+///
+/// One dedicated intake thread owns the sockets (PUB to the model channel, PULL from the
+/// update channel, ROUTER on the control channel) and the `AggregatorEngine`: it validates
+/// each update, feeds the strategy, publishes every new version on topic "model",
+/// checkpoints every `checkpointEvery` versions and hands a snapshot to the evaluation
+/// thread every `evalEvery` versions (intake never waits for evaluation). When a stop
+/// condition holds (target accuracy, max versions, time limit) it broadcasts `stop` and
+/// returns. On SIGTERM/SIGINT (graceful shutdown) it checkpoints and returns without
+/// broadcasting stop, so a restarted aggregator resumes the run from the latest checkpoint.
+public final class AggregatorService: Service, Sendable {
+    public let configuration: AggregatorConfiguration
+    private let layout: ParameterLayout
+    private let initialWeights: [Float]
+    private let evaluator: (any ModelEvaluator)?
+    private let context: Context
+    private let logger: Logger
+    private let stopRequested = Atomic<Bool>(false)
+    private let state = Mutex(AggregatorStatus())
+    private let failure = Mutex<String?>(nil)
+
+    /// - Parameters:
+    ///   - layout: the model's parameter layout.
+    ///   - initialWeights: version-0 weights (flat, `layout.count`), used when no checkpoint exists.
+    ///   - evaluator: test-set evaluation, or nil to skip evaluation.
+    ///   - context: a ZeroMQ context to share (e.g. for inproc endpoints); a private one by default.
+    public init(configuration: AggregatorConfiguration, layout: ParameterLayout, initialWeights: [Float],
+                evaluator: (any ModelEvaluator)?, context: Context? = nil, logger: Logger) throws {
+        try configuration.validate()
+        guard initialWeights.count == layout.count else {
+            throw ConfigurationError("initial weights have \(initialWeights.count) values, layout \(layout.count)")
+        }
+        self.configuration = configuration
+        self.layout = layout
+        self.initialWeights = initialWeights
+        self.evaluator = evaluator
+        self.context = try context ?? Context()
+        self.logger = logger
+    }
+
+    /// The latest status snapshot.
+    public var status: AggregatorStatus { state.withLock { $0 } }
+
+    /// Runs until a stop condition holds, or until cancellation / graceful shutdown.
+    public func run() async throws {
+        let thread = SocketThread(name: "aggregator-intake") { [self] in
+            do {
+                try intake()
+            } catch {
+                failure.withLock { $0 = "\(error)" }
+                logger.error("aggregator failed", metadata: ["error": "\(error)"])
+            }
+        }
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await thread.finished()
+        } onCancelOrGracefulShutdown: { [self] in
+            stopRequested.store(true, ordering: .releasing)
+        }
+        if let message = failure.withLock({ $0 }) { throw AggregatorError(message) }
+    }
+
+    // MARK: Intake thread
+
+    private func intake() throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let now = { (start.duration(to: clock.now)) / .seconds(1) }
+        let engine = try AggregatorEngine(configuration: configuration, layout: layout, initialWeights: initialWeights, logger: logger)
+        let store = configuration.checkpointDirectory.map {
+            CheckpointStore(directory: $0, layout: layout, keep: configuration.keepCheckpoints, logger: logger)
+        }
+        if let store, let checkpoint = store.latest() {
+            try engine.restore(checkpoint, now: now())
+            state.withLock { $0.resumedFrom = engine.version }
+            logger.notice("resumed from checkpoint", metadata: ["version": "\(engine.version)"])
+        }
+        let metrics = try configuration.metricsPath.map { path throws(ConfigurationError) in try MetricsWriter(path: path) }
+        let worker = evaluator.map { EvaluationWorker(evaluator: $0) }
+        defer { worker?.stop() }
+        let sockets = try AggregatorSockets(context: context, configuration: configuration)
+        defer { sockets.close() }
+        logger.notice("aggregator running", metadata: [
+            "strategy": "\(configuration.strategyDescription)", "version": "\(engine.version)", "run": "\(configuration.runID)",
+        ])
+
+        var loop = IntakeLoop(engine: engine, sockets: sockets, store: store, metrics: metrics, worker: worker,
+                              configuration: configuration, logger: logger)
+        loop.publish()
+        var lastPublish = now()
+        while !stopRequested.load(ordering: .acquiring) {
+            let readable = try sockets.poll(timeout: .milliseconds(50))
+            let t = now()
+            if readable.updates { loop.drainUpdates(now: t) }
+            if readable.control { try loop.drainControl(now: t) }
+            if let v = engine.tick(now: t) { loop.newVersion(v, now: t) }
+            loop.collectEvaluations(wallTime: t)
+            if t - lastPublish >= configuration.republishInterval {
+                loop.publish()
+                lastPublish = t
+            }
+            publishStatus(engine, loop)
+            if let reason = loop.stopReason(wallTime: t) {
+                finish(loop: &loop, reason: reason, wallTime: t)
+                publishStatus(engine, loop)
+                return
+            }
+        }
+        loop.saveCheckpoint()
+        loop.writeMetrics(wallTime: now(), evaluation: nil, version: nil)
+        logger.notice("aggregator stopped (shutdown requested)", metadata: ["version": "\(engine.version)"])
+    }
+
+    /// Broadcasts stop, checkpoints, evaluates the final model (if not yet), writes the
+    /// final metrics line and the report.
+    private func finish(loop: inout IntakeLoop, reason: String, wallTime: Double) {
+        logger.notice("stopping run", metadata: ["reason": "\(reason)", "version": "\(loop.engine.version)"])
+        loop.broadcastStop(reason: reason)
+        loop.saveCheckpoint()
+        loop.finalEvaluation(timeout: .seconds(configuration.finalEvaluationTimeout), wallTime: wallTime)
+        loop.writeMetrics(wallTime: wallTime, evaluation: nil, version: nil)
+        if let reportPath = configuration.reportPath, let metricsPath = configuration.metricsPath {
+            do {
+                try RunReport.write(metricsPath: metricsPath, to: reportPath,
+                                    title: "FedMQ run \(configuration.runID): \(configuration.modelName), \(configuration.strategyDescription)")
+            } catch {
+                logger.error("cannot write report", metadata: ["path": "\(reportPath)", "error": "\(error)"])
+            }
+        }
+        state.withLock { $0.stopReason = reason }
+    }
+
+    private func publishStatus(_ engine: AggregatorEngine, _ loop: IntakeLoop) {
+        state.withLock {
+            $0.version = engine.version
+            $0.counters = engine.counters
+            $0.liveTrainers = engine.registry.liveCount
+            if let e = loop.lastEvaluation { $0.lastEvaluation = e }
+        }
+    }
+}
+
+/// A fatal aggregator failure (sockets, checkpoint restore).
+public struct AggregatorError: Error, Sendable, CustomStringConvertible {
+    public let code = "aggregator_failed"
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

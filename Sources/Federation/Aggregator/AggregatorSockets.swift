@@ -1,0 +1,35 @@
+import ZeroMQ
+
+/// The aggregator's three sockets, created, used and closed on the intake thread only.
+final class AggregatorSockets {
+    /// Publishes models and stop (connects to the broker's model-in XSUB).
+    let models: Socket
+    /// Receives updates (connects to the broker's updates-out PUSH).
+    let updates: Socket
+    /// Receives control requests and answers them (connects to the broker's control-out DEALER).
+    let control: Socket
+
+    init(context: Context, configuration: AggregatorConfiguration) throws(ZMQError) {
+        models = try context.socket(.pub)
+        updates = try context.socket(.pull)
+        control = try context.socket(.router)
+        try models.set(.sendHighWaterMark(8))
+        try updates.set(.receiveHighWaterMark(1024))
+        try models.connect(configuration.modelEndpoint)
+        try updates.connect(configuration.updateEndpoint)
+        try control.connect(configuration.controlEndpoint)
+    }
+
+    /// Waits up to `timeout` for input; says which sockets are readable.
+    func poll(timeout: Duration) throws(ZMQError) -> (updates: Bool, control: Bool) {
+        let events = try Poller.poll([PollItem(updates), PollItem(control)], timeout: timeout)
+        return (events[0].contains(.readable), events[1].contains(.readable))
+    }
+
+    /// Closes all sockets; the model socket lingers briefly so a final stop gets out.
+    func close() {
+        models.close(linger: .seconds(2))
+        updates.close(linger: .zero)
+        control.close(linger: .milliseconds(500))
+    }
+}

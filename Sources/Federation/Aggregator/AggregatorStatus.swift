@@ -1,0 +1,23 @@
+/// A snapshot of the running aggregator, readable from any thread.
+public struct AggregatorStatus: Sendable, Equatable {
+    /// Current global version.
+    public var version: UInt64 = 0
+    /// Version restored from a checkpoint at start (nil if started fresh).
+    public var resumedFrom: UInt64? = nil
+    /// Counters (accepted, rejected by reason, bytes).
+    public var counters = RunCounters()
+    /// Live trainers.
+    public var liveTrainers = 0
+    /// Latest evaluation and the version it was made on.
+    public var lastEvaluation: (version: UInt64, result: EvaluationResult)? = nil
+    /// Why the run stopped, once a stop condition held.
+    public var stopReason: String? = nil
+
+    public init() {}
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.version == b.version && a.resumedFrom == b.resumedFrom && a.counters == b.counters
+            && a.liveTrainers == b.liveTrainers && a.stopReason == b.stopReason
+            && a.lastEvaluation?.version == b.lastEvaluation?.version && a.lastEvaluation?.result == b.lastEvaluation?.result
+    }
+}

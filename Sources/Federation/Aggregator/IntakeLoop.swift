@@ -1,0 +1,141 @@
+import Foundation
+import Logging
+import ZeroMQ
+
+/// The steps of the aggregator's intake thread, around an `AggregatorEngine`.
+struct IntakeLoop {
+    let engine: AggregatorEngine
+    let sockets: AggregatorSockets
+    let store: CheckpointStore?
+    let metrics: MetricsWriter?
+    let worker: EvaluationWorker?
+    let configuration: AggregatorConfiguration
+    let logger: Logger
+    /// Latest evaluation result and its version.
+    private(set) var lastEvaluation: (version: UInt64, result: EvaluationResult)?
+    /// Largest number of messages handled per socket per poll, so neither starves the other.
+    private let batch = 64
+
+    init(engine: AggregatorEngine, sockets: AggregatorSockets, store: CheckpointStore?, metrics: MetricsWriter?,
+         worker: EvaluationWorker?, configuration: AggregatorConfiguration, logger: Logger) {
+        self.engine = engine
+        self.sockets = sockets
+        self.store = store
+        self.metrics = metrics
+        self.worker = worker
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    // MARK: Inbound
+
+    mutating func drainUpdates(now: Double) {
+        for _ in 0..<batch {
+            let frames: [[UInt8]]?
+            do { frames = try sockets.updates.receiveMultipart(options: .dontWait) } catch {
+                logger.error("update receive failed", metadata: ["error": "\(error)"])
+                return
+            }
+            guard let frames else { return }
+            if let version = engine.handleUpdate(frames, now: now) { newVersion(version, now: now) }
+        }
+    }
+
+    /// Control messages arrive as `[routing ids…, topic, header, payload]`; replies go back
+    /// with the same routing ids.
+    mutating func drainControl(now: Double) throws {
+        for _ in 0..<batch {
+            guard let frames = try sockets.control.receiveMultipart(options: .dontWait) else { return }
+            let envelope = Array(frames.dropLast(min(3, max(0, frames.count - 1))))
+            let body = Array(frames.dropFirst(envelope.count))
+            if let reply = engine.handleControl(body, now: now) {
+                _ = try sockets.control.send(envelope + reply, options: .dontWait)
+            }
+        }
+    }
+
+    // MARK: New versions
+
+    /// Publishes the new model, checkpoints and evaluates when due (`now`: seconds since start).
+    mutating func newVersion(_ version: UInt64, now: Double) {
+        publish()
+        if version % configuration.checkpointEvery == 0 { saveCheckpoint() }
+        if configuration.evalEvery > 0 && version % configuration.evalEvery == 0 {
+            if let worker {
+                worker.submit(version: version, weights: engine.model)
+            } else {
+                writeMetrics(wallTime: now, evaluation: nil, version: version)
+            }
+        }
+    }
+
+    func publish() {
+        send(engine.modelFrames(), what: "model")
+    }
+
+    func broadcastStop(reason: String) {
+        send(engine.stopFrames(reason: reason), what: "stop")
+    }
+
+    private func send(_ frames: [[UInt8]], what: String) {
+        do { _ = try sockets.models.send(frames, options: .dontWait) } catch {
+            logger.error("cannot publish \(what)", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func saveCheckpoint() {
+        guard let store else { return }
+        do {
+            let path = try store.save(engine.checkpoint(savedAt: Date().timeIntervalSince1970))
+            logger.debug("checkpoint written", metadata: ["path": "\(path)"])
+        } catch {
+            logger.error("checkpoint failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Evaluation and metrics
+
+    mutating func collectEvaluations(wallTime: Double) {
+        for outcome in worker?.drain() ?? [] {
+            switch outcome.result {
+            case .success(let result):
+                lastEvaluation = (outcome.version, result)
+                logger.info("evaluated", metadata: [
+                    "version": "\(outcome.version)", "accuracy": "\(String(format: "%.4f", result.accuracy))",
+                    "loss": "\(String(format: "%.4f", result.loss))",
+                ])
+                writeMetrics(wallTime: wallTime, evaluation: result, version: outcome.version)
+            case .failure(let error):
+                logger.error("evaluation failed", metadata: ["version": "\(outcome.version)", "error": "\(error.message)"])
+            }
+        }
+    }
+
+    /// Evaluates the current model unless it already was, waiting at most `timeout`; records
+    /// the result in the metrics. Used once the run is over (intake has stopped).
+    mutating func finalEvaluation(timeout: Duration, wallTime: Double) {
+        guard let worker, lastEvaluation?.version != engine.version else { return }
+        worker.submit(version: engine.version, weights: engine.model)
+        if !worker.waitUntilIdle(timeout: timeout) {
+            logger.warning("final evaluation did not finish in time", metadata: ["timeout": "\(timeout)"])
+        }
+        collectEvaluations(wallTime: wallTime)
+    }
+
+    /// Appends a metrics line (`wallTime`: seconds since start; `version`: the evaluated one).
+    func writeMetrics(wallTime: Double, evaluation: EvaluationResult?, version: UInt64?) {
+        metrics?.write(engine.metricsRecord(wallTime: wallTime, evaluation: evaluation, version: version))
+    }
+
+    // MARK: Stop conditions
+
+    /// Why the run should end now, or nil.
+    func stopReason(wallTime: Double) -> String? {
+        if let target = configuration.targetAccuracy, let e = lastEvaluation, e.result.accuracy >= target {
+            return "target accuracy \(target) reached (\(String(format: "%.4f", e.result.accuracy)) at version \(e.version))"
+        }
+        if let max = configuration.maxVersions, engine.version >= max { return "reached version \(max)" }
+        if let limit = configuration.timeLimit, wallTime >= limit { return "time limit \(limit) s" }
+        return nil
+    }
+}

@@ -1,0 +1,37 @@
+/// The JSON part of a checkpoint (`state.json`).
+public struct CheckpointState: Sendable, Codable, Equatable {
+    /// Global model version of `model.safetensors`.
+    public var version: UInt64
+    /// Run id the checkpoint belongs to.
+    public var runID: UInt64
+    /// `ParameterLayout.fingerprint` of the model.
+    public var fingerprint: UInt64
+    /// Strategy description, e.g. "buffered K=10 adam".
+    public var strategy: String
+    /// Server-optimizer steps.
+    public var optimizerSteps: UInt64
+    /// Lengths of the strategy state vectors in `state.safetensors`, by name.
+    public var stateVectorCounts: [String: Int]
+    /// Run counters (updates accepted, rejected by reason, bytes…).
+    public var counters: [String: UInt64]
+    /// Trainer membership.
+    public var registry: TrainerRegistry?
+    /// Wall-clock seconds since 1970 when written.
+    public var savedAt: Double
+
+    public init(
+        version: UInt64, runID: UInt64, fingerprint: UInt64, strategy: String = "", optimizerSteps: UInt64 = 0,
+        stateVectorCounts: [String: Int] = [:], counters: [String: UInt64] = [:], registry: TrainerRegistry? = nil,
+        savedAt: Double = 0
+    ) {
+        self.version = version
+        self.runID = runID
+        self.fingerprint = fingerprint
+        self.strategy = strategy
+        self.optimizerSteps = optimizerSteps
+        self.stateVectorCounts = stateVectorCounts
+        self.counters = counters
+        self.registry = registry
+        self.savedAt = savedAt
+    }
+}

@@ -1,0 +1,33 @@
+/// How a labelled data set is split across trainers.
+public enum PartitionScheme: Sendable, Hashable, CustomStringConvertible {
+    /// Uniformly shuffled, near-equal shards.
+    case iid
+    /// Per class, shard proportions drawn from Dir(α): small α → strong label skew.
+    case dirichlet(alpha: Double)
+    /// Each shard holds exactly `classesPerShard` classes (pathological non-IID).
+    case labels(classesPerShard: Int)
+    /// IID labels, shard sizes drawn from Dir(β): small β → very unequal sizes.
+    case quantity(beta: Double)
+
+    /// Parses `iid`, `dirichlet:<α>0>`, `labels:<k≥1>` or `quantity:<β>0>`.
+    public init(parsing text: String) throws(ConfigurationError) {
+        let (name, a) = try ConfigurationError.split(text, what: "partition")
+        switch (name, a.count) {
+        case ("iid", 0): self = .iid
+        case ("dirichlet", 1) where a[0] > 0: self = .dirichlet(alpha: a[0])
+        case ("labels", 1) where a[0] >= 1 && a[0] == a[0].rounded() && a[0] < 1e6: self = .labels(classesPerShard: Int(a[0]))
+        case ("quantity", 1) where a[0] > 0: self = .quantity(beta: a[0])
+        default:
+            throw ConfigurationError("partition \"\(text)\": expected iid, dirichlet:<α>0>, labels:<k≥1> or quantity:<β>0>")
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .iid: "iid"
+        case .dirichlet(let a): "dirichlet:\(a)"
+        case .labels(let k): "labels:\(k)"
+        case .quantity(let b): "quantity:\(b)"
+        }
+    }
+}

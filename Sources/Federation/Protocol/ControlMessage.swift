@@ -1,0 +1,11 @@
+/// A request or reply on the control channel (ROUTER/DEALER through the broker).
+public enum ControlMessage: Sendable, Equatable {
+    /// Trainer asks to join.
+    case register(RegisterRequest, sequence: UInt64)
+    /// Aggregator assigns an id and shard.
+    case registered(Registration)
+    /// Trainer `trainerID` is alive.
+    case heartbeat(trainerID: UInt32, sequence: UInt64)
+    /// Trainer `trainerID` leaves.
+    case goodbye(trainerID: UInt32, sequence: UInt64)
+}

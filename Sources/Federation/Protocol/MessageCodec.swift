@@ -1,0 +1,176 @@
+import Foundation
+import TensorCore
+
+/// Builds and validates every federation message for one run and one model layout.
+///
+/// Decoding runs `FrameCodec`'s header checks first, then decodes the payload (names and
+/// shapes must equal `layout`; NaN/∞ rejected) and, for updates, applies `normPolicy`.
+public struct MessageCodec: Sendable {
+    /// The model's parameter layout; its fingerprint goes into every header.
+    public let layout: ParameterLayout
+    /// This run's id.
+    public let runID: UInt64
+    /// Payload format for weights and deltas (safetensors).
+    public let payloadCodec: any ParameterPayloadCodec
+    /// Largest accepted payload, bytes. Default: twice the raw Float32 size plus 64 KiB of header.
+    public var maxPayloadBytes: Int
+    /// Bound on update norms.
+    public var normPolicy: UpdateNormPolicy
+
+    public init(
+        layout: ParameterLayout, runID: UInt64, payloadCodec: any ParameterPayloadCodec,
+        maxPayloadBytes: Int? = nil, normPolicy: UpdateNormPolicy = .unbounded
+    ) {
+        self.layout = layout
+        self.runID = runID
+        self.payloadCodec = payloadCodec
+        self.maxPayloadBytes = maxPayloadBytes ?? (layout.count * 8 + 65_536)
+        self.normPolicy = normPolicy
+    }
+
+    // MARK: Encoding
+
+    /// Frames of a `model` message carrying `weights` (flat, `layout.count`) at `version`.
+    public func model(_ weights: [Float], version: UInt64) -> [[UInt8]] {
+        var h = header(.model)
+        h.modelVersion = version
+        let payload = payloadCodec.encode(flat: weights, layout: layout, metadata: ["fedmq.version": String(version)])
+        return FrameCodec.encode(Message(header: h, payload: payload))
+    }
+
+    /// Frames of a `stop` message after `version`; `reason` travels as UTF-8 payload.
+    public func stop(version: UInt64, reason: String) -> [[UInt8]] {
+        var h = header(.stop)
+        h.modelVersion = version
+        return FrameCodec.encode(Message(header: h, payload: Array(reason.utf8)))
+    }
+
+    /// Frames of an `update` carrying `delta = local − base` (flat, `layout.count`).
+    public func update(
+        delta: [Float], baseVersion: UInt64, trainerID: UInt32, sequence: UInt64,
+        sampleCount: UInt32, trainingLoss: Float
+    ) -> [[UInt8]] {
+        var h = header(.update)
+        h.baseVersion = baseVersion
+        h.modelVersion = baseVersion
+        h.trainerID = trainerID
+        h.sequence = sequence
+        h.sampleCount = sampleCount
+        h.trainingLoss = trainingLoss
+        h.flags = .delta
+        let payload = payloadCodec.encode(flat: delta, layout: layout, metadata: ["fedmq.base_version": String(baseVersion)])
+        return FrameCodec.encode(Message(header: h, payload: payload))
+    }
+
+    /// Frames of a control message.
+    public func control(_ message: ControlMessage) -> [[UInt8]] {
+        var h: MessageHeader
+        var payload: [UInt8] = []
+        switch message {
+        case .register(let request, let sequence):
+            h = header(.register)
+            h.sequence = sequence
+            payload = Self.json(request)
+        case .registered(let registration):
+            h = header(.registered)
+            h.trainerID = registration.trainerID
+            h.modelVersion = registration.modelVersion
+            payload = Self.json(registration)
+        case .heartbeat(let id, let sequence):
+            h = header(.heartbeat)
+            h.trainerID = id
+            h.sequence = sequence
+        case .goodbye(let id, let sequence):
+            h = header(.goodbye)
+            h.trainerID = id
+            h.sequence = sequence
+        }
+        return FrameCodec.encode(Message(header: h, payload: payload))
+    }
+
+    // MARK: Decoding
+
+    /// Validates and decodes a trainer update. Throws the first failing check.
+    public func decodeUpdate(_ frames: [[UInt8]]) throws(ProtocolError) -> ClientUpdate {
+        let message = try FrameCodec.decode(frames, expecting: expectations([.update]))
+        let h = message.header
+        guard h.sampleCount > 0 else { throw ProtocolError(.invalidField, "update with sample count 0") }
+        guard h.trainingLoss.isFinite else { throw ProtocolError(.nonFinite, "training loss \(h.trainingLoss)") }
+        var delta = try decodeWeights(message.payload)
+        let norm = VectorMathBridge.norm(delta)
+        var clipped = false
+        switch normPolicy {
+        case .unbounded: break
+        case .reject(let bound) where norm > bound:
+            throw ProtocolError(.normExceeded, "update norm \(norm) exceeds bound \(bound)")
+        case .clip(let bound) where norm > bound:
+            VectorMath.scale(&delta, by: bound / norm)
+            clipped = true
+        default: break
+        }
+        return ClientUpdate(
+            trainerID: h.trainerID, baseVersion: h.baseVersion, sampleCount: h.sampleCount, delta: delta,
+            trainingLoss: h.trainingLoss, sequence: h.sequence, receivedNorm: norm, clipped: clipped)
+    }
+
+    /// Validates and decodes a `model` or `stop` broadcast.
+    public func decodeBroadcast(_ frames: [[UInt8]]) throws(ProtocolError) -> ModelBroadcast {
+        let message = try FrameCodec.decode(frames, expecting: expectations([.model, .stop]))
+        if message.header.kind == .stop {
+            return .stop(version: message.header.modelVersion, reason: String(decoding: message.payload, as: UTF8.self))
+        }
+        return .model(version: message.header.modelVersion, weights: try decodeWeights(message.payload))
+    }
+
+    /// Validates and decodes a control message.
+    public func decodeControl(_ frames: [[UInt8]]) throws(ProtocolError) -> ControlMessage {
+        var expected = expectations([.register, .registered, .heartbeat, .goodbye])
+        expected.acceptsUnknownFingerprint = true
+        let message = try FrameCodec.decode(frames, expecting: expected)
+        let h = message.header
+        switch h.kind {
+        case .register: return .register(try Self.unjson(RegisterRequest.self, message.payload), sequence: h.sequence)
+        case .registered: return .registered(try Self.unjson(Registration.self, message.payload))
+        case .heartbeat: return .heartbeat(trainerID: h.trainerID, sequence: h.sequence)
+        default: return .goodbye(trainerID: h.trainerID, sequence: h.sequence)
+        }
+    }
+
+    // MARK: Helpers
+
+    private func header(_ kind: MessageKind) -> MessageHeader {
+        MessageHeader(kind: kind, runID: runID, fingerprint: layout.fingerprint)
+    }
+
+    private func expectations(_ kinds: Set<MessageKind>) -> FrameExpectations {
+        FrameExpectations(runID: runID, fingerprint: layout.fingerprint, maxPayloadBytes: maxPayloadBytes, allowedKinds: kinds)
+    }
+
+    private func decodeWeights(_ payload: [UInt8]) throws(ProtocolError) -> [Float] {
+        let flat: [Float]
+        do {
+            flat = try payloadCodec.decode(payload, layout: layout).flat
+        } catch {
+            throw ProtocolError(.payloadDecode, "\(error)")
+        }
+        guard flat.count == layout.count else {
+            throw ProtocolError(.payloadDecode, "payload has \(flat.count) values, layout \(layout.count)")
+        }
+        guard VectorMathBridge.allFinite(flat) else { throw ProtocolError(.nonFinite, "payload contains NaN or infinity") }
+        return flat
+    }
+
+    private static func json<T: Encodable>(_ value: T) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return (try? Array(encoder.encode(value))) ?? Array("{}".utf8)
+    }
+
+    private static func unjson<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws(ProtocolError) -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(bytes))
+        } catch {
+            throw ProtocolError(.payloadDecode, "control payload is not a valid \(type): \(error)")
+        }
+    }
+}

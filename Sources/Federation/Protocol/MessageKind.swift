@@ -1,0 +1,26 @@
+/// The kind of a federation message (header bytes 6–7, little-endian u16).
+public enum MessageKind: UInt16, Sendable, Hashable, Codable, CaseIterable {
+    /// Aggregator → trainers (topic "model"): whole global weights at `modelVersion`.
+    case model = 1
+    /// Trainer → aggregator (topic "update"): delta `local − base` trained from `baseVersion`.
+    case update = 2
+    /// Aggregator → trainers (topic "model"): the run is over; payload empty.
+    case stop = 3
+    /// Trainer → aggregator (control): ask for a trainer id and shard; payload JSON `RegisterRequest`.
+    case register = 4
+    /// Aggregator → trainer (control): the reply to `register`; payload JSON `Registration`.
+    case registered = 5
+    /// Trainer → aggregator (control): still alive; payload empty.
+    case heartbeat = 6
+    /// Trainer → aggregator (control): leaving; payload empty.
+    case goodbye = 7
+
+    /// The topic frame this kind travels with.
+    public var topic: String {
+        switch self {
+        case .model, .stop: "model"
+        case .update: "update"
+        case .register, .registered, .heartbeat, .goodbye: "control"
+        }
+    }
+}

@@ -1,0 +1,79 @@
+/// Synchronous FedAvg with an optional server optimizer and robust aggregator.
+///
+/// A round collects updates based on the current version; it closes when `roundSize` updates
+/// arrived, or when `deadline` seconds passed since the round opened and at least one did.
+/// Then Δ̄ = Σ nᵢ·Δᵢ / Σ nᵢ (nᵢ = sample count; or median / trimmed mean) and the server
+/// optimizer applies it. Updates based on any other version are DROPPED as `tooStale`
+/// (sync semantics: a round only averages models trained from the same start point).
+public final class SyncFedAvg: AggregationStrategy {
+    public private(set) var model: [Float]
+    public private(set) var version: UInt64
+    /// Updates that close a round; the aggregator may lower it to the number of live trainers.
+    public var roundSize: Int
+    /// Seconds after the round opens when it closes with whatever arrived (nil = never).
+    public var deadline: Double?
+    private var optimizer: ServerOptimizer
+    private var buffer: DeltaBuffer
+    private var roundOpened: Double?
+
+    public init(
+        model: [Float], version: UInt64 = 0, roundSize: Int, deadline: Double? = nil,
+        optimizer: ServerOptimizer.Rule = .sgd(lr: 1), aggregator: RobustAggregator = .mean
+    ) {
+        precondition(roundSize >= 1, "roundSize must be at least 1")
+        self.model = model
+        self.version = version
+        self.roundSize = roundSize
+        self.deadline = deadline
+        self.optimizer = ServerOptimizer(optimizer, count: model.count)
+        self.buffer = DeltaBuffer(count: model.count, aggregator: aggregator)
+    }
+
+    /// Updates collected in the open round.
+    public var pendingUpdates: Int { buffer.updates }
+
+    public func submit(_ update: ClientUpdate, now: Double) throws(ProtocolError) -> SubmitOutcome {
+        guard update.baseVersion <= version else {
+            throw ProtocolError(.futureVersion, "base version \(update.baseVersion) is newer than current \(version)")
+        }
+        guard update.baseVersion == version else {
+            throw ProtocolError(.tooStale, "sync round \(version) does not take updates based on \(update.baseVersion)")
+        }
+        if roundOpened == nil { roundOpened = now }
+        let n = Double(update.sampleCount)
+        buffer.add(update.delta, weight: n, normalizer: n, robustScale: 1)
+        let closed = buffer.updates >= roundSize ? closeRound() : nil
+        return SubmitOutcome(staleness: 0, stalenessWeight: 1, appliedWeight: n, newVersion: closed)
+    }
+
+    /// Closes the round if enough updates are in (after `roundSize` was lowered, e.g. when
+    /// trainers expired) or its deadline has passed with at least one update.
+    public func poll(now: Double) -> UInt64? {
+        guard buffer.updates > 0 else { return nil }
+        if buffer.updates >= roundSize { return closeRound() }
+        guard let deadline, let opened = roundOpened, now - opened >= deadline else { return nil }
+        return closeRound()
+    }
+
+    private func closeRound() -> UInt64? {
+        defer { buffer.reset(); roundOpened = nil }
+        guard let delta = buffer.result() else { return nil }
+        optimizer.apply(delta, to: &model)
+        version += 1
+        return version
+    }
+
+    public var stateVectors: [String: [Float]] { optimizer.stateVectors }
+    public var optimizerSteps: UInt64 { optimizer.steps }
+
+    public func restore(model: [Float], version: UInt64, stateVectors: [String: [Float]], optimizerSteps: UInt64) throws(ConfigurationError) {
+        guard model.count == self.model.count else {
+            throw ConfigurationError("checkpoint model has \(model.count) values, expected \(self.model.count)", code: "checkpoint_state")
+        }
+        try optimizer.restore(vectors: stateVectors, steps: optimizerSteps)
+        self.model = model
+        self.version = version
+        buffer.reset()
+        roundOpened = nil
+    }
+}

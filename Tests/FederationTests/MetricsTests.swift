@@ -1,0 +1,26 @@
+import Federation
+import Foundation
+import Testing
+
+@Test func metricsLinesRoundTripAndReportDrawsThem() throws {
+    let path = NSTemporaryDirectory() + "fedmq-metrics-\(UUID().uuidString).jsonl"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var histogram = StalenessHistogram(bucketCount: 4)
+    for s in [0, 1, 1, 9] as [UInt64] { histogram.record(s) }
+    #expect(histogram.buckets == [1, 2, 0, 1] && histogram.mean == 11.0 / 4)
+    let records: [MetricsRecord] = (1...3).map { (i: Int) -> MetricsRecord in
+        let x = Double(i)
+        return MetricsRecord(
+            version: UInt64(i), wallTime: x, testAccuracy: 0.2 * x, testLoss: 2 / x, updatesAccepted: UInt64(10 * i),
+            rejected: ["bad_checksum": 1], stalenessMean: histogram.mean, stalenessHistogram: histogram.buckets)
+    }
+    do {
+        let writer = try MetricsWriter(path: path)
+        records.forEach(writer.write)
+    }
+    #expect(MetricsWriter.read(path: path) == records)
+    let html = RunReport.html(title: "run <1>", records: records)
+    #expect(html.contains("<svg") && html.contains("<polyline") && html.contains("bad_checksum"))
+    #expect(html.contains("run &lt;1&gt;") && !html.contains("<script"))
+    #expect(html.contains("60.00 %"))  // best accuracy
+}
