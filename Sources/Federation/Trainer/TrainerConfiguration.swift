@@ -70,7 +70,7 @@ public struct TrainerConfiguration: Sendable {
             try require(endpoint.contains("://"), "\(name) endpoint \"\(endpoint)\" is not a ZeroMQ endpoint like tcp://broker:5556")
         }
         try require(identity.map { !$0.isEmpty && $0.utf8.count <= 256 } ?? true, "identity must be 1…256 bytes")
-        do { _ = try ModelArchitecture.named(modelName) } catch { throw ConfigurationError(error.message) }
+        do { _ = try ModelArchitecture.named(modelName) } catch { throw ConfigurationError((error as? ModelError)?.message ?? "\(error)") }
         if let partition { _ = try PartitionScheme(parsing: partition) }
         try require(sampleLimit.map { $0 >= 1 } ?? true, "sample limit must be ≥ 1")
         try localWork.validate()

@@ -58,6 +58,7 @@ final class TrainerLoop {
         var lastPush = clock.now
         while !shouldExit {
             heartbeatIfDue()
+            try pump(timeout: .zero)  // so the round starts from the newest model already queued
             guard let model = held, model.version != lastBase || seconds(since: lastPush) >= configuration.modelWait else {
                 try pump(timeout: .milliseconds(100))
                 continue
