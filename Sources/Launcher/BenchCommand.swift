@@ -1,4 +1,5 @@
 import ArgumentParser
+import Federation
 import Foundation
 import TensorCore
 
@@ -27,6 +28,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "safetensors flat encode/decode GB/s on a 64 MiB parameter vector.")
     var safetensors = true
 
+    @Flag(inversion: .prefixedNo, help: "Federation: CRC-32C GB/s and update intake (validate + decode + FedBuff) updates/s.")
+    var federation = true
+
     @Flag(inversion: .prefixedNo, help: "Run the PyTorch peer benchmark script for comparison.")
     var peer = true
 
@@ -53,6 +57,7 @@ struct BenchCommand: AsyncParsableCommand {
         if conv { printConvolutions() }
         if vector { printBandwidth() }
         if safetensors { printSafeTensors() }
+        if federation { printFederation() }
         printTraining()
     }
 
@@ -108,6 +113,16 @@ struct BenchCommand: AsyncParsableCommand {
         print("  encode \(fixed(r.encodeGBps, 2)) GB/s (\(fixed(r.encodeMilliseconds, 1)) ms)"
               + "   decode \(fixed(r.decodeGBps, 2)) GB/s (\(fixed(r.decodeMilliseconds, 1)) ms)")
         print("  reused buffers: encode \(fixed(r.reusedEncodeGBps, 2)) GB/s   decode \(fixed(r.reusedDecodeGBps, 2)) GB/s")
+        print("")
+    }
+
+    private func printFederation() {
+        print("Federation, median of \(repetitions) passes")
+        print("  CRC-32C (slicing-by-8) \(fixed(FederationBenchmark.crc32c(repetitions: repetitions), 2)) GB/s")
+        for (model, count) in [("cnn", 21_840), ("mlp", 199_210)] {
+            let r = FederationBenchmark.updateIntake(parameters: count, repetitions: repetitions)
+            print("  update intake \(pad(model, 4)) \(fixed(r.updatesPerSecond, 0)) updates/s (\(fixed(r.megabytesPerSecond, 0)) MB/s of payload)")
+        }
         print("")
     }
 

@@ -102,6 +102,18 @@ func eachMalformedUpdateIsRejectedWithItsReason(_ reason: RejectionReason) {
     #expect(expectRejection(reason) { _ = try smallCodec().decodeUpdate(frames) })
 }
 
+@Test func controlMessagesMayCarryAnUnknownFingerprintButNotAWrongOne() throws {
+    let codec = smallCodec()
+    var frames = codec.control(.register(RegisterRequest(identity: "py"), sequence: 1))
+    patchHeader(&frames) { $0.fingerprint = 0 }
+    #expect(try codec.decodeControl(frames) == .register(RegisterRequest(identity: "py"), sequence: 1))
+    patchHeader(&frames) { $0.fingerprint = 5 }
+    #expect(expectRejection(.fingerprintMismatch) { _ = try codec.decodeControl(frames) })
+    var update = codec.update(delta: randomVector(8, seed: 1), baseVersion: 0, trainerID: 1, sequence: 1, sampleCount: 1, trainingLoss: 0)
+    patchHeader(&update) { $0.fingerprint = 0 }
+    #expect(expectRejection(.fingerprintMismatch) { _ = try codec.decodeUpdate(update) })
+}
+
 @Test func modelKindIsNotAcceptedOnTheUpdateChannel() {
     let frames = smallCodec().model(randomVector(smallLayout.count, seed: 4), version: 1)
     #expect(expectRejection(.unknownKind) { _ = try smallCodec().decodeUpdate(frames) })

@@ -55,6 +55,8 @@ public struct AggregatorConfiguration: Sendable {
     // MARK: Evaluation, checkpoints, metrics
     /// Evaluate on the test set every N new versions (0 = never).
     public var evalEvery: UInt64 = 5
+    /// Seconds to wait for the evaluation of the final model when the run ends.
+    public var finalEvaluationTimeout = 300.0
     /// Checkpoint directory (nil = no checkpoints).
     public var checkpointDirectory: String? = nil
     /// Checkpoint every N new versions.
@@ -95,6 +97,7 @@ public struct AggregatorConfiguration: Sendable {
         try require(shardCount >= 1, "shard count must be ≥ 1, got \(shardCount)")
         try require(heartbeatTimeout > 0, "heartbeat timeout must be > 0 seconds")
         try require(republishInterval > 0, "republish interval must be > 0 seconds")
+        try require(finalEvaluationTimeout >= 0, "final evaluation timeout must be ≥ 0 seconds")
         try require(checkpointEvery >= 1, "checkpoint interval must be ≥ 1 version")
         try require(keepCheckpoints >= 1, "keep at least one checkpoint")
         try require(targetAccuracy.map { $0 > 0 && $0 <= 1 } ?? true, "target accuracy must be in (0, 1]")

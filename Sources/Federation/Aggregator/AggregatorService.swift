@@ -117,11 +117,13 @@ public final class AggregatorService: Service, Sendable {
         logger.notice("aggregator stopped (shutdown requested)", metadata: ["version": "\(engine.version)"])
     }
 
-    /// Broadcasts stop, runs a last evaluation, checkpoints, writes the report.
+    /// Broadcasts stop, checkpoints, evaluates the final model (if not yet), writes the
+    /// final metrics line and the report.
     private func finish(loop: inout IntakeLoop, reason: String, wallTime: Double) {
         logger.notice("stopping run", metadata: ["reason": "\(reason)", "version": "\(loop.engine.version)"])
         loop.broadcastStop(reason: reason)
         loop.saveCheckpoint()
+        loop.finalEvaluation(timeout: .seconds(configuration.finalEvaluationTimeout), wallTime: wallTime)
         loop.writeMetrics(wallTime: wallTime, evaluation: nil, version: nil)
         if let reportPath = configuration.reportPath, let metricsPath = configuration.metricsPath {
             do {

@@ -25,12 +25,9 @@ final class EvaluationWorker: Sendable {
     private let evaluator: any ModelEvaluator
     private let state = Mutex(State())
     private let wake = DispatchSemaphore(value: 0)
-    private let thread = Mutex<SocketThread?>(nil)
-
     init(evaluator: any ModelEvaluator) {
         self.evaluator = evaluator
-        let worker = SocketThread(name: "aggregator-eval") { [self] in loop() }
-        thread.withLock { $0 = worker }
+        _ = SocketThread(name: "aggregator-eval") { [self] in loop() }
     }
 
     /// Queues `weights` of `version` for evaluation, replacing a not-yet-started snapshot.
@@ -50,11 +47,23 @@ final class EvaluationWorker: Sendable {
     /// Whether nothing is running or waiting.
     var isIdle: Bool { state.withLock { !$0.busy && $0.pending == nil } }
 
-    /// Stops after the current evaluation and waits for the thread.
+    /// Waits (blocking, polling every 10 ms) until nothing is running or waiting, at most
+    /// `timeout`; returns whether the worker became idle.
+    func waitUntilIdle(timeout: Duration) -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while !isIdle {
+            if clock.now >= deadline { return false }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return true
+    }
+
+    /// Asks the thread to end after the current evaluation; does not wait for it (an
+    /// evaluation in progress is abandoned when the process exits).
     func stop() {
         state.withLock { $0.stopping = true }
         wake.signal()
-        thread.withLock { $0 }?.join()
     }
 
     private func loop() {

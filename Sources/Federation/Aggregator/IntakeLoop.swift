@@ -111,6 +111,17 @@ struct IntakeLoop {
         }
     }
 
+    /// Evaluates the current model unless it already was, waiting at most `timeout`; records
+    /// the result in the metrics. Used once the run is over (intake has stopped).
+    mutating func finalEvaluation(timeout: Duration, wallTime: Double) {
+        guard let worker, lastEvaluation?.version != engine.version else { return }
+        worker.submit(version: engine.version, weights: engine.model)
+        if !worker.waitUntilIdle(timeout: timeout) {
+            logger.warning("final evaluation did not finish in time", metadata: ["timeout": "\(timeout)"])
+        }
+        collectEvaluations(wallTime: wallTime)
+    }
+
     /// Appends a metrics line (`wallTime`: seconds since start; `version`: the evaluated one).
     func writeMetrics(wallTime: Double, evaluation: EvaluationResult?, version: UInt64?) {
         metrics?.write(engine.metricsRecord(wallTime: wallTime, evaluation: evaluation, version: version))

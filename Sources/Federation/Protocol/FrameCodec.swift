@@ -23,7 +23,7 @@ public enum FrameCodec {
         guard header.runID == e.runID else {
             throw ProtocolError(.wrongRunID, "run id \(header.runID) != expected \(e.runID)")
         }
-        guard header.fingerprint == e.fingerprint else {
+        guard header.fingerprint == e.fingerprint || (e.acceptsUnknownFingerprint && header.fingerprint == 0) else {
             throw ProtocolError(.fingerprintMismatch, "architecture fingerprint \(hex(header.fingerprint)) != \(hex(e.fingerprint))")
         }
         let payload = frames[2]

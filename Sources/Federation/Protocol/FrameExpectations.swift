@@ -8,11 +8,16 @@ public struct FrameExpectations: Sendable, Hashable {
     public var maxPayloadBytes: Int
     /// Kinds accepted on this channel.
     public var allowedKinds: Set<MessageKind>
+    /// Whether fingerprint 0 ("not known yet") is accepted besides the exact one (control
+    /// channel: a client may register before it has seen the model).
+    public var acceptsUnknownFingerprint: Bool
 
-    public init(runID: UInt64, fingerprint: UInt64, maxPayloadBytes: Int, allowedKinds: Set<MessageKind>) {
+    public init(runID: UInt64, fingerprint: UInt64, maxPayloadBytes: Int, allowedKinds: Set<MessageKind>,
+                acceptsUnknownFingerprint: Bool = false) {
         self.runID = runID
         self.fingerprint = fingerprint
         self.maxPayloadBytes = maxPayloadBytes
         self.allowedKinds = allowedKinds
+        self.acceptsUnknownFingerprint = acceptsUnknownFingerprint
     }
 }

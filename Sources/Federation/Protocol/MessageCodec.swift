@@ -124,7 +124,9 @@ public struct MessageCodec: Sendable {
 
     /// Validates and decodes a control message.
     public func decodeControl(_ frames: [[UInt8]]) throws(ProtocolError) -> ControlMessage {
-        let message = try FrameCodec.decode(frames, expecting: expectations([.register, .registered, .heartbeat, .goodbye]))
+        var expected = expectations([.register, .registered, .heartbeat, .goodbye])
+        expected.acceptsUnknownFingerprint = true
+        let message = try FrameCodec.decode(frames, expecting: expected)
         let h = message.header
         switch h.kind {
         case .register: return .register(try Self.unjson(RegisterRequest.self, message.payload), sequence: h.sequence)

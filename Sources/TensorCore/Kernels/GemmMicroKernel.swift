@@ -7,11 +7,12 @@
 /// 250 features, batch 64) are multiples of 5 or close above one, so edge tiles waste little,
 /// and ten accumulators still cover the FMA latency (4 cycles × 2 pipes).
 enum GemmMicroKernel {
-    /// `C[r, 0..<16] = Σ_p a[p·5 + r] · b[p·bStride + 0..<16] + beta · C[r, 0..<16]` for `r < rows`.
+    /// `C[r, 0..<16] = Σ_p a[r·aRowStride + p·aDepthStride] · b[p·bStride + 0..<16] + beta · C[r, 0..<16]`
+    /// for `r < rows`.
     ///
     /// - Parameters:
     ///   - kc: depth of the product (number of `p` steps), ≥ 0.
-    ///   - a: packed A panel, `kc` groups of 5 floats (row `r` of step `p` at `p·5 + r`).
+    ///   - a: A panel, 5 rows × `kc`: packed (strides 1, 5) or read in place from A.
     ///   - b: B panel, `kc` rows of 16 floats, row `p` at `p·bStride`.
     ///   - c: top-left of the C tile; row `r` starts at `r·ldc`; 16 columns are written.
     ///   - rows: rows of the tile to store, 1...5 (the product is always computed for 5).
@@ -19,7 +20,7 @@ enum GemmMicroKernel {
     @inline(never)
     static func run(
         kc: Int,
-        a: UnsafePointer<Float>,
+        a: UnsafePointer<Float>, aRowStride: Int, aDepthStride: Int,
         b: UnsafePointer<Float>, bStride: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int,
         rows: Int, beta: Float
@@ -29,22 +30,23 @@ enum GemmMicroKernel {
         var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
         var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
         var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
-        var ap = a
+        let a0 = a, a1 = a + aRowStride, a2 = a + 2 * aRowStride, a3 = a + 3 * aRowStride, a4 = a + 4 * aRowStride
+        var ap = 0
         var bp = b
         for _ in 0..<kc {
             let b0 = SIMDMemory.load8(bp)
             let b1 = SIMDMemory.load8(bp + 8)
-            var av = SIMD8<Float>(repeating: ap[0])
+            var av = SIMD8<Float>(repeating: a0[ap])
             c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
-            av = SIMD8<Float>(repeating: ap[1])
+            av = SIMD8<Float>(repeating: a1[ap])
             c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
-            av = SIMD8<Float>(repeating: ap[2])
+            av = SIMD8<Float>(repeating: a2[ap])
             c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1)
-            av = SIMD8<Float>(repeating: ap[3])
+            av = SIMD8<Float>(repeating: a3[ap])
             c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
-            av = SIMD8<Float>(repeating: ap[4])
+            av = SIMD8<Float>(repeating: a4[ap])
             c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1)
-            ap += 5
+            ap += aDepthStride
             bp += bStride
         }
         storeRow(c00, c01, c, beta)

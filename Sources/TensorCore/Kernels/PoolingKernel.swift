@@ -27,23 +27,20 @@ public enum PoolingKernel {
             let out = output + plane * oh * ow
             let arg = argmax + plane * oh * ow
             for oy in 0..<oh {
-                var first = 0
-                if kernel == 2 && stride == 2 {
-                    first = pool2x2(x + 2 * oy * width, width: width, rowOffset: 2 * oy * width, count: ow,
-                                    floor: floor, output: out + oy * ow, argmax: arg + oy * ow)
-                }
-                for ox in first..<ow {
-                    var best = Int32((oy * stride) * width + ox * stride)
-                    var bestValue = x[Int(best)]
-                    for i in 0..<kernel {
-                        let row = (oy * stride + i) * width + ox * stride
-                        for j in 0..<kernel where x[row + j] > bestValue {
-                            bestValue = x[row + j]
-                            best = Int32(row + j)
-                        }
+                let (o, a) = (out + oy * ow, arg + oy * ow)
+                guard kernel == 2 && stride == 2 else {
+                    for ox in 0..<ow {
+                        (o[ox], a[ox]) = windowMax(x, width: width, top: oy * stride, left: ox * stride, kernel: kernel)
+                        o[ox] = max(o[ox], floor)
                     }
-                    out[oy * ow + ox] = max(bestValue, floor)
-                    arg[oy * ow + ox] = best
+                    continue
+                }
+                let rowOffset = 2 * oy * width
+                let done = pool2x2(x + rowOffset, width: width, rowOffset: rowOffset, count: ow,
+                                   floor: floor, output: o, argmax: a)
+                for ox in done..<ow {
+                    (o[ox], a[ox]) = windowMax2x2(x, width: width, at: rowOffset + 2 * ox)
+                    o[ox] = max(o[ox], floor)
                 }
             }
         }
@@ -60,13 +57,39 @@ public enum PoolingKernel {
         let oh = outputExtent(height, kernel: kernel, stride: stride)
         let ow = outputExtent(width, kernel: kernel, stride: stride)
         inputGradient.update(repeating: 0, count: planes * height * width)
+        let threshold: Float = relu ? 0 : -.infinity
         for plane in 0..<planes {
             let dx = inputGradient + plane * height * width
             let base = plane * oh * ow
-            for o in 0..<(oh * ow) where !relu || output[base + o] > 0 {
-                dx[Int(argmax[base + o])] += outputGradient[base + o]
+            for o in 0..<(oh * ow) {
+                // Unconditional (select, not branch): which outputs pass is data-dependent.
+                dx[Int(argmax[base + o])] += output[base + o] > threshold ? outputGradient[base + o] : 0
             }
         }
+    }
+
+    /// Maximum of the `kernel × kernel` window at (`top`, `left`) and its offset in the plane
+    /// (the first one in row-major order on ties).
+    @inline(__always)
+    private static func windowMax(
+        _ x: UnsafePointer<Float>, width: Int, top: Int, left: Int, kernel: Int
+    ) -> (Float, Int32) {
+        var best = top * width + left
+        for i in 0..<kernel {
+            let row = (top + i) * width + left
+            for j in 0..<kernel where x[row + j] > x[best] { best = row + j }
+        }
+        return (x[best], Int32(best))
+    }
+
+    /// `windowMax` for the 2×2 window whose top-left element is at offset `at`.
+    @inline(__always)
+    private static func windowMax2x2(_ x: UnsafePointer<Float>, width: Int, at: Int) -> (Float, Int32) {
+        var (value, best) = (x[at], at)
+        for candidate in [at + 1, at + width, at + width + 1] where x[candidate] > value {
+            (value, best) = (x[candidate], candidate)
+        }
+        return (value, Int32(best))
     }
 
     /// 2×2, stride-2 windows of one output row, 8 at a time: returns how many outputs were written
