@@ -18,7 +18,8 @@ struct TrainerCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Broker host name or address. [env: FEDMQ_BROKER_HOST, default: localhost]")
+    @Option(name: [.customLong("broker"), .customLong("broker-host")],
+            help: "Broker host name or address; sets the three endpoints with the ports below. [env: FEDMQ_BROKER or FEDMQ_BROKER_HOST, default: localhost]")
     var brokerHost: String?
 
     @Option(help: "Broker model-out port (XPUB). [env: FEDMQ_MODEL_OUT_PORT, default: 5556]")
@@ -112,7 +113,7 @@ struct TrainerCommand: AsyncParsableCommand {
     private func makeConfiguration() throws -> TrainerConfiguration {
         let env = Environment()
         var c = TrainerConfiguration()
-        let host = brokerHost ?? env.string("FEDMQ_BROKER_HOST") ?? "localhost"
+        let host = brokerHost ?? env.string("FEDMQ_BROKER") ?? env.string("FEDMQ_BROKER_HOST") ?? "localhost"
         let endpoint = { (explicit: String?, variable: String, port: Int?, portVariable: String, fallback: Int) throws -> String in
             if let url = explicit ?? env.string(variable) { return url }
             let port = try port ?? env.value(portVariable) ?? fallback

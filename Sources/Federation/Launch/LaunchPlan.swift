@@ -40,7 +40,7 @@ public struct LaunchPlan: Sendable {
         var a = ["--model-endpoint", endpoint(ports.modelIn), "--update-endpoint", endpoint(ports.updatesOut),
                  "--control-endpoint", endpoint(ports.controlOut),
                  "--model", c.modelName, "--mode", c.mode.rawValue, "--run-id", "\(c.runID)", "--seed", "\(c.seed)",
-                 "--shard-count", "\(c.trainers)", "--partition", c.partition,
+                 "--shards", "\(c.trainers)", "--partition", c.partition,
                  "--buffer-size", "\(c.bufferSize)", "--round-size", "\(c.roundSize ?? c.trainers)", "--alpha", "\(c.alpha)",
                  "--eval-every", "\(c.evalEvery)", "--checkpoint-dir", layout.checkpoints,
                  "--metrics", layout.metrics, "--report", layout.report, "--log-level", c.logLevel]
