@@ -1,13 +1,160 @@
 import ArgumentParser
+import Federation
+import Foundation
+import Logging
+import ServiceLifecycle
+import TensorCore
 
 @main
 struct AggregatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aggregator",
-        abstract: "FedMQ aggregator (not yet implemented)."
+        abstract: "FedMQ aggregator: validates trainer updates, aggregates them (FedAvg, FedAsync or FedBuff) and publishes global models.",
+        discussion: """
+            Connects to the broker's aggregator-side ports: publishes models to model-in (5555), pulls updates from updates-out (5558), answers control requests on control-out (5560).
+
+            Every option falls back to its FEDMQ_* environment variable, then to the default.
+
+            Strategy strings: staleness const | poly:<a> | hinge:<a>,<b> | sqrt; server optimizer sgd:<lr> | momentum:<lr>,<beta> | adam:<lr>[,<beta1>,<beta2>,<eps>]; aggregator mean | median | trimmed:<fraction>; norm policy none | reject:<bound> | clip:<bound>; partition iid | dirichlet:<alpha> | labels:<k> | quantity:<beta>.
+
+            Resumes from the newest valid checkpoint in --checkpoint-dir. SIGTERM/SIGINT checkpoint and exit without ending the run; a stop condition (target accuracy, max versions, time limit) broadcasts stop to all trainers.
+            """
     )
 
+    // Model and run
+    @Option(help: "Model architecture: cnn or mlp. [env: FEDMQ_MODEL, default: cnn]") var model: String?
+    @Option(help: "Run id carried in every message. [env: FEDMQ_RUN_ID, default: 1]") var runId: UInt64?
+    @Option(help: "Seed for the initial model and the partition. [env: FEDMQ_SEED, default: 0]") var seed: UInt64?
+    @Option(help: "Directory with the Fashion-MNIST IDX files (test split used for evaluation). [env: FEDMQ_DATA_DIR, default: /usr/share/datasets/fashion-mnist]") var dataDir: String?
+
+    // Strategy
+    @Option(help: "Aggregation mode: sync, async or buffered. [env: FEDMQ_MODE, default: buffered]") var mode: String?
+    @Option(help: "sync: updates per round (capped by live trainers). [env: FEDMQ_ROUND_SIZE, default: 4]") var roundSize: Int?
+    @Option(help: "sync: seconds after which a round closes with what arrived; 0 waits forever. [env: FEDMQ_ROUND_DEADLINE, default: 60]") var roundDeadline: Double?
+    @Option(help: "async: base mixing rate alpha in (0, 1]. [env: FEDMQ_ALPHA, default: 0.6]") var alpha: Double?
+    @Option(help: "async: recent global versions kept to rebuild client models. [env: FEDMQ_HISTORY, default: 16]") var history: Int?
+    @Option(help: "buffered: updates per new version (K). [env: FEDMQ_BUFFER_SIZE, default: 4]") var bufferSize: Int?
+    @Option(help: "buffered: also weight deltas by sample count (true/false). [env: FEDMQ_WEIGHT_BY_SAMPLES, default: false]") var weightBySamples: Bool?
+    @Option(help: "Server optimizer for sync/buffered. [env: FEDMQ_SERVER_OPTIMIZER, default: sgd:1]") var serverOptimizer: String?
+    @Option(help: "Combination of buffered deltas: mean, median, trimmed:<f>. [env: FEDMQ_AGGREGATOR, default: mean]") var aggregator: String?
+    @Option(help: "Staleness function. [env: FEDMQ_STALENESS, default: poly:0.5]") var staleness: String?
+    @Option(help: "Drop updates staler than this many versions. [env: FEDMQ_MAX_STALENESS, default: none]") var maxStaleness: UInt64?
+    @Option(help: "Update norm bound policy. [env: FEDMQ_NORM_POLICY, default: none]") var normPolicy: String?
+
+    // Trainers
+    @Option(help: "Data shards handed to trainers. [env: FEDMQ_SHARDS, default: 4]") var shards: Int?
+    @Option(help: "Partition scheme sent to trainers. [env: FEDMQ_PARTITION, default: iid]") var partition: String?
+    @Option(help: "Seconds without heartbeat before a trainer counts as gone. [env: FEDMQ_HEARTBEAT_TIMEOUT, default: 30]") var heartbeatTimeout: Double?
+
+    // Endpoints
+    @Option(help: "Broker host name or address; sets the endpoints to tcp://<host>:5555/5558/5560. [env: FEDMQ_BROKER_HOST, default: localhost]") var brokerHost: String?
+    @Option(help: "Model endpoint (broker model-in XSUB). [env: FEDMQ_MODEL_ENDPOINT]") var modelEndpoint: String?
+    @Option(help: "Update endpoint (broker updates-out PUSH). [env: FEDMQ_UPDATE_ENDPOINT]") var updateEndpoint: String?
+    @Option(help: "Control endpoint (broker control-out DEALER). [env: FEDMQ_CONTROL_ENDPOINT]") var controlEndpoint: String?
+
+    // Evaluation, checkpoints, metrics
+    @Option(help: "Evaluate on the test set every N versions; 0 never. [env: FEDMQ_EVAL_EVERY, default: 5]") var evalEvery: UInt64?
+    @Option(help: "Seconds to wait for the final model's evaluation when the run ends. [env: FEDMQ_FINAL_EVAL_TIMEOUT, default: 300]") var finalEvalTimeout: Double?
+    @Option(help: "Checkpoint directory; none disables checkpoints. [env: FEDMQ_CHECKPOINT_DIR]") var checkpointDir: String?
+    @Option(help: "Checkpoint every N versions. [env: FEDMQ_CHECKPOINT_EVERY, default: 10]") var checkpointEvery: UInt64?
+    @Option(help: "Checkpoints retained. [env: FEDMQ_KEEP_CHECKPOINTS, default: 3]") var keepCheckpoints: Int?
+    @Option(help: "JSON-lines metrics file. [env: FEDMQ_METRICS]") var metrics: String?
+    @Option(help: "HTML report written when the run ends (needs --metrics). [env: FEDMQ_REPORT]") var report: String?
+
+    // Stop conditions
+    @Option(help: "Stop when test accuracy reaches this fraction. [env: FEDMQ_TARGET_ACCURACY]") var targetAccuracy: Double?
+    @Option(help: "Stop at this global version. [env: FEDMQ_MAX_VERSIONS]") var maxVersions: UInt64?
+    @Option(help: "Stop after this many seconds. [env: FEDMQ_TIME_LIMIT]") var timeLimit: Double?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: FEDMQ_LOG_LEVEL, default: info]") var logLevel: String?
+
+    mutating func validate() throws {
+        let configuration = try makeConfiguration()
+        _ = try ModelArchitecture.named(configuration.modelName)
+        _ = try resolvedLogLevel()
+    }
+
     func run() async throws {
-        throw ValidationError("the aggregator is not implemented yet")
+        var logger = Logger(label: "fedmq.aggregator")
+        logger.logLevel = try resolvedLogLevel()
+        let configuration = try makeConfiguration()
+        let architecture = try ModelArchitecture.named(configuration.modelName)
+        let initial = architecture.build(seed: configuration.seed)
+        var evaluator: (any ModelEvaluator)?
+        if configuration.evalEvery > 0 {
+            let directory = dataDir ?? EnvironmentValues().string("FEDMQ_DATA_DIR") ?? "/usr/share/datasets/fashion-mnist"
+            let testSet = try Dataset.loadIDX(directory: directory, split: .test)
+            logger.info("test set loaded", metadata: ["samples": "\(testSet.count)", "directory": "\(directory)"])
+            evaluator = TestSetEvaluator(architecture: architecture, testSet: testSet)
+        }
+        let service = try AggregatorService(
+            configuration: configuration, layout: initial.layout, initialWeights: initial.parameters,
+            evaluator: evaluator, logger: logger)
+        // The service returns on its own when a stop condition ends the run: that is success.
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// Options, else FEDMQ_* variables, else `AggregatorConfiguration` defaults; validated.
+    private func makeConfiguration() throws -> AggregatorConfiguration {
+        let env = EnvironmentValues()
+        var c = AggregatorConfiguration()
+        c.modelName = model ?? env.string("FEDMQ_MODEL") ?? c.modelName
+        c.runID = try runId ?? env.value("FEDMQ_RUN_ID") ?? c.runID
+        c.seed = try seed ?? env.value("FEDMQ_SEED") ?? c.seed
+        let modeText = mode ?? env.string("FEDMQ_MODE") ?? c.mode.rawValue
+        guard let parsedMode = AggregationMode(rawValue: modeText) else {
+            throw ValidationError("mode '\(modeText)' is not sync, async or buffered")
+        }
+        c.mode = parsedMode
+        c.roundSize = try roundSize ?? env.value("FEDMQ_ROUND_SIZE") ?? c.roundSize
+        if let deadline = try roundDeadline ?? env.value("FEDMQ_ROUND_DEADLINE", as: Double.self) {
+            c.roundDeadline = deadline == 0 ? nil : deadline
+        }
+        c.alpha = try alpha ?? env.value("FEDMQ_ALPHA") ?? c.alpha
+        c.history = try history ?? env.value("FEDMQ_HISTORY") ?? c.history
+        c.bufferSize = try bufferSize ?? env.value("FEDMQ_BUFFER_SIZE") ?? c.bufferSize
+        c.weightBySamples = try weightBySamples ?? env.value("FEDMQ_WEIGHT_BY_SAMPLES") ?? c.weightBySamples
+        c.optimizer = serverOptimizer ?? env.string("FEDMQ_SERVER_OPTIMIZER") ?? c.optimizer
+        c.aggregator = aggregator ?? env.string("FEDMQ_AGGREGATOR") ?? c.aggregator
+        c.staleness = staleness ?? env.string("FEDMQ_STALENESS") ?? c.staleness
+        c.maxStaleness = try maxStaleness ?? env.value("FEDMQ_MAX_STALENESS") ?? c.maxStaleness
+        c.normPolicy = normPolicy ?? env.string("FEDMQ_NORM_POLICY") ?? c.normPolicy
+        c.shardCount = try shards ?? env.value("FEDMQ_SHARDS") ?? c.shardCount
+        c.partition = partition ?? env.string("FEDMQ_PARTITION") ?? c.partition
+        c.heartbeatTimeout = try heartbeatTimeout ?? env.value("FEDMQ_HEARTBEAT_TIMEOUT") ?? c.heartbeatTimeout
+        let host = brokerHost ?? env.string("FEDMQ_BROKER_HOST") ?? "localhost"
+        c.modelEndpoint = modelEndpoint ?? env.string("FEDMQ_MODEL_ENDPOINT") ?? "tcp://\(host):5555"
+        c.updateEndpoint = updateEndpoint ?? env.string("FEDMQ_UPDATE_ENDPOINT") ?? "tcp://\(host):5558"
+        c.controlEndpoint = controlEndpoint ?? env.string("FEDMQ_CONTROL_ENDPOINT") ?? "tcp://\(host):5560"
+        c.evalEvery = try evalEvery ?? env.value("FEDMQ_EVAL_EVERY") ?? c.evalEvery
+        c.finalEvaluationTimeout = try finalEvalTimeout ?? env.value("FEDMQ_FINAL_EVAL_TIMEOUT") ?? c.finalEvaluationTimeout
+        c.checkpointDirectory = checkpointDir ?? env.string("FEDMQ_CHECKPOINT_DIR")
+        c.checkpointEvery = try checkpointEvery ?? env.value("FEDMQ_CHECKPOINT_EVERY") ?? c.checkpointEvery
+        c.keepCheckpoints = try keepCheckpoints ?? env.value("FEDMQ_KEEP_CHECKPOINTS") ?? c.keepCheckpoints
+        c.metricsPath = metrics ?? env.string("FEDMQ_METRICS")
+        c.reportPath = report ?? env.string("FEDMQ_REPORT")
+        c.targetAccuracy = try targetAccuracy ?? env.value("FEDMQ_TARGET_ACCURACY")
+        c.maxVersions = try maxVersions ?? env.value("FEDMQ_MAX_VERSIONS")
+        c.timeLimit = try timeLimit ?? env.value("FEDMQ_TIME_LIMIT")
+        do {
+            try c.validate()
+        } catch {
+            throw ValidationError(error.message)
+        }
+        if c.reportPath != nil && c.metricsPath == nil {
+            throw ValidationError("--report needs --metrics (the report is drawn from the metrics file)")
+        }
+        return c
+    }
+
+    private func resolvedLogLevel() throws -> Logger.Level {
+        let text = logLevel ?? EnvironmentValues().string("FEDMQ_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw ValidationError("unknown log level '\(text)'")
+        }
+        return level
     }
 }

@@ -31,8 +31,17 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Federation: CRC-32C GB/s and update intake (validate + decode + FedBuff) updates/s.")
     var federation = true
 
+    @Flag(inversion: .prefixedNo, help: "Training samples/s of the models (SGD, batch --batch-size).")
+    var train = true
+
     @Flag(inversion: .prefixedNo, help: "Run the PyTorch peer benchmark script for comparison.")
     var peer = true
+
+    @Option(name: .customLong("model"), help: "Architecture to time in the training section (repeatable).")
+    var models: [String] = ["cnn", "mlp"]
+
+    @Option(help: "Timed seconds per model in the training section (3 rounds, best reported).")
+    var trainSeconds = 2.0
 
     @Option(help: "Mini-batch size used for the GEMM shapes.")
     var batchSize = 64
@@ -50,6 +59,14 @@ struct BenchCommand: AsyncParsableCommand {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         guard vectorMegabytes > 0 else { throw ValidationError("--vector-megabytes must be positive") }
         guard repetitions > 0 else { throw ValidationError("--repetitions must be positive") }
+        guard trainSeconds > 0 else { throw ValidationError("--train-seconds must be positive") }
+        for model in models {
+            do {
+                _ = try ModelArchitecture.named(model)
+            } catch {
+                throw ValidationError("--model: \(error)")
+            }
+        }
     }
 
     func run() async throws {
@@ -58,19 +75,27 @@ struct BenchCommand: AsyncParsableCommand {
         if vector { printBandwidth() }
         if safetensors { printSafeTensors() }
         if federation { printFederation() }
-        printTraining()
+        if train { try printTraining() }
     }
 
-    private func printTraining() {
-        print("Training, one thread, batch \(batchSize), samples/s")
+    private func printTraining() throws {
+        print("Training, one thread, batch \(batchSize), SGD lr 0.01 momentum 0.5: samples/s")
+        var ours: [String: Double] = [:]
+        for model in models {
+            ours[model] = try TrainingBenchmark.samplesPerSecond(
+                ModelArchitecture.named(model), batch: batchSize, seconds: trainSeconds)
+        }
         let torch = peer ? PeerBenchmark.run(script: peerScript, batchSize: batchSize) : .failure(.disabled)
-        for model in ["cnn", "mlp"] {
+        for model in models {
+            let mine = ours[model] ?? 0
             let theirs: String
             switch torch {
-            case .success(let result): theirs = fixed(result.samplesPerSecond(model), 0) + " (PyTorch \(result.torch))"
+            case .success(let result):
+                let peer = result.samplesPerSecond(model)
+                theirs = fixed(peer, 0) + " (PyTorch \(result.torch); fedmq = \(fixed(mine / peer, 2))×)"
             case .failure(let error): theirs = error.description
             }
-            print("  " + pad(model, 6) + "pytorch " + theirs)
+            print("  " + pad(model, 6) + "fedmq " + pad(fixed(mine, 0), 10) + "pytorch " + theirs)
         }
         print("")
     }

@@ -20,7 +20,7 @@ import Testing
     }
     #expect(MetricsWriter.read(path: path) == records)
     let html = RunReport.html(title: "run <1>", records: records)
-    #expect(html.contains("<svg") && html.contains("<polyline") && html.contains("bad_checksum"))
+    #expect(html.contains("<svg") && html.contains("<polyline") && html.contains("bad_checksum") && html.contains("Mean staleness"))
     #expect(html.contains("run &lt;1&gt;") && !html.contains("<script"))
     #expect(html.contains("60.00 %"))  // best accuracy
 }

@@ -129,3 +129,19 @@ func gemmLongDepthNT() {
         }
     }
 }
+
+@Test("concurrent GEMMs on several threads use separate scratch and stay correct")
+func gemmConcurrent() async {
+    let errors = await withTaskGroup(of: Double.self) { group in
+        for t in 0..<8 {
+            group.addTask {
+                GemmCase(transA: t % 2 == 1, transB: t % 3 == 0, m: 20 + t, n: 30 + 3 * t, k: 70 + 5 * t,
+                         alpha: 1, beta: 0.5, seed: UInt64(100 + t)).maxRelativeError()
+            }
+        }
+        var all: [Double] = []
+        for await e in group { all.append(e) }
+        return all
+    }
+    #expect(errors.count == 8 && errors.allSatisfy { $0 < tolerance }, "\(errors)")
+}

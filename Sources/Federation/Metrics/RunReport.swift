@@ -9,6 +9,7 @@ public enum RunReport {
         let accuracy = evaluated.map { ($0.wallTime, $0.testAccuracy! * 100) }
         let loss = records.compactMap { r in r.testLoss.map { (r.wallTime, $0) } }
         let last = records.last
+        let meanStaleness = records.map { ($0.wallTime, $0.stalenessMean) }
         let histogram = (last?.stalenessHistogram ?? []).enumerated().map { (Double($0.offset), Double($0.element)) }
         var rows = ""
         for (reason, count) in (last?.rejected ?? [:]).sorted(by: { $0.key < $1.key }) {
@@ -29,7 +30,8 @@ public enum RunReport {
             <body><h1>\(escape(title))</h1>\(summary)
             <h2>Test accuracy (%) over time (s)</h2>\(SVGPlot.line(accuracy, yLabel: "accuracy %"))
             <h2>Test loss over time (s)</h2>\(SVGPlot.line(loss, yLabel: "loss"))
-            <h2>Staleness of accepted updates</h2>\(SVGPlot.bars(histogram, yLabel: "updates"))
+            <h2>Staleness of accepted updates (versions)</h2>\(SVGPlot.bars(histogram, yLabel: "updates"))
+            <h2>Mean staleness so far over time (s)</h2>\(SVGPlot.line(meanStaleness, yLabel: "mean staleness"))
             <h2>Rejections</h2><table>\(rows.isEmpty ? "<tr><td>none</td></tr>" : rows)</table>
             </body></html>
             """

@@ -22,6 +22,8 @@ public final class Sequential {
     private let sampleSizes: [Int]
     /// Start of each layer's slice in `parameters`/`gradients`.
     private let layerOffsets: [Int]
+    /// Index of the first layer with parameters: no layer before it needs an input gradient.
+    private let firstTrainable: Int
     private var workspace = Workspace()
     /// Batch of the last forward pass (0: none since the last parameter change of shape).
     private var forwardBatch = 0
@@ -54,6 +56,7 @@ public final class Sequential {
         self.layout = ParameterLayout(specs)
         self.sampleSizes = sizes
         self.layerOffsets = offsets
+        self.firstTrainable = layers.firstIndex { !$0.parameterSpecs.isEmpty } ?? layers.count
         parameters = [Float](repeating: 0, count: offset)
         gradients = [Float](repeating: 0, count: offset)
         initialize(seed: seed)
@@ -211,12 +214,14 @@ public final class Sequential {
         forwardBatch = batch
     }
 
-    /// Backward pass from `workspace.gradientOut`; the input gradient ends in `gradientOut` when asked.
+    /// Backward pass from `workspace.gradientOut`; the input gradient ends in `gradientOut` when
+    /// asked, otherwise propagation stops at the first layer with parameters.
     private func backward(batch: Int, inputGradient: Bool) {
+        let last = inputGradient ? 0 : min(firstTrainable, layers.count - 1)
         parameters.withUnsafeBufferPointer { p in
             gradients.withUnsafeMutableBufferPointer { g in
-                for index in layers.indices.reversed() {
-                    let wantsInput = index > 0 || inputGradient
+                for index in (last..<layers.count).reversed() {
+                    let wantsInput = index > last || inputGradient
                     layers[index].backward(buffers(index, batch: batch, parameters: p.baseAddress!),
                                            outputGradient: workspace.gradientOut,
                                            gradients: g.baseAddress! + layerOffsets[index],

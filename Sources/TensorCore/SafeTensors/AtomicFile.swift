@@ -48,7 +48,7 @@ enum AtomicFile {
         var readError: SafeTensorsError?
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             while initialized < size {
-                let n = Glibc.read(fd, buffer.baseAddress! + initialized, size - initialized)
+                let n = systemRead(fd, buffer.baseAddress! + initialized, size - initialized)
                 if n > 0 { initialized += n; continue }
                 if n < 0 && errno == EINTR { continue }
                 readError = n == 0 ? SafeTensorsError(.io, "\(path) shrank while being read") : failure("read \(path)")
@@ -63,7 +63,7 @@ enum AtomicFile {
         let failed = bytes.withUnsafeBytes { raw in
             var written = 0
             while written < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
+                let n = systemWrite(fd, raw.baseAddress! + written, raw.count - written)
                 if n >= 0 { written += n; continue }
                 if errno == EINTR { continue }
                 return true
@@ -81,4 +81,13 @@ enum AtomicFile {
     private static func failure(_ what: String) -> SafeTensorsError {
         SafeTensorsError(.io, "\(what): \(String(cString: strerror(errno)))")
     }
+}
+
+// File-scope wrappers: inside `AtomicFile`, `read`/`write` name its own methods.
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, buffer, count)
+}
+
+private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, buffer, count)
 }

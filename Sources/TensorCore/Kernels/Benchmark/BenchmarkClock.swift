@@ -1,9 +1,9 @@
 /// Timing helpers shared by the benchmarks: wall-clock seconds of repeated runs.
 public enum BenchmarkClock {
     /// Seconds taken by `body`, on the monotonic clock.
-    public static func seconds(_ body: () -> Void) -> Double {
+    public static func seconds(_ body: () throws -> Void) rethrows -> Double {
         let clock = ContinuousClock()
-        let elapsed = clock.measure(body)
+        let elapsed = try clock.measure(body)
         let (s, attoseconds) = elapsed.components
         return Double(s) + Double(attoseconds) * 1e-18
     }
