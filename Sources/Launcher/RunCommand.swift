@@ -90,11 +90,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Log level of the children: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
-    @Option(name: .customLong("aggregator-arg"), help: "Extra argument for the aggregator (repeatable).")
-    var aggregatorArgs: [String] = []
+    @Option(help: "Extra aggregator arguments, space-separated, e.g. \"--staleness hinge:10,4\".")
+    var aggregatorArgs: String?
 
-    @Option(name: .customLong("trainer-arg"), help: "Extra argument for every trainer (repeatable).")
-    var trainerArgs: [String] = []
+    @Option(help: "Extra arguments for every trainer, space-separated, e.g. \"--sample-limit 6000\".")
+    var trainerArgs: String?
 
     func validate() throws {
         _ = try makeConfiguration(layout: RunLayout(directory: "runs/validate"))
@@ -199,10 +199,14 @@ struct RunCommand: AsyncParsableCommand {
         }
         c.gracePeriod = gracePeriod
         c.logLevel = logLevel
-        c.aggregatorArguments = aggregatorArgs
-        c.trainerArguments = trainerArgs
+        c.aggregatorArguments = aggregatorArgs.map(Self.words) ?? []
+        c.trainerArguments = trainerArgs.map(Self.words) ?? []
         do { try c.validate() } catch { throw ValidationError(error.message) }
         return c
+    }
+
+    private static func words(_ text: String) -> [String] {
+        text.split(whereSeparator: \.isWhitespace).map(String.init)
     }
 
     /// The directory of the running fedmq executable.
