@@ -122,11 +122,10 @@ import ZeroMQ
 
 // MARK: - Harness
 
-private let initialWeights: [Float] = [0.5, -0.5, 1, 0, 0.25, 2, -1, 0.125]
-private let quietLogger = Logger(label: "test.aggregator") { _ in SwiftLogNoOpLogHandler() }
+let initialWeights: [Float] = [0.5, -0.5, 1, 0, 0.25, 2, -1, 0.125]
 
 /// Broker on ephemeral loopback ports, an aggregator connected to it, and a scripted trainer.
-private func withBrokerAndAggregator(
+func withBrokerAndAggregator(
     configure: @Sendable (inout AggregatorConfiguration) -> Void, evaluator: (any ModelEvaluator)? = nil,
     expectStop: Bool = false,
     _ body: (BrokerService, AggregatorService, ScriptedTrainer) async throws -> Void
@@ -167,7 +166,7 @@ private func withBrokerAndAggregator(
 }
 
 /// Test-side trainer sockets: DEALER (control), PUSH (updates), SUB (models).
-private final class ScriptedTrainer: Sendable {
+final class ScriptedTrainer: Sendable {
     let codec: MessageCodec
     private let control: Socket
     private let updates: Socket
@@ -232,7 +231,7 @@ private final class ScriptedTrainer: Sendable {
     }
 }
 
-private func eventually(timeout: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation,
+func eventually(timeout: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation,
                         _ condition: () -> Bool) async throws {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout

@@ -212,7 +212,6 @@ import ZeroMQ
 
 // MARK: - Helpers
 
-private let quietLogger = Logger(label: "test.broker") { _ in SwiftLogNoOpLogHandler() }
 
 private extension BrokerConfiguration {
     /// All six ports ephemeral on the loopback interface, so parallel tests never collide.

@@ -1,5 +1,9 @@
 import Federation
+import Logging
 import TensorCore
+
+/// A logger that discards everything, for services under test.
+let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
 /// A tiny two-tensor layout (8 scalars) used across Federation tests.
 let smallLayout = ParameterLayout([

@@ -101,7 +101,9 @@ public final class AggregatorService: Service, Sendable {
             if readable.control { try loop.drainControl(now: t) }
             if let v = engine.tick(now: t) { loop.newVersion(v, now: t) }
             loop.collectEvaluations(wallTime: t)
-            if t - lastPublish >= configuration.republishInterval {
+            // PUB drops messages until its connection is up: republish often in the first seconds
+            // so the broker's last-value cache holds this run's model (not a previous run's stop).
+            if t - lastPublish >= (t < 2 ? min(0.25, configuration.republishInterval) : configuration.republishInterval) {
                 loop.publish()
                 lastPublish = t
             }

@@ -13,6 +13,8 @@ struct IntakeLoop {
     let logger: Logger
     /// Latest evaluation result and its version.
     private(set) var lastEvaluation: (version: UInt64, result: EvaluationResult)?
+    /// Latest version handed to the evaluation thread.
+    private var lastSubmitted: UInt64?
     /// Largest number of messages handled per socket per poll, so neither starves the other.
     private let batch = 64
 
@@ -63,6 +65,7 @@ struct IntakeLoop {
         if configuration.evalEvery > 0 && version % configuration.evalEvery == 0 {
             if let worker {
                 worker.submit(version: version, weights: engine.model)
+                lastSubmitted = version
             } else {
                 writeMetrics(wallTime: now, evaluation: nil, version: version)
             }
@@ -115,7 +118,10 @@ struct IntakeLoop {
     /// the result in the metrics. Used once the run is over (intake has stopped).
     mutating func finalEvaluation(timeout: Duration, wallTime: Double) {
         guard let worker, lastEvaluation?.version != engine.version else { return }
-        worker.submit(version: engine.version, weights: engine.model)
+        if lastSubmitted != engine.version {  // else it is already queued or running
+            worker.submit(version: engine.version, weights: engine.model)
+            lastSubmitted = engine.version
+        }
         if !worker.waitUntilIdle(timeout: timeout) {
             logger.warning("final evaluation did not finish in time", metadata: ["timeout": "\(timeout)"])
         }

@@ -1,0 +1,80 @@
+import Federation
+import Foundation
+import Testing
+import ZeroMQ
+
+/// The wire protocol is language-neutral: `clients/python/fedmq_client.py`, written from
+/// docs/PROTOCOL.md with pyzmq, numpy and safetensors, registers through the real broker,
+/// decodes the current model and pushes a delta that the aggregator accepts and applies.
+@Suite struct PythonClientTests {
+    @Test(.enabled(if: PythonPeer.available, "python3 with pyzmq, numpy and safetensors (scripts/install-deps.sh)"))
+    func pythonClientJoinsAndItsUpdateIsApplied() async throws {
+        try await withBrokerAndAggregator(configure: { $0.bufferSize = 1 }) { broker, aggregator, observer in
+            let result = try await PythonPeer.runClient(endpoints: broker.endpoints, runID: 7, deltaScale: 0.001)
+            let summary = try #require(
+                try JSONSerialization.jsonObject(with: Data(result.utf8)) as? [String: Any], "client printed: \(result)")
+            #expect(summary["names"] as? [String] == ["fc.weight", "fc.bias"])
+            #expect(summary["model_version"] as? Int == 0)
+            #expect((summary["trainer_id"] as? Int ?? 0) >= 1)
+            #expect(summary["fingerprint"] as? String == String(format: "%016llx", smallLayout.fingerprint))
+
+            let expected = initialWeights.map { $0 + Float(0.001) * ($0 > 0 ? 1 : $0 < 0 ? -1 : 0) }
+            let v1 = try await observer.awaitModel { $0 == 1 }
+            #expect(v1.weights.map(\.bitPattern) == expected.map(\.bitPattern))
+            #expect(aggregator.status.counters.updatesAccepted == 1)
+            #expect(aggregator.status.counters.rejectedTotal == 0)
+        }
+    }
+}
+
+/// Runs the Python protocol client as a child process.
+enum PythonPeer {
+    static let clientPath = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("clients/python/fedmq_client.py").path
+
+    /// True when python3 imports zmq, numpy and safetensors. In CI (`CI` set) the test always
+    /// runs, so a missing install fails loudly instead of skipping.
+    static let available: Bool = {
+        if ProcessInfo.processInfo.environment["CI"] != nil { return true }
+        return (try? run(["-c", "import zmq, numpy, safetensors"], timeout: 30)) != nil
+    }()
+
+    static func runClient(endpoints: BrokerEndpoints, runID: UInt64, deltaScale: Double) async throws -> String {
+        let args = [clientPath, "--host", "127.0.0.1",
+                    "--model-port", port(endpoints.modelOut), "--updates-port", port(endpoints.updatesIn),
+                    "--control-port", port(endpoints.controlIn), "--run-id", "\(runID)",
+                    "--delta-scale", "\(deltaScale)", "--json"]
+        return try await SocketThread.run { try run(args, timeout: 60) }
+    }
+
+    private static func port(_ endpoint: String) -> String {
+        String(endpoint.split(separator: ":").last ?? "")
+    }
+
+    /// Runs `python3 args`, returning stdout; throws with stderr on failure or timeout.
+    static func run(_ args: [String], timeout: TimeInterval) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + args
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            throw PythonPeerError(message: "python3 \(args.joined(separator: " ")) exited \(process.terminationStatus): \(stderr)")
+        }
+        return stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+struct PythonPeerError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
