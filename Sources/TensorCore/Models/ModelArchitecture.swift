@@ -9,6 +9,8 @@ public struct ModelArchitecture: Sendable {
     public let summary: String
     /// Shape of one input sample, e.g. `[1, 28, 28]`.
     public let inputShape: [Int]
+    /// Names, shapes and flat offsets of the parameters (computed once).
+    public let layout: ParameterLayout
     private let makeLayers: @Sendable () -> [any Layer]
 
     /// An architecture whose layers are made by `makeLayers` (called on every `build`).
@@ -17,6 +19,11 @@ public struct ModelArchitecture: Sendable {
         self.summary = summary
         self.inputShape = inputShape
         self.makeLayers = makeLayers
+        do {
+            layout = try Sequential(makeLayers(), inputShape: inputShape, seed: 0).layout
+        } catch {
+            preconditionFailure("architecture \(name) is inconsistent: \(error)")
+        }
     }
 
     /// A fresh model with PyTorch's default init from `seed`.
@@ -27,9 +34,6 @@ public struct ModelArchitecture: Sendable {
             preconditionFailure("architecture \(name) is inconsistent: \(error)")
         }
     }
-
-    /// Names, shapes and flat offsets of the parameters.
-    public var layout: ParameterLayout { build(seed: 0).layout }
 
     /// An architecture from a `ModelDescription` text, e.g. `"conv 10 5, pool 2, relu, flatten, fc 10, log_softmax"`.
     /// - Throws: `ModelError` if the text does not parse or its layers do not fit `inputShape`.
