@@ -90,10 +90,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Log level of the children: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
-    @Option(help: "Extra aggregator arguments, space-separated, e.g. \"--staleness hinge:10,4\".")
+    @Option(parsing: .unconditional, help: "Extra aggregator arguments, space-separated, e.g. \"--staleness hinge:10,4\".")
     var aggregatorArgs: String?
 
-    @Option(help: "Extra arguments for every trainer, space-separated, e.g. \"--sample-limit 6000\".")
+    @Option(parsing: .unconditional, help: "Extra arguments for every trainer, space-separated, e.g. \"--sample-limit 6000\".")
     var trainerArgs: String?
 
     func validate() throws {
