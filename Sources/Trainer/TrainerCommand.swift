@@ -1,13 +1,170 @@
 import ArgumentParser
+import Federation
+import Foundation
+import Logging
+import ServiceLifecycle
 
 @main
 struct TrainerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trainer",
-        abstract: "FedMQ trainer (not yet implemented)."
+        abstract: "FedMQ trainer: trains the global model on local data and pushes deltas to the aggregator.",
+        discussion: """
+            Each option falls back to its environment variable, then to the default.
+
+            The trainer subscribes to the broker's model channel (the broker replays the current model at once), learns the run id from it, registers on the control channel and gets a trainer id and a data shard (identical replicas need no numbering). It then repeatedly trains from the newest model it holds — local epochs or steps of SGD (+ momentum, + FedProx μ) — and pushes the delta (local − base) tagged with the base version, sample count and mean loss. Heartbeats go out every --heartbeat-interval seconds, also while training.
+
+            It exits 0 when the aggregator broadcasts stop, and stops cleanly (goodbye) on SIGTERM/SIGINT.
+            """
     )
 
+    @Option(name: [.customLong("broker"), .customLong("broker-host")],
+            help: "Broker host name or address; sets the three endpoints with the ports below. [env: FEDMQ_BROKER or FEDMQ_BROKER_HOST, default: localhost]")
+    var brokerHost: String?
+
+    @Option(help: "Broker model-out port (XPUB). [env: FEDMQ_MODEL_OUT_PORT, default: 5556]")
+    var modelOutPort: Int?
+
+    @Option(help: "Broker updates-in port (PULL). [env: FEDMQ_UPDATES_IN_PORT, default: 5557]")
+    var updatesInPort: Int?
+
+    @Option(help: "Broker control-in port (ROUTER). [env: FEDMQ_CONTROL_IN_PORT, default: 5559]")
+    var controlInPort: Int?
+
+    @Option(help: "Full model endpoint, overrides host and port, e.g. tcp://broker:5556. [env: FEDMQ_MODEL_ENDPOINT]")
+    var modelEndpoint: String?
+
+    @Option(help: "Full update endpoint, e.g. tcp://broker:5557. [env: FEDMQ_UPDATE_ENDPOINT]")
+    var updateEndpoint: String?
+
+    @Option(help: "Full control endpoint, e.g. tcp://broker:5559. [env: FEDMQ_CONTROL_ENDPOINT]")
+    var controlEndpoint: String?
+
+    @Option(help: "Stable identity: the same name always gets the same trainer id and shard. [env: FEDMQ_TRAINER_IDENTITY, default: <host>-<pid>]")
+    var identity: String?
+
+    @Option(help: "Run id to join. [env: FEDMQ_RUN_ID, default: learnt from the first model broadcast]")
+    var runId: UInt64?
+
+    @Option(help: "Model architecture: cnn or mlp (must match the aggregator). [env: FEDMQ_MODEL, default: cnn]")
+    var model: String?
+
+    @Option(help: "Own training data: an MNIST-layout IDX directory or a CSV file (label,pixels…), used whole. [env: FEDMQ_DATA, default: the Fashion-MNIST training set cut into the shard assigned at registration]")
+    var data: String?
+
+    @Option(help: "Directory of the default dataset. [env: FEDMQ_DATA_DIR, default: /usr/share/datasets/fashion-mnist]")
+    var dataDir: String?
+
+    @Option(help: "Override the partition scheme handed out at registration: iid, dirichlet:α, labels:k, quantity:β. [env: FEDMQ_PARTITION]")
+    var partition: String?
+
+    @Option(help: "Use only the first N training samples before partitioning. [env: FEDMQ_SAMPLE_LIMIT, default: all]")
+    var sampleLimit: Int?
+
+    @Option(help: "Local epochs per update (exclusive with --local-steps). [env: FEDMQ_LOCAL_EPOCHS, default: 1]")
+    var localEpochs: Int?
+
+    @Option(help: "Local mini-batch steps per update (exclusive with --local-epochs). [env: FEDMQ_LOCAL_STEPS]")
+    var localSteps: Int?
+
+    @Option(help: "Mini-batch size in samples. [env: FEDMQ_BATCH_SIZE, default: 32]")
+    var batchSize: Int?
+
+    @Option(help: "SGD learning rate. [env: FEDMQ_LR, default: 0.05]")
+    var lr: Float?
+
+    @Option(help: "SGD momentum in [0, 1), reset every update. [env: FEDMQ_MOMENTUM, default: 0]")
+    var momentum: Float?
+
+    @Option(help: "FedProx μ: adds μ·(w − w_global) to every gradient; 0 is FedAvg. [env: FEDMQ_PROX_MU, default: 0]")
+    var proxMu: Float?
+
+    @Option(help: "Emulate a slower device: sleep (X − 1) × each step's compute time. [env: FEDMQ_SLOWDOWN, default: 1]")
+    var slowdown: Double?
+
+    @Option(help: "Seconds between heartbeats. [env: FEDMQ_HEARTBEAT_INTERVAL, default: 5]")
+    var heartbeatInterval: Double?
+
+    @Option(help: "Seconds to wait for a newer model after an update before training again from the same one; 0 trains continuously (async/buffered), inf once per version (sync). [env: FEDMQ_MODEL_WAIT, default: 10]")
+    var modelWait: Double?
+
+    @Option(help: "Seed for the mini-batch order (combined with the trainer id). [env: FEDMQ_SEED, default: 0]")
+    var seed: UInt64?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: FEDMQ_LOG_LEVEL, default: info]")
+    var logLevel: String?
+
+    mutating func validate() throws {
+        _ = try makeConfiguration()
+        _ = try resolvedLogLevel()
+    }
+
     func run() async throws {
-        throw ValidationError("the trainer is not implemented yet")
+        var logger = Logger(label: "fedmq.trainer")
+        logger.logLevel = try resolvedLogLevel()
+        let service = try TrainerService(configuration: try makeConfiguration(), logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// Flags, else environment variables, else `TrainerConfiguration` defaults; validated.
+    private func makeConfiguration() throws -> TrainerConfiguration {
+        let env = Environment()
+        var c = TrainerConfiguration()
+        let host = brokerHost ?? env.string("FEDMQ_BROKER") ?? env.string("FEDMQ_BROKER_HOST") ?? "localhost"
+        let endpoint = { (explicit: String?, variable: String, port: Int?, portVariable: String, fallback: Int) throws -> String in
+            if let url = explicit ?? env.string(variable) { return url }
+            let port = try port ?? env.value(portVariable) ?? fallback
+            guard (1...65535).contains(port) else { throw ValidationError("\(portVariable.lowercased()) must be in 1…65535, got \(port)") }
+            return "tcp://\(host):\(port)"
+        }
+        c.modelEndpoint = try endpoint(modelEndpoint, "FEDMQ_MODEL_ENDPOINT", modelOutPort, "FEDMQ_MODEL_OUT_PORT", 5556)
+        c.updateEndpoint = try endpoint(updateEndpoint, "FEDMQ_UPDATE_ENDPOINT", updatesInPort, "FEDMQ_UPDATES_IN_PORT", 5557)
+        c.controlEndpoint = try endpoint(controlEndpoint, "FEDMQ_CONTROL_ENDPOINT", controlInPort, "FEDMQ_CONTROL_IN_PORT", 5559)
+        c.identity = identity ?? env.string("FEDMQ_TRAINER_IDENTITY")
+        c.runID = try runId ?? env.value("FEDMQ_RUN_ID")
+        c.modelName = model ?? env.string("FEDMQ_MODEL") ?? c.modelName
+        c.data = TrainingDataSource(parsing: data ?? env.string("FEDMQ_DATA"))
+        if case .fashionMNIST = c.data, let directory = dataDir ?? env.string("FEDMQ_DATA_DIR") {
+            c.data = .fashionMNIST(directory: directory)
+        }
+        c.partition = partition ?? env.string("FEDMQ_PARTITION")
+        c.sampleLimit = try sampleLimit ?? env.value("FEDMQ_SAMPLE_LIMIT")
+        c.localWork = try localWork(env)
+        c.batchSize = try batchSize ?? env.value("FEDMQ_BATCH_SIZE") ?? c.batchSize
+        c.learningRate = try lr ?? env.value("FEDMQ_LR") ?? c.learningRate
+        c.momentum = try momentum ?? env.value("FEDMQ_MOMENTUM") ?? c.momentum
+        c.proximalMu = try proxMu ?? env.value("FEDMQ_PROX_MU") ?? c.proximalMu
+        c.slowdown = try slowdown ?? env.value("FEDMQ_SLOWDOWN") ?? c.slowdown
+        c.heartbeatInterval = try heartbeatInterval ?? env.value("FEDMQ_HEARTBEAT_INTERVAL") ?? c.heartbeatInterval
+        c.modelWait = try modelWait ?? env.value("FEDMQ_MODEL_WAIT") ?? c.modelWait
+        c.seed = try seed ?? env.value("FEDMQ_SEED") ?? c.seed
+        do {
+            try c.validate()
+        } catch {
+            throw ValidationError(error.message)
+        }
+        return c
+    }
+
+    private func localWork(_ env: Environment) throws -> LocalWork {
+        let epochs = try localEpochs ?? (localSteps == nil ? env.value("FEDMQ_LOCAL_EPOCHS") : nil)
+        let steps = try localSteps ?? (localEpochs == nil ? env.value("FEDMQ_LOCAL_STEPS") : nil)
+        switch (epochs, steps) {
+        case (let e?, nil): return .epochs(e)
+        case (nil, let s?): return .steps(s)
+        case (nil, nil): return .epochs(1)
+        case (_?, _?): throw ValidationError("give either --local-epochs or --local-steps, not both")
+        }
+    }
+
+    private func resolvedLogLevel() throws -> Logger.Level {
+        let text = logLevel ?? Environment().string("FEDMQ_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw ValidationError("unknown log level '\(text)'")
+        }
+        return level
     }
 }

@@ -1,0 +1,69 @@
+/// The command lines of every process of a `fedmq run`: a broker on loopback ports, the
+/// aggregator and the trainers connected to it, all writing into one `RunLayout`.
+public struct LaunchPlan: Sendable {
+    public let configuration: LaunchConfiguration
+    public let layout: RunLayout
+    /// The broker's six ports on 127.0.0.1.
+    public let ports: BrokerPorts
+
+    /// - Parameter ports: the broker's ports; nil reserves six free loopback ports.
+    public init(configuration: LaunchConfiguration, layout: RunLayout, ports: BrokerPorts? = nil) throws(ConfigurationError) {
+        try configuration.validate()
+        self.configuration = configuration
+        self.layout = layout
+        if let ports {
+            self.ports = ports
+        } else {
+            let free = try FreePorts.reserve(6)
+            var p = BrokerPorts()
+            (p.modelIn, p.modelOut, p.updatesIn, p.updatesOut, p.controlIn, p.controlOut) =
+                (free[0], free[1], free[2], free[3], free[4], free[5])
+            self.ports = p
+        }
+    }
+
+    private func endpoint(_ port: Int) -> String { "tcp://127.0.0.1:\(port)" }
+
+    /// `broker` arguments: loopback only, the six ports.
+    public var brokerArguments: [String] {
+        ["--bind", "127.0.0.1",
+         "--model-in-port", "\(ports.modelIn)", "--model-out-port", "\(ports.modelOut)",
+         "--updates-in-port", "\(ports.updatesIn)", "--updates-out-port", "\(ports.updatesOut)",
+         "--control-in-port", "\(ports.controlIn)", "--control-out-port", "\(ports.controlOut)",
+         "--log-level", configuration.logLevel]
+    }
+
+    /// `aggregator` arguments: endpoints, strategy, one shard per trainer, evaluation,
+    /// checkpoints, metrics and report in the run directory, stop conditions.
+    public var aggregatorArguments: [String] {
+        let c = configuration
+        var a = ["--model-endpoint", endpoint(ports.modelIn), "--update-endpoint", endpoint(ports.updatesOut),
+                 "--control-endpoint", endpoint(ports.controlOut),
+                 "--model", c.modelName, "--mode", c.mode.rawValue, "--run-id", "\(c.runID)", "--seed", "\(c.seed)",
+                 "--shards", "\(c.trainers)", "--partition", c.partition,
+                 "--buffer-size", "\(c.bufferSize)", "--round-size", "\(c.roundSize ?? c.trainers)", "--alpha", "\(c.alpha)",
+                 "--eval-every", "\(c.evalEvery)", "--checkpoint-dir", layout.checkpoints,
+                 "--metrics", layout.metrics, "--report", layout.report, "--log-level", c.logLevel]
+        if let t = c.targetAccuracy { a += ["--target-accuracy", "\(t)"] }
+        if let v = c.maxVersions { a += ["--max-versions", "\(v)"] }
+        if let s = c.timeLimit { a += ["--time-limit", "\(s)"] }
+        return a + c.aggregatorArguments
+    }
+
+    /// Arguments of trainer `index` (0-based): endpoints, a stable identity, local work. Sync
+    /// trainers train once per version; async/buffered ones train continuously.
+    public func trainerArguments(index: Int) -> [String] {
+        let c = configuration
+        var a = ["--model-endpoint", endpoint(ports.modelOut), "--update-endpoint", endpoint(ports.updatesIn),
+                 "--control-endpoint", endpoint(ports.controlIn),
+                 "--identity", "trainer-\(index + 1)", "--run-id", "\(c.runID)", "--model", c.modelName,
+                 "--batch-size", "\(c.batchSize)", "--lr", "\(c.learningRate)", "--momentum", "\(c.momentum)",
+                 "--prox-mu", "\(c.proximalMu)", "--slowdown", "\(c.slowdown(ofTrainer: index))",
+                 "--model-wait", c.mode == .sync ? "inf" : "0", "--seed", "\(c.seed)", "--log-level", c.logLevel]
+        switch c.localWork {
+        case .epochs(let n): a += ["--local-epochs", "\(n)"]
+        case .steps(let n): a += ["--local-steps", "\(n)"]
+        }
+        return a + c.trainerArguments
+    }
+}

@@ -1,0 +1,217 @@
+import ArgumentParser
+import Federation
+import Foundation
+
+/// `fedmq run`: a whole federated run on this machine, one OS process per role.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a broker, an aggregator and N trainers as local processes until a stop condition holds.",
+        discussion: """
+            The processes (the broker, aggregator and trainer executables next to this fedmq binary) talk over loopback on free ports. A live line shows the global version, the latest test accuracy, accepted updates per second and the elapsed time, read from the aggregator's metrics.
+
+            Everything goes to the run directory (default runs/<UTC timestamp>): metrics.jsonl, report.html, checkpoints/ and logs/<process>.log.
+
+            Defaults (the default job): 8 trainers, Fashion-MNIST cut by dirichlet:0.5, buffered mode (FedBuff, K = 4, staleness poly:0.5), the CNN, each update 50 local SGD steps of batch 32 at lr 0.05 with momentum 0.5, evaluation every 2 versions, stop at 85 % test accuracy.
+
+            Ctrl-C (or SIGTERM) stops every child: SIGTERM, then SIGKILL after --grace-period seconds. The exit status is 0 when the run finished, 130 when interrupted, 1 when a child failed.
+            """
+    )
+
+    @Option(help: "Number of trainer processes.")
+    var trainers = 8
+
+    @Option(help: "Aggregation mode: sync, async or buffered.")
+    var mode: String = AggregationMode.buffered.rawValue
+
+    @Option(help: "Partition of the training set, one shard per trainer: iid, dirichlet:α, labels:k, quantity:β.")
+    var partition = "dirichlet:0.5"
+
+    @Option(help: "Model architecture: cnn or mlp.")
+    var model = "cnn"
+
+    @Option(help: "Stop at this test accuracy in (0, 1]; 0 disables it.")
+    var targetAccuracy = 0.85
+
+    @Option(help: "Stop at this global version.")
+    var maxVersions: UInt64?
+
+    @Option(help: "Stop after this many seconds.")
+    var timeLimit: Double?
+
+    @Option(help: "Seed for model initialisation, partition and mini-batches.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Run id carried by every message.")
+    var runId: UInt64 = 1
+
+    @Option(help: "Buffered mode: updates per new version (K).")
+    var bufferSize = 4
+
+    @Option(help: "Sync mode: updates per round (M). [default: the number of trainers]")
+    var roundSize: Int?
+
+    @Option(help: "Async mode: base mixing rate α in (0, 1].")
+    var alpha = 0.6
+
+    @Option(help: "Evaluate on the test set every N versions.")
+    var evalEvery: UInt64 = 2
+
+    @Option(help: "Local epochs per update (exclusive with --local-steps).")
+    var localEpochs: Int?
+
+    @Option(help: "Local SGD steps per update. [default: 50]")
+    var localSteps: Int?
+
+    @Option(help: "Mini-batch size.")
+    var batchSize = 32
+
+    @Option(help: "Trainers' SGD learning rate.")
+    var lr: Float = 0.05
+
+    @Option(help: "Trainers' SGD momentum in [0, 1).")
+    var momentum: Float = 0.5
+
+    @Option(help: "FedProx μ (0 = FedAvg).")
+    var proxMu: Float = 0
+
+    @Option(help: "Comma-separated slowdown factors given to the trainers in turn, e.g. 1,1,2,4 (heterogeneous devices).")
+    var slowdowns: String?
+
+    @Option(help: "Run directory. [default: runs/<UTC yyyyMMdd-HHmmss>]")
+    var outputDir: String?
+
+    @Option(help: "Directory of the broker, aggregator and trainer executables. [default: next to fedmq]")
+    var executables: String?
+
+    @Option(help: "Seconds children get to exit before SIGKILL.")
+    var gracePeriod = 5.0
+
+    @Option(help: "Log level of the children: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    @Option(help: "Extra aggregator arguments, space-separated, e.g. \"--staleness hinge:10,4\".")
+    var aggregatorArgs: String?
+
+    @Option(help: "Extra arguments for every trainer, space-separated, e.g. \"--sample-limit 6000\".")
+    var trainerArgs: String?
+
+    func validate() throws {
+        _ = try makeConfiguration(layout: RunLayout(directory: "runs/validate"))
+    }
+
+    func run() async throws {
+        let layout = outputDir.map { RunLayout(directory: $0) } ?? RunLayout.timestamped()
+        let plan: LaunchPlan
+        do { plan = try LaunchPlan(configuration: try makeConfiguration(layout: layout), layout: layout) } catch let error as ConfigurationError {
+            throw ValidationError(error.message)
+        }
+        InterruptSignal.install()
+        let supervisor = ProcessSupervisor(plan: plan)
+        print("run directory: \(plan.layout.directory)")
+        print("\(plan.configuration.trainers) trainers, \(plan.configuration.mode.rawValue), \(plan.configuration.partition), \(plan.configuration.modelName); broker on 127.0.0.1 ports \(plan.ports.named.map { "\($0.name) \($0.port)" }.joined(separator: ", "))")
+        do { try supervisor.start() } catch {
+            throw ValidationError(error.message)
+        }
+        let outcome = await supervise(supervisor, metrics: plan.layout.metrics)
+        print("")
+        if outcome == .interrupted { print("interrupted; stopping every process…") }
+        let killed = await supervisor.tearDown(after: outcome)
+        if !killed.isEmpty { print("killed after the grace period: \(killed.joined(separator: ", "))") }
+        report(outcome, supervisor: supervisor, layout: plan.layout)
+        let failures = outcome == .finished ? supervisor.failures : []
+        failures.forEach { print("failed: \($0)") }
+        let code = failures.isEmpty ? outcome.exitCode : 1
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    /// Watches the children, redrawing the progress line from the metrics file.
+    private func supervise(_ supervisor: ProcessSupervisor, metrics: String) async -> RunOutcome {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let interactive = isatty(STDOUT_FILENO) == 1
+        var tail = MetricsTail(path: metrics)
+        var progress = RunProgress()
+        var lastPrinted = ""
+        return await supervisor.supervise(interrupted: { InterruptSignal.received != nil }) {
+            progress.absorb(tail.poll())
+            let elapsed = start.duration(to: clock.now) / .seconds(1)
+            if interactive {
+                print("\r\u{1B}[K" + progress.line(elapsed: elapsed), terminator: "")
+                fflush(nil)
+            } else {
+                let line = progress.line(elapsed: 0).components(separatedBy: " | ").dropLast().joined(separator: " | ")
+                if line != lastPrinted {
+                    print(progress.line(elapsed: elapsed))
+                    lastPrinted = line
+                }
+            }
+        }
+    }
+
+    private func report(_ outcome: RunOutcome, supervisor: ProcessSupervisor, layout: RunLayout) {
+        switch outcome {
+        case .finished: print("run finished")
+        case .interrupted: print("run interrupted")
+        case .failed(let message): print("run failed: \(message)")
+        }
+        let files = [("report", layout.report), ("metrics", layout.metrics), ("checkpoints", layout.checkpoints), ("logs", layout.logs)]
+        for (what, path) in files where FileManager.default.fileExists(atPath: path) {
+            print("\(what): \(path)")
+        }
+    }
+
+    private func makeConfiguration(layout: RunLayout) throws -> LaunchConfiguration {
+        guard let mode = AggregationMode(rawValue: mode) else {
+            throw ValidationError("--mode must be sync, async or buffered, got '\(self.mode)'")
+        }
+        var c = LaunchConfiguration(executablesDirectory: executables ?? Self.ownDirectory, outputDirectory: layout.directory)
+        c.trainers = trainers
+        c.mode = mode
+        c.partition = partition
+        c.modelName = model
+        c.targetAccuracy = targetAccuracy > 0 ? targetAccuracy : nil
+        c.maxVersions = maxVersions
+        c.timeLimit = timeLimit
+        c.seed = seed
+        c.runID = runId
+        c.bufferSize = bufferSize
+        c.roundSize = roundSize
+        c.alpha = alpha
+        c.evalEvery = evalEvery
+        switch (localEpochs, localSteps) {
+        case (let e?, nil): c.localWork = .epochs(e)
+        case (nil, let s?): c.localWork = .steps(s)
+        case (nil, nil): break
+        case (_?, _?): throw ValidationError("give either --local-epochs or --local-steps, not both")
+        }
+        c.batchSize = batchSize
+        c.learningRate = lr
+        c.momentum = momentum
+        c.proximalMu = proxMu
+        if let slowdowns {
+            c.slowdowns = try slowdowns.split(separator: ",").map {
+                guard let x = Double($0.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("--slowdowns must be numbers like 1,1,2,4, got '\(slowdowns)'")
+                }
+                return x
+            }
+        }
+        c.gracePeriod = gracePeriod
+        c.logLevel = logLevel
+        c.aggregatorArguments = aggregatorArgs.map(Self.words) ?? []
+        c.trainerArguments = trainerArgs.map(Self.words) ?? []
+        do { try c.validate() } catch { throw ValidationError(error.message) }
+        return c
+    }
+
+    private static func words(_ text: String) -> [String] {
+        text.split(whereSeparator: \.isWhitespace).map(String.init)
+    }
+
+    /// The directory of the running fedmq executable.
+    private static var ownDirectory: String {
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: path).deletingLastPathComponent().path
+    }
+}
