@@ -43,6 +43,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Timed seconds per model in the training section (3 rounds, best reported).")
     var trainSeconds = 2.0
 
+    @Option(help: "Clock: wall (default) or cpu (thread CPU time; use on a busy machine). Also passed to the peer script.")
+    var clock: BenchmarkClock.Mode = .wall
+
     @Option(help: "Mini-batch size used for the GEMM shapes.")
     var batchSize = 64
 
@@ -70,6 +73,11 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        print("Clock: \(clock == .wall ? "wall time" : "thread CPU time")\n")
+        try BenchmarkClock.$mode.withValue(clock) { try runSections() }
+    }
+
+    private func runSections() throws {
         if gemm { printGemm() }
         if conv { printConvolutions() }
         if vector { printBandwidth() }
@@ -85,7 +93,7 @@ struct BenchCommand: AsyncParsableCommand {
             ours[model] = try TrainingBenchmark.samplesPerSecond(
                 ModelArchitecture.named(model), batch: batchSize, seconds: trainSeconds)
         }
-        let torch = peer ? PeerBenchmark.run(script: peerScript, batchSize: batchSize) : .failure(.disabled)
+        let torch = peer ? PeerBenchmark.run(script: peerScript, batchSize: batchSize, clock: clock) : .failure(.disabled)
         for model in models {
             let mine = ours[model] ?? 0
             let theirs: String
@@ -186,11 +194,11 @@ enum PeerBenchmark {
         }
     }
 
-    static func run(script: String, batchSize: Int) -> Swift.Result<Result, Failure> {
+    static func run(script: String, batchSize: Int, clock: BenchmarkClock.Mode) -> Swift.Result<Result, Failure> {
         guard FileManager.default.fileExists(atPath: script) else { return .failure(.notRunnable("no \(script)")) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, "--json", "--batch-size", String(batchSize)]
+        process.arguments = ["python3", script, "--json", "--batch-size", String(batchSize), "--clock", clock.rawValue]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = Pipe()
@@ -208,3 +216,5 @@ enum PeerBenchmark {
         return .success(result)
     }
 }
+
+extension BenchmarkClock.Mode: ExpressibleByArgument {}
