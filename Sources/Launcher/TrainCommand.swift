@@ -19,7 +19,10 @@ struct TrainCommand: AsyncParsableCommand {
 
     private static let environment = ProcessInfo.processInfo.environment
 
-    @Option(help: "Model architecture: \(ModelArchitecture.all.map(\.name).joined(separator: " | ")).")
+    @Option(help: """
+        Model architecture: \(ModelArchitecture.all.map(\.name).joined(separator: " | ")), or a description \
+        such as "flatten, fc 100, relu, fc 10, log_softmax".
+        """)
     var model = environment["FEDMQ_MODEL"] ?? "cnn"
 
     @Option(help: "Passes over the training set.")

@@ -143,6 +143,7 @@ func withBrokerAndAggregator(
     configuration.normPolicy = "reject:100"
     configuration.evalEvery = 0
     configuration.republishInterval = 0.1
+    configuration.finalEvaluationTimeout = 10  // a stuck evaluation fails the test instead of hanging it
     configuration.modelEndpoint = broker.endpoints.modelIn
     configuration.updateEndpoint = broker.endpoints.updatesOut
     configuration.controlEndpoint = broker.endpoints.controlOut
@@ -242,13 +243,16 @@ func eventually(timeout: Duration = .seconds(5), sourceLocation: SourceLocation 
     Issue.record("condition did not hold within \(timeout)", sourceLocation: sourceLocation)
 }
 
-/// An evaluator that blocks until the test opens its gate, counting calls.
+/// An evaluator whose calls block until the test opens its gate once; after that every call
+/// (also one submitted later, e.g. the final evaluation) passes straight through.
 private final class GatedEvaluator: ModelEvaluator {
-    let gate = DispatchSemaphore(value: 0)
+    private let gate = DispatchSemaphore(value: 0)
     let calls = Atomic<Int>(0)
+    func open() { gate.signal() }
     func evaluate(_ weights: [Float]) throws -> EvaluationResult {
         calls.add(1, ordering: .relaxed)
         gate.wait()
+        gate.signal()  // turnstile: the gate stays open for every later call
         return EvaluationResult(accuracy: 0.9, loss: 0.1)
     }
 }
@@ -267,8 +271,7 @@ private final class GatedEvaluator: ModelEvaluator {
                 _ = try await trainer.awaitModel { $0 == UInt64(i + 1) }
             }
             #expect(evaluator.calls.load(ordering: .relaxed) == 1 && aggregator.status.stopReason == nil)
-            evaluator.gate.signal()
-            evaluator.gate.signal()
+            evaluator.open()
             let reason = try await trainer.awaitStop()
             #expect(reason.contains("target accuracy"))
             try await eventually { aggregator.status.lastEvaluation?.result.accuracy == 0.9 }

@@ -7,7 +7,7 @@ import TensorCore
                        tolerance: Double = 1e-2) throws {
         let check = try GradientCheck(layers, inputShape: inputShape, batch: batch, seed: seed)
         #expect(try check.inputError() < tolerance)
-        for (name, error) in try check.parameterErrors() {
+        for (name, error) in try check.parameterErrors(samplesPerTensor: 64) {
             #expect(error < tolerance, "gradient of \(name): relative error \(error)")
         }
     }
