@@ -74,6 +74,9 @@ import TensorCore
         }
         #expect(throws: ModelError.self) { try model.lossAndGradients(images: x, labels: [1]) }
         #expect(throws: ModelError.self) { try model.evaluate(images: [0, 1], labels: [1]) }
+        #expect(throws: ModelError.self) { try model.evaluate(images: [], labels: [], batchSize: 0) }
+        #expect(throws: ModelError.self) { try Sequential([], inputShape: [3], seed: 0) }
+        #expect(throws: ModelError.self) { try Sequential([ReLU()], inputShape: [3, 0], seed: 0) }
     }
 
     @Test func lossAndGradientsMatchForwardPlusNLL() throws {

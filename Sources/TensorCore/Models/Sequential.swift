@@ -31,8 +31,10 @@ public final class Sequential {
     /// Configures `layers` for samples of `inputShape` and initialises every parameter with
     /// PyTorch's default init, drawn from `SeededGenerator(seed:)` in layer order.
     ///
-    /// - Throws: `ModelError.shapeMismatch` if a layer does not accept its input shape.
+    /// - Throws: `ModelError.invalidArgument` for no layers, `.shapeMismatch` if a layer does not
+    ///   accept its input shape.
     public init(_ layers: [any Layer], inputShape: [Int], seed: UInt64) throws {
+        guard !layers.isEmpty else { throw ModelError(.invalidArgument, "a model needs at least one layer") }
         guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
             throw ModelError(.shapeMismatch, "input shape \(inputShape) must be non-empty and positive")
         }
