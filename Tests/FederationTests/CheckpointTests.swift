@@ -14,7 +14,8 @@ private func checkpoint(version: UInt64, seed: UInt64) -> Checkpoint {
     _ = registry.register(identity: "a", now: 0)
     return Checkpoint(
         state: CheckpointState(version: version, runID: 7, fingerprint: smallLayout.fingerprint, strategy: "buffered",
-                               optimizerSteps: version, counters: ["accepted": 3 * version], registry: registry),
+                               optimizerSteps: version, counters: ["accepted": 3 * version], registry: registry,
+                               runSeconds: 1.5 * Double(version)),
         model: randomVector(smallLayout.count, seed: seed),
         stateVectors: ["optimizer.m": randomVector(8, seed: seed + 1), "optimizer.v": randomVector(8, seed: seed + 2)])
 }
@@ -28,7 +29,7 @@ private func checkpoint(version: UInt64, seed: UInt64) -> Checkpoint {
     let loaded = try #require(store.latest())
     let original = checkpoint(version: 4, seed: 4)
     #expect(loaded.state.version == 4 && loaded.state.counters == original.state.counters)
-    #expect(loaded.state.registry == original.state.registry)
+    #expect(loaded.state.registry == original.state.registry && loaded.state.runSeconds == 6)
     #expect(loaded.model == original.model && loaded.stateVectors == original.stateVectors)
 }
 

@@ -48,13 +48,14 @@ public final class AggregatorEngine {
         }
     }
 
-    /// The current state as a checkpoint (wall time `savedAt`, seconds since 1970).
-    public func checkpoint(savedAt: Double) -> Checkpoint {
+    /// The current state as a checkpoint (wall time `savedAt`, seconds since 1970; run time
+    /// `runSeconds` across restarts).
+    public func checkpoint(savedAt: Double, runSeconds: Double = 0) -> Checkpoint {
         Checkpoint(
             state: CheckpointState(
                 version: version, runID: configuration.runID, fingerprint: codec.layout.fingerprint,
                 strategy: configuration.strategyDescription, optimizerSteps: strategy.optimizerSteps,
-                counters: counters.dictionary, registry: registry, savedAt: savedAt),
+                counters: counters.dictionary, registry: registry, savedAt: savedAt, runSeconds: runSeconds),
             model: model, stateVectors: strategy.stateVectors)
     }
 

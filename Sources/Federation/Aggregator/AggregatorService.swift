@@ -76,8 +76,10 @@ public final class AggregatorService: Service, Sendable {
         let store = configuration.checkpointDirectory.map {
             CheckpointStore(directory: $0, layout: layout, keep: configuration.keepCheckpoints, logger: logger)
         }
+        var runTimeOffset = 0.0
         if let store, let checkpoint = store.latest() {
             try engine.restore(checkpoint, now: now())
+            runTimeOffset = checkpoint.state.runSeconds ?? 0
             state.withLock { $0.resumedFrom = engine.version }
             logger.notice("resumed from checkpoint", metadata: ["version": "\(engine.version)"])
         }
@@ -91,7 +93,7 @@ public final class AggregatorService: Service, Sendable {
         ])
 
         var loop = IntakeLoop(engine: engine, sockets: sockets, store: store, metrics: metrics, worker: worker,
-                              configuration: configuration, logger: logger)
+                              configuration: configuration, runTimeOffset: runTimeOffset, logger: logger)
         loop.publish()
         var lastPublish = now()
         while !stopRequested.load(ordering: .acquiring) {
@@ -114,8 +116,9 @@ public final class AggregatorService: Service, Sendable {
                 return
             }
         }
-        loop.saveCheckpoint()
-        loop.writeMetrics(wallTime: now(), evaluation: nil, version: nil)
+        let end = now()
+        loop.saveCheckpoint(now: end)
+        loop.writeMetrics(wallTime: end, evaluation: nil, version: nil)
         logger.notice("aggregator stopped (shutdown requested)", metadata: ["version": "\(engine.version)"])
     }
 
@@ -124,7 +127,7 @@ public final class AggregatorService: Service, Sendable {
     private func finish(loop: inout IntakeLoop, reason: String, wallTime: Double) {
         logger.notice("stopping run", metadata: ["reason": "\(reason)", "version": "\(loop.engine.version)"])
         loop.broadcastStop(reason: reason)
-        loop.saveCheckpoint()
+        loop.saveCheckpoint(now: wallTime)
         loop.finalEvaluation(timeout: .seconds(configuration.finalEvaluationTimeout), wallTime: wallTime)
         loop.writeMetrics(wallTime: wallTime, evaluation: nil, version: nil)
         if let reportPath = configuration.reportPath, let metricsPath = configuration.metricsPath {

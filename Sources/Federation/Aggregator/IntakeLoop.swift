@@ -11,6 +11,9 @@ struct IntakeLoop {
     let worker: EvaluationWorker?
     let configuration: AggregatorConfiguration
     let logger: Logger
+    /// Run seconds before this process started (restored from the checkpoint): metrics times
+    /// and the time limit continue from there.
+    let runTimeOffset: Double
     /// Latest evaluation result and its version.
     private(set) var lastEvaluation: (version: UInt64, result: EvaluationResult)?
     /// Latest version handed to the evaluation thread.
@@ -19,7 +22,8 @@ struct IntakeLoop {
     private let batch = 64
 
     init(engine: AggregatorEngine, sockets: AggregatorSockets, store: CheckpointStore?, metrics: MetricsWriter?,
-         worker: EvaluationWorker?, configuration: AggregatorConfiguration, logger: Logger) {
+         worker: EvaluationWorker?, configuration: AggregatorConfiguration, runTimeOffset: Double, logger: Logger) {
+        self.runTimeOffset = runTimeOffset
         self.engine = engine
         self.sockets = sockets
         self.store = store
@@ -61,7 +65,7 @@ struct IntakeLoop {
     /// Publishes the new model, checkpoints and evaluates when due (`now`: seconds since start).
     mutating func newVersion(_ version: UInt64, now: Double) {
         publish()
-        if version % configuration.checkpointEvery == 0 { saveCheckpoint() }
+        if version % configuration.checkpointEvery == 0 { saveCheckpoint(now: now) }
         if configuration.evalEvery > 0 && version % configuration.evalEvery == 0 {
             if let worker {
                 worker.submit(version: version, weights: engine.model)
@@ -86,10 +90,11 @@ struct IntakeLoop {
         }
     }
 
-    func saveCheckpoint() {
+    /// Writes a checkpoint (`now`: seconds since this process started).
+    func saveCheckpoint(now: Double) {
         guard let store else { return }
         do {
-            let path = try store.save(engine.checkpoint(savedAt: Date().timeIntervalSince1970))
+            let path = try store.save(engine.checkpoint(savedAt: Date().timeIntervalSince1970, runSeconds: runTimeOffset + now))
             logger.debug("checkpoint written", metadata: ["path": "\(path)"])
         } catch {
             logger.error("checkpoint failed", metadata: ["error": "\(error)"])
@@ -128,9 +133,10 @@ struct IntakeLoop {
         collectEvaluations(wallTime: wallTime)
     }
 
-    /// Appends a metrics line (`wallTime`: seconds since start; `version`: the evaluated one).
+    /// Appends a metrics line (`wallTime`: seconds since this process started, shifted by
+    /// `runTimeOffset`; `version`: the evaluated one).
     func writeMetrics(wallTime: Double, evaluation: EvaluationResult?, version: UInt64?) {
-        metrics?.write(engine.metricsRecord(wallTime: wallTime, evaluation: evaluation, version: version))
+        metrics?.write(engine.metricsRecord(wallTime: runTimeOffset + wallTime, evaluation: evaluation, version: version))
     }
 
     // MARK: Stop conditions
@@ -141,7 +147,7 @@ struct IntakeLoop {
             return "target accuracy \(target) reached (\(String(format: "%.4f", e.result.accuracy)) at version \(e.version))"
         }
         if let max = configuration.maxVersions, engine.version >= max { return "reached version \(max)" }
-        if let limit = configuration.timeLimit, wallTime >= limit { return "time limit \(limit) s" }
+        if let limit = configuration.timeLimit, runTimeOffset + wallTime >= limit { return "time limit \(limit) s" }
         return nil
     }
 }

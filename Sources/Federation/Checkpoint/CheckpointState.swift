@@ -18,11 +18,13 @@ public struct CheckpointState: Sendable, Codable, Equatable {
     public var registry: TrainerRegistry?
     /// Wall-clock seconds since 1970 when written.
     public var savedAt: Double
+    /// Run time in seconds when written, summed over aggregator restarts (nil in old checkpoints).
+    public var runSeconds: Double?
 
     public init(
         version: UInt64, runID: UInt64, fingerprint: UInt64, strategy: String = "", optimizerSteps: UInt64 = 0,
         stateVectorCounts: [String: Int] = [:], counters: [String: UInt64] = [:], registry: TrainerRegistry? = nil,
-        savedAt: Double = 0
+        savedAt: Double = 0, runSeconds: Double? = nil
     ) {
         self.version = version
         self.runID = runID
@@ -33,5 +35,6 @@ public struct CheckpointState: Sendable, Codable, Equatable {
         self.counters = counters
         self.registry = registry
         self.savedAt = savedAt
+        self.runSeconds = runSeconds
     }
 }

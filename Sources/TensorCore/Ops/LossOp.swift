@@ -20,21 +20,28 @@ public enum LossOp {
         return Float(total / Double(batch))
     }
 
-    /// Cross-entropy of raw scores `logits` `[batch, classes]` (log-softmax then NLL). When
-    /// `gradient` is given it is overwritten with `∂loss/∂logits = (softmax − onehot) / batch`.
+    /// Cross-entropy of raw scores `logits` `[batch, classes]` (log-softmax then NLL, without
+    /// materialising the log-probabilities). When `gradient` is given it is overwritten with
+    /// `∂loss/∂logits = (softmax − onehot) / batch`.
     public static func crossEntropy(
         _ logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, classes: Int,
         gradient: UnsafeMutablePointer<Float>? = nil
     ) -> Float {
-        let logp = UnsafeMutablePointer<Float>.allocate(capacity: batch * classes)
-        defer { logp.deallocate() }
-        LogSoftmaxOp.forward(logits, rows: batch, classes: classes, output: logp)
-        let loss = nll(logp, labels: labels, batch: batch, classes: classes)
-        if let gradient {
-            for i in 0..<(batch * classes) { gradient[i] = expf(logp[i]) / Float(batch) }
-            for b in 0..<batch { gradient[b * classes + Int(labels[b])] -= 1 / Float(batch) }
+        var total: Double = 0
+        for b in 0..<batch {
+            let row = logits + b * classes
+            var largest = -Float.infinity
+            for c in 0..<classes { largest = max(largest, row[c]) }
+            var sum: Float = 0
+            for c in 0..<classes { sum += expf(row[c] - largest) }
+            let logSum = largest + logf(sum)
+            total -= Double(row[Int(labels[b])] - logSum)
+            guard let gradient else { continue }
+            let g = gradient + b * classes
+            for c in 0..<classes { g[c] = expf(row[c] - logSum) / Float(batch) }
+            g[Int(labels[b])] -= 1 / Float(batch)
         }
-        return loss
+        return Float(total / Double(batch))
     }
 
     /// Number of rows whose largest score (first on ties) is at the label.
