@@ -47,7 +47,9 @@ struct AggregatorCommand: AsyncParsableCommand {
     @Option(help: "Seconds without heartbeat before a trainer counts as gone. [env: FEDMQ_HEARTBEAT_TIMEOUT, default: 30]") var heartbeatTimeout: Double?
 
     // Endpoints
-    @Option(help: "Broker host name or address; sets the endpoints to tcp://<host>:5555/5558/5560. [env: FEDMQ_BROKER_HOST, default: localhost]") var brokerHost: String?
+    @Option(name: [.customLong("broker"), .customLong("broker-host")],
+            help: "Broker host name or address; sets the endpoints to tcp://<host>:5555/5558/5560. [env: FEDMQ_BROKER or FEDMQ_BROKER_HOST, default: localhost]")
+    var brokerHost: String?
     @Option(help: "Model endpoint (broker model-in XSUB). [env: FEDMQ_MODEL_ENDPOINT]") var modelEndpoint: String?
     @Option(help: "Update endpoint (broker updates-out PUSH). [env: FEDMQ_UPDATE_ENDPOINT]") var updateEndpoint: String?
     @Option(help: "Control endpoint (broker control-out DEALER). [env: FEDMQ_CONTROL_ENDPOINT]") var controlEndpoint: String?
@@ -125,7 +127,7 @@ struct AggregatorCommand: AsyncParsableCommand {
         c.shardCount = try shards ?? env.value("FEDMQ_SHARDS") ?? c.shardCount
         c.partition = partition ?? env.string("FEDMQ_PARTITION") ?? c.partition
         c.heartbeatTimeout = try heartbeatTimeout ?? env.value("FEDMQ_HEARTBEAT_TIMEOUT") ?? c.heartbeatTimeout
-        let host = brokerHost ?? env.string("FEDMQ_BROKER_HOST") ?? "localhost"
+        let host = brokerHost ?? env.string("FEDMQ_BROKER") ?? env.string("FEDMQ_BROKER_HOST") ?? "localhost"
         c.modelEndpoint = modelEndpoint ?? env.string("FEDMQ_MODEL_ENDPOINT") ?? "tcp://\(host):5555"
         c.updateEndpoint = updateEndpoint ?? env.string("FEDMQ_UPDATE_ENDPOINT") ?? "tcp://\(host):5558"
         c.controlEndpoint = controlEndpoint ?? env.string("FEDMQ_CONTROL_ENDPOINT") ?? "tcp://\(host):5560"

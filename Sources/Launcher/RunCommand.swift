@@ -90,10 +90,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Log level of the children: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
-    @Option(help: "Extra aggregator arguments, space-separated, e.g. \"--staleness hinge:10,4\".")
+    @Option(parsing: .unconditional, help: "Extra aggregator arguments, space-separated, e.g. \"--staleness hinge:10,4\".")
     var aggregatorArgs: String?
 
-    @Option(help: "Extra arguments for every trainer, space-separated, e.g. \"--sample-limit 6000\".")
+    @Option(parsing: .unconditional, help: "Extra arguments for every trainer, space-separated, e.g. \"--sample-limit 6000\".")
     var trainerArgs: String?
 
     func validate() throws {
@@ -110,6 +110,7 @@ struct RunCommand: AsyncParsableCommand {
         let supervisor = ProcessSupervisor(plan: plan)
         print("run directory: \(plan.layout.directory)")
         print("\(plan.configuration.trainers) trainers, \(plan.configuration.mode.rawValue), \(plan.configuration.partition), \(plan.configuration.modelName); broker on 127.0.0.1 ports \(plan.ports.named.map { "\($0.name) \($0.port)" }.joined(separator: ", "))")
+        fflush(nil)
         do { try supervisor.start() } catch {
             throw ValidationError(error.message)
         }
@@ -143,6 +144,7 @@ struct RunCommand: AsyncParsableCommand {
                 let line = progress.line(elapsed: 0).components(separatedBy: " | ").dropLast().joined(separator: " | ")
                 if line != lastPrinted {
                     print(progress.line(elapsed: elapsed))
+                    fflush(nil)
                     lastPrinted = line
                 }
             }
