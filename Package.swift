@@ -56,9 +56,19 @@ let package = Package(
             ],
             swiftSettings: numericSettings
         ),
+        // Shared by the executables: FEDMQ_* environment fallbacks, log level, service lifecycle.
+        .target(
+            name: "CommandSupport",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "Broker",
             dependencies: [
+                "CommandSupport",
                 "Federation", "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,6 +78,7 @@ let package = Package(
         .executableTarget(
             name: "Trainer",
             dependencies: [
+                "CommandSupport",
                 "Federation", "TensorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -77,6 +88,7 @@ let package = Package(
         .executableTarget(
             name: "Aggregator",
             dependencies: [
+                "CommandSupport",
                 "Federation", "TensorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -93,6 +105,7 @@ let package = Package(
             swiftSettings: numericSettings
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "CommandSupportTests", dependencies: ["CommandSupport"]),
         .testTarget(
             name: "TensorCoreTests",
             dependencies: ["TensorCore"],

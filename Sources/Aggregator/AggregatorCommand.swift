@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Federation
 import Foundation
 import Logging
@@ -77,8 +78,7 @@ struct AggregatorCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = Logger(label: "fedmq.aggregator")
-        logger.logLevel = try resolvedLogLevel()
+        let logger = ServiceCommand.logger(label: "fedmq.aggregator", level: try resolvedLogLevel())
         let configuration = try makeConfiguration()
         let architecture = try ModelArchitecture.named(configuration.modelName)
         let initial = architecture.build(seed: configuration.seed)
@@ -93,10 +93,7 @@ struct AggregatorCommand: AsyncParsableCommand {
             configuration: configuration, layout: initial.layout, initialWeights: initial.parameters,
             evaluator: evaluator, logger: logger)
         // The service returns on its own when a stop condition ends the run: that is success.
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await ServiceCommand.run(service, endsRunWhenDone: true, logger: logger)
     }
 
     /// Options, else FEDMQ_* variables, else `AggregatorConfiguration` defaults; validated.
@@ -153,10 +150,6 @@ struct AggregatorCommand: AsyncParsableCommand {
     }
 
     private func resolvedLogLevel() throws -> Logger.Level {
-        let text = logLevel ?? EnvironmentValues().string("FEDMQ_LOG_LEVEL") ?? "info"
-        guard let level = Logger.Level(rawValue: text.lowercased()) else {
-            throw ValidationError("unknown log level '\(text)'")
-        }
-        return level
+        try ServiceCommand.logLevel(flag: logLevel)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Federation
 import Foundation
 import Logging
@@ -76,17 +77,14 @@ struct BrokerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = Logger(label: "fedmq.broker")
-        logger.logLevel = try resolvedLogLevel()
+        let logger = ServiceCommand.logger(label: "fedmq.broker", level: try resolvedLogLevel())
         let service = try BrokerService(configuration: try makeConfiguration(), logger: logger)
-        let group = ServiceGroup(configuration: .init(
-            services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await ServiceCommand.run(service, endsRunWhenDone: false, logger: logger)
     }
 
     /// Flags, else environment variables, else `BrokerConfiguration` defaults; validated.
     private func makeConfiguration() throws -> BrokerConfiguration {
-        let env = Environment()
+        let env = EnvironmentValues()
         var configuration = BrokerConfiguration()
         configuration.bindHost = bind ?? env.string("FEDMQ_BIND") ?? configuration.bindHost
         var ports = configuration.ports
@@ -128,10 +126,6 @@ struct BrokerCommand: AsyncParsableCommand {
     }
 
     private func resolvedLogLevel() throws -> Logger.Level {
-        let text = logLevel ?? Environment().string("FEDMQ_LOG_LEVEL") ?? "info"
-        guard let level = Logger.Level(rawValue: text.lowercased()) else {
-            throw ValidationError("unknown log level '\(text)'")
-        }
-        return level
+        try ServiceCommand.logLevel(flag: logLevel)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Federation
 import Foundation
 import Logging
@@ -100,18 +101,14 @@ struct TrainerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = Logger(label: "fedmq.trainer")
-        logger.logLevel = try resolvedLogLevel()
+        let logger = ServiceCommand.logger(label: "fedmq.trainer", level: try resolvedLogLevel())
         let service = try TrainerService(configuration: try makeConfiguration(), logger: logger)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await ServiceCommand.run(service, endsRunWhenDone: true, logger: logger)
     }
 
     /// Flags, else environment variables, else `TrainerConfiguration` defaults; validated.
     private func makeConfiguration() throws -> TrainerConfiguration {
-        let env = Environment()
+        let env = EnvironmentValues()
         var c = TrainerConfiguration()
         let host = brokerHost ?? env.string("FEDMQ_BROKER") ?? env.string("FEDMQ_BROKER_HOST") ?? "localhost"
         let endpoint = { (explicit: String?, variable: String, port: Int?, portVariable: String, fallback: Int) throws -> String in
@@ -149,7 +146,7 @@ struct TrainerCommand: AsyncParsableCommand {
         return c
     }
 
-    private func localWork(_ env: Environment) throws -> LocalWork {
+    private func localWork(_ env: EnvironmentValues) throws -> LocalWork {
         let epochs = try localEpochs ?? (localSteps == nil ? env.value("FEDMQ_LOCAL_EPOCHS") : nil)
         let steps = try localSteps ?? (localEpochs == nil ? env.value("FEDMQ_LOCAL_STEPS") : nil)
         switch (epochs, steps) {
@@ -161,10 +158,6 @@ struct TrainerCommand: AsyncParsableCommand {
     }
 
     private func resolvedLogLevel() throws -> Logger.Level {
-        let text = logLevel ?? Environment().string("FEDMQ_LOG_LEVEL") ?? "info"
-        guard let level = Logger.Level(rawValue: text.lowercased()) else {
-            throw ValidationError("unknown log level '\(text)'")
-        }
-        return level
+        try ServiceCommand.logLevel(flag: logLevel)
     }
 }

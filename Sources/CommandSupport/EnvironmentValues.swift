@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+
+/// Typed reads of `FEDMQ_*` environment variables: the fallback for every command-line option,
+/// so compose files and orchestrators configure the executables without flags.
+public struct EnvironmentValues: Sendable {
+    private let variables: [String: String]
+
+    /// Reads the process environment, or `variables` when given (tests).
+    public init(_ variables: [String: String] = ProcessInfo.processInfo.environment) {
+        self.variables = variables
+    }
+
+    /// The value of `name` with surrounding blanks removed, if set and non-empty.
+    public func string(_ name: String) -> String? {
+        guard let value = variables[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// `name` parsed as `T`, if set; a malformed value is a validation error naming the variable.
+    public func value<T: LosslessStringConvertible>(_ name: String, as _: T.Type = T.self) throws -> T? {
+        guard let text = string(name) else { return nil }
+        guard let value = T(text) else { throw ValidationError("\(name)='\(text)' is not a valid \(T.self)") }
+        return value
+    }
+
+    /// `name` as an integer, if set; a non-integer is a validation error.
+    public func int(_ name: String) throws -> Int? {
+        try value(name, as: Int.self)
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Logging
+import ServiceLifecycle
+
+/// What the long-running executables (broker, aggregator, trainer) share: the log level
+/// option and running one service until it ends or SIGTERM/SIGINT shuts it down.
+public enum ServiceCommand {
+    /// The log level from the `--log-level` flag, else `FEDMQ_LOG_LEVEL`, else `info`.
+    public static func logLevel(flag: String?, environment: EnvironmentValues = EnvironmentValues()) throws -> Logger.Level {
+        let text = flag ?? environment.string("FEDMQ_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            let valid = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("unknown log level '\(text)' (valid: \(valid))")
+        }
+        return level
+    }
+
+    /// A logger with `label` at `level`; only executables make loggers.
+    public static func logger(label: String, level: Logger.Level) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = level
+        return logger
+    }
+
+    /// Runs `service` in a `ServiceGroup` that shuts down gracefully on SIGTERM and SIGINT.
+    /// - Parameter endsRunWhenDone: the service returning on its own is success and ends the
+    ///   process (aggregator and trainer: the run is over); otherwise it is an error.
+    public static func run(_ service: some Service, endsRunWhenDone: Bool, logger: Logger) async throws {
+        let behavior: ServiceGroupConfiguration.ServiceConfiguration.TerminationBehavior =
+            endsRunWhenDone ? .gracefullyShutdownGroup : .cancelGroup
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: service, successTerminationBehavior: behavior)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
