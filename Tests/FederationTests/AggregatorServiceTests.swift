@@ -154,6 +154,9 @@ func withBrokerAndAggregator(
     let trainer = try ScriptedTrainer(endpoints: broker.endpoints, codec: smallCodec(runID: 7))
     defer { trainer.close() }
     do {
+        // The services start on tasks that a busy cooperative pool may run late: wait for the
+        // aggregator's first broadcast before scripting anything against it.
+        try await trainer.awaitAnyBroadcast(within: .seconds(60))
         try await body(broker, aggregator, trainer)
     } catch {
         aggregatorRun.cancel()
@@ -218,6 +221,17 @@ final class ScriptedTrainer: Sendable {
                     return (version, weights)
                 }
             }
+        }
+    }
+
+    /// Waits up to `limit` for any broadcast (model or stop) to arrive.
+    func awaitAnyBroadcast(within limit: Duration) async throws {
+        try await SocketThread.run { [self] in
+            let deadline = ContinuousClock.now + limit
+            while ContinuousClock.now < deadline {
+                if try models.receiveMultipart() != nil { return }
+            }
+            throw AggregatorError("no broadcast from the aggregator within \(limit)")
         }
     }
 
