@@ -246,15 +246,10 @@ final class ScriptedTrainer: Sendable {
     }
 }
 
+/// Waits until `condition` holds, or records an issue after `timeout` (see `waitUntil`).
 func eventually(timeout: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation,
-                        _ condition: () -> Bool) async throws {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while clock.now < deadline {
-        if condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    Issue.record("condition did not hold within \(timeout)", sourceLocation: sourceLocation)
+                _ condition: () -> Bool) async throws {
+    try await waitUntil("condition", timeout: timeout, sourceLocation: sourceLocation, condition)
 }
 
 /// An evaluator whose calls block until the test opens its gate once; after that every call
