@@ -88,6 +88,30 @@ import ZeroMQ
         }
     }
 
+    @Test func restartedAfterTheRunEndedItBroadcastsStopAndTrainsNoFurther() async throws {
+        let directory = NSTemporaryDirectory() + "fedmq-agg-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let configure: @Sendable (inout AggregatorConfiguration) -> Void = {
+            $0.bufferSize = 1
+            $0.maxVersions = 1
+            $0.checkpointDirectory = directory
+        }
+        try await withBrokerAndAggregator(configure: configure, expectStop: true) { _, _, trainer in
+            let r = try await trainer.register(identity: "t-1")
+            try await trainer.push(trainer.codec.update(
+                delta: [Float](repeating: 1, count: 8), baseVersion: 0, trainerID: r.trainerID,
+                sequence: 2, sampleCount: 1, trainingLoss: 0))
+            _ = try await trainer.awaitStop()
+        }
+        try await withBrokerAndAggregator(configure: configure, expectStop: true) { _, aggregator, trainer in
+            let reason = try await trainer.awaitStop()
+            #expect(reason.contains("version 1"))
+            try await eventually { aggregator.status.stopReason != nil }
+            #expect(aggregator.status.resumedFrom == 1 && aggregator.status.version == 1)
+            #expect(aggregator.status.counters.updatesAccepted == 1)
+        }
+    }
+
     @Test func stopsAtMaxVersionsBroadcastsStopAndWritesMetricsAndReport() async throws {
         let directory = NSTemporaryDirectory() + "fedmq-agg-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

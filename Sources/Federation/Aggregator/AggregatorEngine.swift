@@ -49,13 +49,14 @@ public final class AggregatorEngine {
     }
 
     /// The current state as a checkpoint (wall time `savedAt`, seconds since 1970; run time
-    /// `runSeconds` across restarts).
-    public func checkpoint(savedAt: Double, runSeconds: Double = 0) -> Checkpoint {
+    /// `runSeconds` across restarts; `stopReason` once the run has ended).
+    public func checkpoint(savedAt: Double, runSeconds: Double = 0, stopReason: String? = nil) -> Checkpoint {
         Checkpoint(
             state: CheckpointState(
                 version: version, runID: configuration.runID, fingerprint: codec.layout.fingerprint,
                 strategy: configuration.strategyDescription, optimizerSteps: strategy.optimizerSteps,
-                counters: counters.dictionary, registry: registry, savedAt: savedAt, runSeconds: runSeconds),
+                counters: counters.dictionary, registry: registry, savedAt: savedAt, runSeconds: runSeconds,
+                stopReason: stopReason),
             model: model, stateVectors: strategy.stateVectors)
     }
 

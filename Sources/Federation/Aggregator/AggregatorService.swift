@@ -77,9 +77,11 @@ public final class AggregatorService: Service, Sendable {
             CheckpointStore(directory: $0, layout: layout, keep: configuration.keepCheckpoints, logger: logger)
         }
         var runTimeOffset = 0.0
+        var finishedReason: String?
         if let store, let checkpoint = store.latest() {
             try engine.restore(checkpoint, now: now())
             runTimeOffset = checkpoint.state.runSeconds ?? 0
+            finishedReason = checkpoint.state.stopReason
             state.withLock { $0.resumedFrom = engine.version }
             logger.notice("resumed from checkpoint", metadata: ["version": "\(engine.version)"])
         }
@@ -94,6 +96,11 @@ public final class AggregatorService: Service, Sendable {
 
         var loop = IntakeLoop(engine: engine, sockets: sockets, store: store, metrics: metrics, worker: worker,
                               configuration: configuration, runTimeOffset: runTimeOffset, logger: logger)
+        if let finishedReason {
+            publishStatus(engine, loop)
+            repeatStop(loop: loop, reason: finishedReason)
+            return
+        }
         loop.publish()
         var lastPublish = now()
         while !stopRequested.load(ordering: .acquiring) {
@@ -122,12 +129,24 @@ public final class AggregatorService: Service, Sendable {
         logger.notice("aggregator stopped (shutdown requested)", metadata: ["version": "\(engine.version)"])
     }
 
+    /// The checkpoint says the run already ended: tell every trainer (and the broker's cache)
+    /// to stop, a few times over two seconds since a new PUB connection drops early messages,
+    /// and train no further.
+    private func repeatStop(loop: IntakeLoop, reason: String) {
+        logger.notice("run already finished; broadcasting stop", metadata: ["reason": "\(reason)", "version": "\(loop.engine.version)"])
+        state.withLock { $0.stopReason = reason }
+        for _ in 0..<8 where !stopRequested.load(ordering: .acquiring) {
+            loop.broadcastStop(reason: reason)
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+    }
+
     /// Broadcasts stop, checkpoints, evaluates the final model (if not yet), writes the
     /// final metrics line and the report.
     private func finish(loop: inout IntakeLoop, reason: String, wallTime: Double) {
         logger.notice("stopping run", metadata: ["reason": "\(reason)", "version": "\(loop.engine.version)"])
         loop.broadcastStop(reason: reason)
-        loop.saveCheckpoint(now: wallTime)
+        loop.saveCheckpoint(now: wallTime, stopReason: reason)
         loop.finalEvaluation(timeout: .seconds(configuration.finalEvaluationTimeout), wallTime: wallTime)
         loop.writeMetrics(wallTime: wallTime, evaluation: nil, version: nil)
         if let reportPath = configuration.reportPath, let metricsPath = configuration.metricsPath {

@@ -91,10 +91,11 @@ struct IntakeLoop {
     }
 
     /// Writes a checkpoint (`now`: seconds since this process started).
-    func saveCheckpoint(now: Double) {
+    func saveCheckpoint(now: Double, stopReason: String? = nil) {
         guard let store else { return }
         do {
-            let path = try store.save(engine.checkpoint(savedAt: Date().timeIntervalSince1970, runSeconds: runTimeOffset + now))
+            let path = try store.save(engine.checkpoint(
+                savedAt: Date().timeIntervalSince1970, runSeconds: runTimeOffset + now, stopReason: stopReason))
             logger.debug("checkpoint written", metadata: ["path": "\(path)"])
         } catch {
             logger.error("checkpoint failed", metadata: ["error": "\(error)"])

@@ -20,11 +20,14 @@ public struct CheckpointState: Sendable, Codable, Equatable {
     public var savedAt: Double
     /// Run time in seconds when written, summed over aggregator restarts (nil in old checkpoints).
     public var runSeconds: Double?
+    /// Why the run ended, once a stop condition held (nil while the run goes on): a restarted
+    /// aggregator then re-broadcasts stop instead of training on.
+    public var stopReason: String?
 
     public init(
         version: UInt64, runID: UInt64, fingerprint: UInt64, strategy: String = "", optimizerSteps: UInt64 = 0,
         stateVectorCounts: [String: Int] = [:], counters: [String: UInt64] = [:], registry: TrainerRegistry? = nil,
-        savedAt: Double = 0, runSeconds: Double? = nil
+        savedAt: Double = 0, runSeconds: Double? = nil, stopReason: String? = nil
     ) {
         self.version = version
         self.runID = runID
@@ -36,5 +39,6 @@ public struct CheckpointState: Sendable, Codable, Equatable {
         self.registry = registry
         self.savedAt = savedAt
         self.runSeconds = runSeconds
+        self.stopReason = stopReason
     }
 }
