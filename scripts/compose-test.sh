@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Brings the FedMQ compose stack up for real on this machine: podman serving the Docker API,
+# Debian's docker-compose pointed at it, a base image made with debootstrap (no registry).
+#
+#   scripts/compose-test.sh            # needs root; installs podman, docker-compose, debootstrap, runc
+#
+# Scenario: broker + aggregator + 4 trainers; accuracy rises; scale to 8 trainers during the run
+# (the new ones register and get their own shards); kill one trainer container; restart the
+# aggregator container (it resumes from its checkpoint, its version never goes back); the run
+# ends at the target accuracy. Containers, network and volume are removed whatever happens.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TARGET=${FEDMQ_COMPOSE_TARGET:-0.88}
+TIMEOUT=${FEDMQ_COMPOSE_TIMEOUT:-900}
+project="fedmqtest$$"
+export DOCKER_HOST=unix:///run/podman/podman.sock
+compose() { docker-compose -f compose/compose.yaml -p "$project" "$@"; }
+log() { printf '[compose-test %s] %s\n' "$(date +%T)" "$*"; }
+fail() { log "FAIL: $*"; compose logs --tail 20 aggregator 2>&1 | tail -20 || true; exit 1; }
+cleanup() { compose down -v -t 5 >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+setup_podman() {
+    export DEBIAN_FRONTEND=noninteractive
+    command -v podman >/dev/null && command -v docker-compose >/dev/null && command -v debootstrap >/dev/null \
+        && command -v runc >/dev/null || apt-get install -y -qq podman docker-compose debootstrap runc >/dev/null
+    mkdir -p /etc/containers
+    # This machine kind: no ulimits or pid limits inside containers; crun fails on hybrid cgroups.
+    printf '[containers]\ndefault_ulimits = []\npids_limit = 0\n\n[engine]\nruntime = "runc"\n' \
+        > /etc/containers/containers.conf
+    if ! curl -s --unix-socket /run/podman/podman.sock http://d/_ping >/dev/null 2>&1; then
+        mkdir -p /run/podman
+        (podman system service --time=0 unix:///run/podman/podman.sock >/tmp/podman-service.log 2>&1 &)
+        for _ in $(seq 50); do [ -S /run/podman/podman.sock ] && break; sleep 0.2; done
+    fi
+}
+
+build_image() {
+    podman image exists localhost/fedmq-base:bookworm || compose/make-base-image.sh podman
+    swift build -c release --static-swift-stdlib 2>&1 | tail -1
+    podman build --pull=never -q -f compose/Dockerfile --target prebuilt -t localhost/fedmq:latest . >/dev/null
+}
+
+# Latest metrics record on the aggregator's volume, as "version accuracy" (accuracy may be "-").
+latest_metrics() {
+    local volume mount
+    volume="${project}_fedmq-state"
+    mount=$(podman volume inspect "$volume" --format '{{.Mountpoint}}' 2>/dev/null) || { echo "0 -"; return; }
+    [ -s "$mount/metrics.jsonl" ] || { echo "0 -"; return; }
+    python3 - "$mount/metrics.jsonl" <<'EOF'
+import json, sys
+records = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+acc = [r for r in records if "testAccuracy" in r]
+print(max(r["version"] for r in records), f'{acc[-1]["testAccuracy"]:.4f}' if acc else "-")
+EOF
+}
+
+wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
+    local limit=$1 what=$2; shift 2
+    local deadline=$((SECONDS + limit))
+    until "$@"; do
+        [ $SECONDS -lt $deadline ] || fail "timed out waiting for $what"
+        sleep 2
+    done
+}
+
+version_at_least() { read -r v _ < <(latest_metrics); [ "$v" -ge "$1" ]; }
+aggregator_exited() { [ -n "$(podman ps -a --filter "name=${project}_aggregator_1" --filter status=exited -q)" ]; }
+
+setup_podman
+log "building the image"
+build_image
+
+log "up: broker, aggregator, 4 trainers (target $TARGET)"
+FEDMQ_TARGET_ACCURACY=$TARGET FEDMQ_EVAL_EVERY=2 FEDMQ_LOCAL_STEPS=20 \
+    compose up -d --scale trainer=4 >/dev/null 2>&1 || fail "compose up"
+wait_for 180 "version 4" version_at_least 4
+read -r v1 a1 < <(latest_metrics); log "running: version $v1, accuracy $a1"
+
+log "scale to 8 trainers during the run"
+FEDMQ_TARGET_ACCURACY=$TARGET FEDMQ_EVAL_EVERY=2 FEDMQ_LOCAL_STEPS=20 \
+    compose up -d --no-recreate --scale trainer=8 >/dev/null 2>&1 || fail "scale up"
+wait_for 120 "8 registrations" bash -c "[ \$(docker-compose -f compose/compose.yaml -p $project logs aggregator 2>/dev/null | grep -c 'trainer registered') -ge 8 ]"
+shards=$(compose logs aggregator 2>/dev/null | grep "trainer registered" | grep -o 'shard=[0-9]*' | sort -u | wc -l)
+[ "$shards" -ge 8 ] || fail "8 trainers should hold 8 distinct shards, saw $shards"
+log "8 trainers registered on $shards distinct shards"
+
+log "kill one trainer container"
+podman kill "${project}_trainer_3" >/dev/null
+
+log "restart the aggregator container"
+read -r before _ < <(latest_metrics)
+compose restart -t 10 aggregator >/dev/null 2>&1 || fail "restart aggregator"
+wait_for 60 "resume" bash -c "docker-compose -f compose/compose.yaml -p $project logs aggregator 2>/dev/null | grep -q 'resumed from checkpoint'"
+resumed=$(compose logs aggregator 2>/dev/null | grep "resumed from checkpoint" | tail -1 | grep -o 'version=[0-9]*' | cut -d= -f2)
+[ "$resumed" -ge "$before" ] || fail "resumed at version $resumed, below $before before the restart"
+log "aggregator resumed at version $resumed (was $before)"
+
+log "waiting for the target accuracy"
+wait_for "$TIMEOUT" "the run to end" aggregator_exited
+aggregator_log=$(compose logs aggregator 2>/dev/null)  # whole, not piped into grep -q (SIGPIPE under pipefail)
+grep -q "target accuracy $TARGET reached" <<<"$aggregator_log" || fail "the run did not end at the target accuracy"
+read -r vend aend < <(latest_metrics)
+[ "$vend" -ge "$resumed" ] || fail "final version $vend below resumed version $resumed"
+log "PASS: run ended at version $vend with accuracy $aend (target $TARGET)"
