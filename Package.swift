@@ -1,10 +1,12 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-/// Hot numeric code is compiled for AVX2/FMA (haswell) and without overflow/bounds traps
-/// in release builds; debug builds keep every check.
+/// Hot numeric code is compiled for AVX2/FMA (haswell), optimised in every configuration, and
+/// without overflow/bounds traps in release builds (debug builds keep every check).
 let numericSettings: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+    // Optimised in debug builds too: the tests train real models and run whole federations.
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
     .unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux])),
 ]
 

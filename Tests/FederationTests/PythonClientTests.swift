@@ -54,27 +54,11 @@ enum PythonPeer {
 
     /// Runs `python3 args`, returning stdout; throws with stderr on failure or timeout.
     static func run(_ args: [String], timeout: TimeInterval) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + args
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw PythonPeerError(message: "python3 \(args.joined(separator: " ")) exited \(process.terminationStatus): \(stderr)")
+        let result = try ChildCommand.run("/usr/bin/env", ["python3"] + args, timeout: timeout)
+        guard result.status == 0 else {
+            throw ChildCommandError(message: "python3 \(args.joined(separator: " ")) exited \(result.status): \(result.stderr)")
         }
-        return stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        return result.stdout
     }
 }
 
-struct PythonPeerError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
-}
