@@ -6,14 +6,13 @@
 /// (1/K)·Σ s·Δ. The server optimizer then applies Δ̄ (η, momentum, Adam). Robust
 /// aggregators take the coordinate-wise median / trimmed mean of the sᵢ·Δᵢ.
 public final class FedBuff: AggregationStrategy {
-    public private(set) var model: [Float]
-    public private(set) var version: UInt64
+    public var model: [Float] { step.model }
+    public var version: UInt64 { step.version }
     /// K: updates per new version.
     public let bufferSize: Int
     public let staleness: StalenessPolicy
     public let weightBySamples: Bool
-    private var optimizer: ServerOptimizer
-    private var buffer: DeltaBuffer
+    private var step: ServerStep
 
     public init(
         model: [Float], version: UInt64 = 0, bufferSize: Int, staleness: StalenessPolicy = StalenessPolicy(),
@@ -21,45 +20,31 @@ public final class FedBuff: AggregationStrategy {
         aggregator: RobustAggregator = .mean
     ) {
         precondition(bufferSize >= 1, "bufferSize must be at least 1")
-        self.model = model
-        self.version = version
+        self.step = ServerStep(model: model, version: version, optimizer: optimizer, aggregator: aggregator)
         self.bufferSize = bufferSize
         self.staleness = staleness
         self.weightBySamples = weightBySamples
-        self.optimizer = ServerOptimizer(optimizer, count: model.count)
-        self.buffer = DeltaBuffer(count: model.count, aggregator: aggregator)
     }
 
     /// Updates in the buffer.
-    public var pendingUpdates: Int { buffer.updates }
+    public var pendingUpdates: Int { step.buffer.updates }
 
     public func submit(_ update: ClientUpdate, now: Double) throws(ProtocolError) -> SubmitOutcome {
         let s = try staleness.weight(current: version, base: update.baseVersion)
         let c = weightBySamples ? Double(update.sampleCount) : 1
-        buffer.add(update.delta, weight: s * c, normalizer: c, robustScale: s)
+        step.add(update.delta, weight: s * c, normalizer: c, robustScale: s)
         var outcome = SubmitOutcome(
             staleness: version - update.baseVersion, stalenessWeight: s, appliedWeight: s * c, newVersion: nil)
-        if buffer.updates >= bufferSize, let delta = buffer.result() {
-            optimizer.apply(delta, to: &model)
-            version += 1
-            outcome.newVersion = version
-            buffer.reset()
-        }
+        if step.buffer.updates >= bufferSize { outcome.newVersion = step.apply() }
         return outcome
     }
 
     public func poll(now: Double) -> UInt64? { nil }
 
-    public var stateVectors: [String: [Float]] { optimizer.stateVectors }
-    public var optimizerSteps: UInt64 { optimizer.steps }
+    public var stateVectors: [String: [Float]] { step.stateVectors }
+    public var optimizerSteps: UInt64 { step.optimizerSteps }
 
     public func restore(model: [Float], version: UInt64, stateVectors: [String: [Float]], optimizerSteps: UInt64) throws(ConfigurationError) {
-        guard model.count == self.model.count else {
-            throw ConfigurationError("checkpoint model has \(model.count) values, expected \(self.model.count)", code: "checkpoint_state")
-        }
-        try optimizer.restore(vectors: stateVectors, steps: optimizerSteps)
-        self.model = model
-        self.version = version
-        buffer.reset()
+        try step.restore(model: model, version: version, stateVectors: stateVectors, optimizerSteps: optimizerSteps)
     }
 }

@@ -6,14 +6,13 @@
 /// optimizer applies it. Updates based on any other version are DROPPED as `tooStale`
 /// (sync semantics: a round only averages models trained from the same start point).
 public final class SyncFedAvg: AggregationStrategy {
-    public private(set) var model: [Float]
-    public private(set) var version: UInt64
+    public var model: [Float] { step.model }
+    public var version: UInt64 { step.version }
     /// Updates that close a round; the aggregator may lower it to the number of live trainers.
     public var roundSize: Int
     /// Seconds after the round opens when it closes with whatever arrived (nil = never).
     public var deadline: Double?
-    private var optimizer: ServerOptimizer
-    private var buffer: DeltaBuffer
+    private var step: ServerStep
     private var roundOpened: Double?
 
     public init(
@@ -21,16 +20,13 @@ public final class SyncFedAvg: AggregationStrategy {
         optimizer: ServerOptimizer.Rule = .sgd(lr: 1), aggregator: RobustAggregator = .mean
     ) {
         precondition(roundSize >= 1, "roundSize must be at least 1")
-        self.model = model
-        self.version = version
+        self.step = ServerStep(model: model, version: version, optimizer: optimizer, aggregator: aggregator)
         self.roundSize = roundSize
         self.deadline = deadline
-        self.optimizer = ServerOptimizer(optimizer, count: model.count)
-        self.buffer = DeltaBuffer(count: model.count, aggregator: aggregator)
     }
 
     /// Updates collected in the open round.
-    public var pendingUpdates: Int { buffer.updates }
+    public var pendingUpdates: Int { step.buffer.updates }
 
     public func submit(_ update: ClientUpdate, now: Double) throws(ProtocolError) -> SubmitOutcome {
         guard update.baseVersion <= version else {
@@ -41,39 +37,31 @@ public final class SyncFedAvg: AggregationStrategy {
         }
         if roundOpened == nil { roundOpened = now }
         let n = Double(update.sampleCount)
-        buffer.add(update.delta, weight: n, normalizer: n, robustScale: 1)
-        let closed = buffer.updates >= roundSize ? closeRound() : nil
+        step.add(update.delta, weight: n, normalizer: n, robustScale: 1)
+        let closed = step.buffer.updates >= roundSize ? closeRound() : nil
         return SubmitOutcome(staleness: 0, stalenessWeight: 1, appliedWeight: n, newVersion: closed)
     }
 
     /// Closes the round if enough updates are in (after `roundSize` was lowered, e.g. when
     /// trainers expired) or its deadline has passed with at least one update.
     public func poll(now: Double) -> UInt64? {
-        guard buffer.updates > 0 else { return nil }
-        if buffer.updates >= roundSize { return closeRound() }
+        guard step.buffer.updates > 0 else { return nil }
+        if step.buffer.updates >= roundSize { return closeRound() }
         guard let deadline, let opened = roundOpened, now - opened >= deadline else { return nil }
         return closeRound()
     }
 
+    /// A round closes even when it yields no model: its updates are dropped.
     private func closeRound() -> UInt64? {
-        defer { buffer.reset(); roundOpened = nil }
-        guard let delta = buffer.result() else { return nil }
-        optimizer.apply(delta, to: &model)
-        version += 1
-        return version
+        defer { step.discardBuffer(); roundOpened = nil }
+        return step.apply()
     }
 
-    public var stateVectors: [String: [Float]] { optimizer.stateVectors }
-    public var optimizerSteps: UInt64 { optimizer.steps }
+    public var stateVectors: [String: [Float]] { step.stateVectors }
+    public var optimizerSteps: UInt64 { step.optimizerSteps }
 
     public func restore(model: [Float], version: UInt64, stateVectors: [String: [Float]], optimizerSteps: UInt64) throws(ConfigurationError) {
-        guard model.count == self.model.count else {
-            throw ConfigurationError("checkpoint model has \(model.count) values, expected \(self.model.count)", code: "checkpoint_state")
-        }
-        try optimizer.restore(vectors: stateVectors, steps: optimizerSteps)
-        self.model = model
-        self.version = version
-        buffer.reset()
+        try step.restore(model: model, version: version, stateVectors: stateVectors, optimizerSteps: optimizerSteps)
         roundOpened = nil
     }
 }
