@@ -77,24 +77,11 @@ enum EndToEnd {
 
     static func aggregator(_ configuration: AggregatorConfiguration) throws -> AggregatorService {
         try AggregatorService(configuration: configuration, layout: architecture.layout, initialWeights: initialWeights,
-                              evaluator: TestSetEvaluator(architecture: architecture, test: data.test), logger: logger)
+                              evaluator: TestSetEvaluator(architecture: architecture, testSet: data.test), logger: logger)
     }
 
     static func trainer(_ configuration: TrainerConfiguration) throws -> TrainerService {
         try TrainerService(configuration: configuration, dataset: data.train, logger: logger)
-    }
-}
-
-/// Accuracy and loss of flat weights on a held-out set.
-struct TestSetEvaluator: ModelEvaluator {
-    let architecture: ModelArchitecture
-    let test: Dataset
-
-    func evaluate(_ weights: [Float]) throws -> EvaluationResult {
-        let model = architecture.build(seed: 0)
-        try model.load(flat: weights)
-        let e = try model.evaluate(images: test.images, labels: test.labels)
-        return EvaluationResult(accuracy: Double(e.accuracy), loss: Double(e.loss))
     }
 }
 

@@ -24,7 +24,7 @@ import TensorCore
 
         // The run ended because test accuracy rose from chance to the target.
         let status = aggregator.service.status
-        let initial = try TestSetEvaluator(architecture: EndToEnd.architecture, test: EndToEnd.data.test)
+        let initial = try TestSetEvaluator(architecture: EndToEnd.architecture, testSet: EndToEnd.data.test)
             .evaluate(EndToEnd.initialWeights).accuracy
         #expect(initial < 0.3)
         let final = try #require(status.lastEvaluation)
