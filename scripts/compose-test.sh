@@ -101,6 +101,7 @@ log "waiting for the target accuracy"
 wait_for "$TIMEOUT" "the run to end" aggregator_exited
 aggregator_log=$(compose logs aggregator 2>/dev/null)  # whole, not piped into grep -q (SIGPIPE under pipefail)
 grep -q "target accuracy $TARGET reached" <<<"$aggregator_log" || fail "the run did not end at the target accuracy"
+stop_line=$(grep -o "target accuracy $TARGET reached ([0-9.]* at version [0-9]*)" <<<"$aggregator_log" | tail -1)
 read -r vend aend < <(latest_metrics)
 [ "$vend" -ge "$resumed" ] || fail "final version $vend below resumed version $resumed"
-log "PASS: run ended at version $vend with accuracy $aend (target $TARGET)"
+log "PASS: $stop_line; last version $vend (the evaluation after the stop: $aend)"
