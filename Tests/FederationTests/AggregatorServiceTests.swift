@@ -149,14 +149,21 @@ import ZeroMQ
 let initialWeights: [Float] = [0.5, -0.5, 1, 0, 0.25, 2, -1, 0.125]
 
 /// Broker on ephemeral loopback ports, an aggregator connected to it, and a scripted trainer.
+///
+/// - Parameters:
+///   - configureBroker: changes to the broker's configuration (e.g. CURVE).
+///   - trainerCurve: CURVE keys of the scripted trainer (nil: plaintext).
+///   - route: the endpoints the scripted trainer connects to, given the broker's (e.g. relays).
 func withBrokerAndAggregator(
     configure: @Sendable (inout AggregatorConfiguration) -> Void, evaluator: (any ModelEvaluator)? = nil,
-    expectStop: Bool = false,
+    expectStop: Bool = false, configureBroker: (inout BrokerConfiguration) -> Void = { _ in },
+    trainerCurve: CurveClientKeys? = nil, route: (BrokerEndpoints) throws -> BrokerEndpoints = { $0 },
     _ body: (BrokerService, AggregatorService, ScriptedTrainer) async throws -> Void
 ) async throws {
     var brokerConfiguration = BrokerConfiguration()
     brokerConfiguration.bindHost = "127.0.0.1"
     brokerConfiguration.ports = .ephemeral
+    configureBroker(&brokerConfiguration)
     let broker = try BrokerService(configuration: brokerConfiguration, logger: quietLogger)
     let brokerRun = Task { try await broker.run() }
     var configuration = AggregatorConfiguration()
@@ -175,7 +182,7 @@ func withBrokerAndAggregator(
     let aggregator = try AggregatorService(configuration: configuration, layout: smallLayout, initialWeights: initialWeights,
                                            evaluator: evaluator, logger: quietLogger)
     let aggregatorRun = Task { try await aggregator.run() }
-    let trainer = try ScriptedTrainer(endpoints: broker.endpoints, codec: smallCodec(runID: 7))
+    let trainer = try ScriptedTrainer(endpoints: route(broker.endpoints), codec: smallCodec(runID: 7), curve: trainerCurve)
     defer { trainer.close() }
     do {
         // The services start on tasks that a busy cooperative pool may run late: wait for the
@@ -201,7 +208,8 @@ final class ScriptedTrainer: Sendable {
     private let models: Socket
     private let sequence = Atomic<UInt64>(0)
 
-    init(endpoints: BrokerEndpoints, codec: MessageCodec) throws {
+    /// - Parameter curve: CURVE keys for all three sockets (nil: plaintext).
+    init(endpoints: BrokerEndpoints, codec: MessageCodec, curve: CurveClientKeys? = nil) throws {
         self.codec = codec
         let context = try Context()
         control = try context.socket(.dealer)
@@ -209,6 +217,7 @@ final class ScriptedTrainer: Sendable {
         models = try context.socket(.sub)
         for socket in [control, updates, models] {
             try socket.set(.linger(.zero), .receiveTimeout(.seconds(5)), .sendTimeout(.seconds(5)))
+            for option in curve?.socketOptions ?? [] { try socket.set(option) }
         }
         try models.set(.subscribe(Array("model".utf8)))
         try control.connect(endpoints.controlIn)

@@ -13,6 +13,9 @@ final class AggregatorSockets {
         models = try context.socket(.pub)
         updates = try context.socket(.pull)
         control = try context.socket(.router)
+        for socket in [models, updates, control] {
+            for option in configuration.curve?.socketOptions ?? [] { try socket.set(option) }
+        }
         try models.set(.sendHighWaterMark(8))
         try updates.set(.receiveHighWaterMark(1024))
         try models.connect(configuration.modelEndpoint)

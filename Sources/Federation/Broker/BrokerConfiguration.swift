@@ -23,11 +23,18 @@ public struct BrokerConfiguration: Sendable {
     public var controlHighWaterMark = 1000
     /// Largest inbound message in bytes; larger ones make libzmq drop the peer. `nil` = no limit.
     public var maxMessageSize: Int? = 1 << 30
-    /// If set, every broker socket is a CURVE server with this secret key.
+    /// If set, every broker socket is a CURVE server with this secret key: traffic is
+    /// encrypted, and every update and control request is forwarded to the aggregator with
+    /// one extra last frame holding the sender's Z85 public key (see docs/SECURITY.md).
     public var curveSecretKey: CurveKey?
     /// If set (with `curveSecretKey`), only clients with these public keys may connect
-    /// (checked by a ZAP handler). Include the aggregator's key.
+    /// (checked by a ZAP handler); nil admits any CURVE client. Include the aggregator's key
+    /// unless `aggregatorKeys` is set.
     public var allowedClientKeys: Set<CurveKey>?
+    /// If set (with `curveSecretKey`), the aggregator-side sockets (model-in, updates-out,
+    /// control-out) admit only these keys, whatever `allowedClientKeys` says — so an allowed
+    /// trainer cannot publish models or pull other trainers' updates.
+    public var aggregatorKeys: Set<CurveKey>?
     /// How often a one-line statistics summary is logged.
     public var statisticsInterval: Duration = .seconds(30)
 
@@ -46,7 +53,7 @@ public struct BrokerConfiguration: Sendable {
         if let maxMessageSize, maxMessageSize <= 0 {
             throw BrokerError(.invalidConfiguration, "max message size must be > 0 bytes, got \(maxMessageSize)")
         }
-        if allowedClientKeys != nil, curveSecretKey == nil {
+        if allowedClientKeys != nil || aggregatorKeys != nil, curveSecretKey == nil {
             throw BrokerError(.invalidConfiguration, "allowed client keys need a CURVE secret key")
         }
         guard statisticsInterval > .zero else {

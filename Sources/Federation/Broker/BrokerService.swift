@@ -41,8 +41,10 @@ public final class BrokerService: Service, Sendable {
         let context: Context
         do {
             context = try Context()
-            if let keys = configuration.allowedClientKeys {
-                authenticator = try ZAPAuthenticator(context: context, allowedClientKeys: keys)
+            if configuration.curveSecretKey != nil {
+                authenticator = try ZAPAuthenticator(
+                    context: context, allowedClientKeys: configuration.allowedClientKeys,
+                    domainKeys: configuration.aggregatorKeys.map { [BrokerSocketFactory.aggregatorDomain: $0] } ?? [:])
             } else {
                 authenticator = nil
             }
@@ -71,13 +73,21 @@ public final class BrokerService: Service, Sendable {
     {
         let configuration = factory.configuration
         let ports = configuration.ports
-        let (xsub, modelIn) = try factory.bind(.xsub, port: ports.modelIn, highWaterMark: configuration.modelHighWaterMark)
+        let (trainers, aggregator) = (BrokerSocketFactory.trainerDomain, BrokerSocketFactory.aggregatorDomain)
+        let (xsub, modelIn) = try factory.bind(
+            .xsub, port: ports.modelIn, highWaterMark: configuration.modelHighWaterMark, domain: aggregator)
         let (xpub, modelOut) = try factory.bind(
-            .xpub, port: ports.modelOut, highWaterMark: configuration.modelHighWaterMark, extra: [.xpubVerbose(true)])
-        let (pull, updatesIn) = try factory.bind(.pull, port: ports.updatesIn, highWaterMark: configuration.updateHighWaterMark)
-        let (push, updatesOut) = try factory.bind(.push, port: ports.updatesOut, highWaterMark: configuration.updateHighWaterMark)
-        let (router, controlIn) = try factory.bind(.router, port: ports.controlIn, highWaterMark: configuration.controlHighWaterMark)
-        let (dealer, controlOut) = try factory.bind(.dealer, port: ports.controlOut, highWaterMark: configuration.controlHighWaterMark)
+            .xpub, port: ports.modelOut, highWaterMark: configuration.modelHighWaterMark, domain: trainers, extra: [.xpubVerbose(true)])
+        let (pull, updatesIn) = try factory.bind(
+            .pull, port: ports.updatesIn, highWaterMark: configuration.updateHighWaterMark, domain: trainers)
+        let (push, updatesOut) = try factory.bind(
+            .push, port: ports.updatesOut, highWaterMark: configuration.updateHighWaterMark, domain: aggregator)
+        let (router, controlIn) = try factory.bind(
+            .router, port: ports.controlIn, highWaterMark: configuration.controlHighWaterMark, domain: trainers)
+        let (dealer, controlOut) = try factory.bind(
+            .dealer, port: ports.controlOut, highWaterMark: configuration.controlHighWaterMark, domain: aggregator)
+        // With CURVE, the ZAP handler's User-Id (the sender's public key) rides along as a last frame.
+        let sender = configuration.curveSecretKey == nil ? nil : "User-Id"
         let model: ModelChannel
         do {
             model = try ModelChannel(upstream: xsub, downstream: xpub)
@@ -86,8 +96,8 @@ public final class BrokerService: Service, Sendable {
         }
         return (
             model,
-            ForwardingChannel(name: "updates", frontend: pull, backend: push, bidirectional: false),
-            ForwardingChannel(name: "control", frontend: router, backend: dealer, bidirectional: true),
+            ForwardingChannel(name: "updates", frontend: pull, backend: push, bidirectional: false, senderProperty: sender),
+            ForwardingChannel(name: "control", frontend: router, backend: dealer, bidirectional: true, senderProperty: sender),
             BrokerEndpoints(
                 modelIn: modelIn, modelOut: modelOut, updatesIn: updatesIn,
                 updatesOut: updatesOut, controlIn: controlIn, controlOut: controlOut)
@@ -109,7 +119,7 @@ public final class BrokerService: Service, Sendable {
     /// XPUB subscriptions with last value) rather than broadcast to every matching subscriber.
     public var replaysModelToNewSubscriberOnly: Bool { model.replaysExclusively }
 
-    /// Admissions and refusals of the ZAP handler, when client keys are restricted.
+    /// Admissions and refusals of the ZAP handler, when CURVE is on.
     public var authentication: (accepted: Int, refused: Int)? {
         authenticator.map { ($0.accepted, $0.refused) }
     }

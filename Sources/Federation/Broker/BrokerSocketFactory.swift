@@ -5,14 +5,19 @@ struct BrokerSocketFactory {
     let context: Context
     let configuration: BrokerConfiguration
 
+    /// ZAP domain of the sockets trainers connect to.
+    static let trainerDomain = "fedmq-trainers"
+    /// ZAP domain of the sockets the aggregator connects to.
+    static let aggregatorDomain = "fedmq-aggregator"
+
     /// A socket of `type` bound to `port` (0 = ephemeral), with `highWaterMark` both ways,
     /// zero linger (the broker stops promptly and drops what is in flight), the inbound size
-    /// limit, and CURVE server mode when a secret key is configured.
-    func bind(_ type: SocketType, port: Int, highWaterMark: Int, extra: [SocketOption] = []) throws(BrokerError) -> (Socket, String) {
+    /// limit, and CURVE server mode in ZAP `domain` when a secret key is configured.
+    func bind(_ type: SocketType, port: Int, highWaterMark: Int, domain: String, extra: [SocketOption] = []) throws(BrokerError) -> (Socket, String) {
         let endpoint = configuration.endpoint(port: port)
         do {
             let socket = try context.socket(type)
-            for option in options(highWaterMark: highWaterMark) + extra { try socket.set(option) }
+            for option in options(highWaterMark: highWaterMark, domain: domain) + extra { try socket.set(option) }
             try socket.bind(endpoint)
             return (socket, try socket.lastEndpoint())
         } catch {
@@ -20,7 +25,7 @@ struct BrokerSocketFactory {
         }
     }
 
-    private func options(highWaterMark: Int) -> [SocketOption] {
+    private func options(highWaterMark: Int, domain: String) -> [SocketOption] {
         var options: [SocketOption] = [
             .linger(.zero),
             .sendHighWaterMark(highWaterMark),
@@ -28,7 +33,7 @@ struct BrokerSocketFactory {
             .maxMessageSize(configuration.maxMessageSize),
         ]
         if let secret = configuration.curveSecretKey {
-            options += [.curveServer(true), .curveSecretKey(secret)]
+            options += [.curveServer(true), .curveSecretKey(secret), .zapDomain(domain)]
         }
         return options
     }
