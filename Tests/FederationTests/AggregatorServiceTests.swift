@@ -245,10 +245,13 @@ final class ScriptedTrainer: Sendable {
         _ = try await SocketThread.run { [self] in try updates.send(frames) }
     }
 
-    /// Receives broadcasts until a model whose version satisfies `accept` arrives.
-    func awaitModel(_ accept: @escaping @Sendable (UInt64) -> Bool) async throws -> (version: UInt64, weights: [Float]) {
+    /// Receives broadcasts until a model whose version satisfies `accept` arrives (at most
+    /// `limit`: republished models would otherwise keep a failing test waiting forever).
+    func awaitModel(within limit: Duration = .seconds(60), _ accept: @escaping @Sendable (UInt64) -> Bool) async throws -> (version: UInt64, weights: [Float]) {
         try await SocketThread.run { [self] in
+            let deadline = ContinuousClock.now + limit
             while true {
+                guard ContinuousClock.now < deadline else { throw AggregatorError("no accepted model within \(limit)") }
                 guard let frames = try models.receiveMultipart() else { throw AggregatorError("no model within the timeout") }
                 if case .model(let version, let weights) = try codec.decodeBroadcast(frames), accept(version) {
                     return (version, weights)

@@ -3,8 +3,9 @@ import ZeroMQ
 /// Parsing of CURVE keys written as Z85 text: one key (a `.key` or `.pub` file, an option
 /// value) or a list (an `allowed_keys` file, a comma-separated option value).
 ///
-/// List syntax: keys separated by commas, spaces or newlines; `#` starts a comment that runs
-/// to the end of the line.
+/// List syntax: keys separated by commas, blanks or newlines; a word that is not a key and
+/// starts with `#` begins a comment that runs to the end of the line (`#` is also a Z85
+/// character, so a key may contain or even start with it).
 public enum CurveKeyList {
     /// One 40-character Z85 key; surrounding blanks and newlines are ignored.
     public static func key(_ text: String, what: String) throws(ConfigurationError) -> CurveKey {
@@ -21,8 +22,8 @@ public enum CurveKeyList {
     public static func keys(_ text: String, what: String) throws(ConfigurationError) -> Set<CurveKey> {
         var keys = Set<CurveKey>()
         for line in text.split(whereSeparator: \.isNewline) {
-            let content = line.prefix { $0 != "#" }
-            for word in content.split(whereSeparator: { $0 == "," || $0.isWhitespace }) {
+            for word in line.split(whereSeparator: { $0 == "," || $0.isWhitespace }) {
+                if word.hasPrefix("#"), word.utf8.count != 40 || (try? CurveKey(z85: String(word))) == nil { break }
                 keys.insert(try key(String(word), what: what))
             }
         }

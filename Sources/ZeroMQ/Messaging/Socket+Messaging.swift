@@ -110,8 +110,9 @@ extension Socket {
             } catch where error.isWouldBlock && counts.frames == 0 {
                 return nil
             }
-            if counts.frames == 0, let property {
-                propertyValue = zmq_msg_gets(&message, property).map { Array(String(cString: $0).utf8) } ?? []
+            // A ROUTER's routing-id frame may carry no metadata: take the first frame that has it.
+            if let property, propertyValue.isEmpty, let value = zmq_msg_gets(&message, property) {
+                propertyValue = Array(String(cString: value).utf8)
             }
             more = zmq_msg_more(&message) != 0
             counts.frames += 1
