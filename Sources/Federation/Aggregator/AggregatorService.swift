@@ -85,6 +85,7 @@ public final class AggregatorService: Service, Sendable {
             state.withLock { $0.resumedFrom = engine.version }
             logger.notice("resumed from checkpoint", metadata: ["version": "\(engine.version)"])
         }
+        if let saved = store?.latestRegistry() { engine.mergeRegistry(saved, now: now()) }
         let metrics = try configuration.metricsPath.map { path throws(ConfigurationError) in try MetricsWriter(path: path) }
         let worker = evaluator.map { EvaluationWorker(evaluator: $0) }
         defer { worker?.stop() }
