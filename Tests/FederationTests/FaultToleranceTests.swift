@@ -8,7 +8,7 @@ import Testing
 /// with SIGKILL twice during a run and restarted after a pause, as a restart policy would. The
 /// run must carry on and end at its target; versions never go back; checkpoints verify.
 @Suite struct FaultToleranceTests {
-    static let maxVersions: UInt64 = 120
+    static let maxVersions: UInt64 = 80
 
     /// Buffered MLP run with 4 trainers (the fourth joins late, just before an aggregator
     /// crash), slowed down so the faults land mid-run; a checkpoint on every version.

@@ -166,6 +166,9 @@ public final class AggregatorService: Service, Sendable {
             $0.version = engine.version
             $0.counters = engine.counters
             $0.liveTrainers = engine.registry.liveCount
+            let sync = engine.strategy as? SyncFedAvg
+            $0.roundSize = sync?.roundSize
+            $0.roundPending = sync?.pendingUpdates
             if let e = loop.lastEvaluation { $0.lastEvaluation = e }
         }
     }
