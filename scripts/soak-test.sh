@@ -57,7 +57,7 @@ trap cleanup EXIT
     >"$output/logs/broker.log" 2>&1 &
 broker=$!; pids+=("$broker")
 "$bin/aggregator" --model-endpoint "$(endpoint 0)" --update-endpoint "$(endpoint 3)" --control-endpoint "$(endpoint 5)" \
-    --model mlp --mode buffered --buffer-size 8 --shards "$trainers" --partition iid --eval-every 20 \
+    --model mlp --mode buffered --buffer-size 8 --shards "$trainers" --partition iid --eval-every 5 \
     --checkpoint-dir "$output/checkpoints" --metrics "$output/metrics.jsonl" --log-level notice \
     >"$output/logs/aggregator.log" 2>&1 &
 aggregator=$!; pids+=("$aggregator")

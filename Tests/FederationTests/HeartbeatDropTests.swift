@@ -12,7 +12,7 @@ import TensorCore
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let broker = Running(try EndToEnd.broker())
         var configuration = EndToEnd.aggregatorConfiguration(broker.service, mode: .sync)
-        configuration.heartbeatTimeout = 2
+        configuration.heartbeatTimeout = 3
         configuration.roundDeadline = nil  // rounds close on their size only
         configuration.metricsPath = directory + "/metrics.jsonl"
         let aggregator = Running(try EndToEnd.aggregator(configuration))
