@@ -10,8 +10,8 @@ import Testing
 @Suite struct FaultToleranceTests {
     static let maxVersions: UInt64 = 80
 
-    /// Buffered MLP run with 4 trainers (the fourth joins late, just before an aggregator
-    /// crash), slowed down so the faults land mid-run; a checkpoint on every version.
+    /// Buffered MLP run with 4 trainers (the fourth comes back under a new identity just before
+    /// an aggregator crash), slowed down so the faults land mid-run; a checkpoint on every version.
     static func configuration(directory: String) -> LaunchConfiguration {
         var c = LaunchConfiguration(executablesDirectory: LauncherEndToEndTests.executables.path, outputDirectory: directory)
         c.trainers = 4
@@ -46,16 +46,16 @@ import Testing
 
     // MARK: Steps
 
-    /// Starts 3 trainers, then kills and restarts a trainer, the aggregator, the broker, another
+    /// Starts everything, then kills and restarts a trainer, the aggregator, the broker, another
     /// trainer, the aggregator and the broker, each after 5 more versions; waits for the end.
     /// Returns the newest metrics version before each aggregator crash.
     private func crashAndRestart(_ federation: ProcessFederation) async throws -> [UInt64] {
-        try federation.startAll(trainers: 3)
+        try federation.startAll()
 
         var floors: [UInt64] = []  // newest version in the metrics before each aggregator crash
         for role in [ProcessFederation.Role.trainer(0), .aggregator, .broker, .trainer(1), .aggregator, .broker] {
             try await waitForProgress(federation, before: role)
-            if role == .aggregator && floors.isEmpty { try await joinLateTrainer(federation) }
+            if role == .aggregator && floors.isEmpty { try await rejoinAsNewTrainer(federation) }
             if role == .aggregator { floors.append(federation.metrics.map(\.version).max() ?? 0) }
             await federation.kill9(role)
             try await Task.sleep(for: .seconds(1))
@@ -77,12 +77,13 @@ import Testing
         }
     }
 
-    /// Starts trainer 4 and waits until the aggregator registered it: the crash that follows
-    /// may come before any checkpoint holds it.
-    private func joinLateTrainer(_ federation: ProcessFederation) async throws {
-        try federation.start(.trainer(3))
-        try await waitUntil("trainer-4 registers", timeout: .seconds(60)) {
-            federation.logTexts(.aggregator).last?.contains("identity=trainer-4") ?? false
+    /// Restarts trainer 4 under a new identity and waits until the aggregator registered it
+    /// (a new trainer id): the crash that follows may come before any checkpoint holds it.
+    private func rejoinAsNewTrainer(_ federation: ProcessFederation) async throws {
+        await federation.kill9(.trainer(3))
+        try federation.start(.trainer(3), overrides: ["--identity": "newcomer"])
+        try await waitUntil("the newcomer registers", timeout: .seconds(60)) {
+            federation.logTexts(.aggregator).last?.contains("identity=newcomer") ?? false
         }
     }
 

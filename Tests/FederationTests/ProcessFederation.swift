@@ -32,13 +32,14 @@ final class ProcessFederation {
 
     var roles: [Role] { [.broker, .aggregator] + (0..<plan.configuration.trainers).map(Role.trainer) }
 
-    /// Starts the broker, the aggregator and the first `trainers` trainers (default: all).
-    func startAll(trainers: Int? = nil) throws {
-        for role in roles.prefix(2 + (trainers ?? plan.configuration.trainers)) { try start(role) }
+    /// Starts every member (broker first).
+    func startAll() throws {
+        for role in roles { try start(role) }
     }
 
-    /// Starts a new incarnation of `role`.
-    func start(_ role: Role) throws {
+    /// Starts a new incarnation of `role`, with `overrides` replacing the values of some of its
+    /// options (e.g. `["--identity": "other"]`).
+    func start(_ role: Role, overrides: [String: String] = [:]) throws {
         let incarnation = (logs[role]?.count ?? 0) + 1
         let name = incarnation == 1 ? role.description : "\(role)-\(incarnation)"
         let (executable, arguments): (String, [String]) = switch role {
@@ -46,8 +47,11 @@ final class ProcessFederation {
         case .aggregator: ("aggregator", plan.aggregatorArguments)
         case .trainer(let i): ("trainer", plan.trainerArguments(index: i))
         }
+        let overridden = arguments.enumerated().map { i, word in
+            i > 0 ? overrides[arguments[i - 1]] ?? word : word
+        }
         let child = ChildProcess(name: name, executable: plan.configuration.executablesDirectory + "/" + executable,
-                                 arguments: arguments, logPath: plan.layout.log(name))
+                                 arguments: overridden, logPath: plan.layout.log(name))
         try child.start()
         running[role] = child
         logs[role, default: []].append(child.logPath)
