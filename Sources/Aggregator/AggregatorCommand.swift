@@ -41,6 +41,7 @@ struct AggregatorCommand: AsyncParsableCommand {
     @Option(help: "Staleness function. [env: FEDMQ_STALENESS, default: poly:0.5]") var staleness: String?
     @Option(help: "Drop updates staler than this many versions. [env: FEDMQ_MAX_STALENESS, default: none]") var maxStaleness: UInt64?
     @Option(help: "Update norm bound policy. [env: FEDMQ_NORM_POLICY, default: none]") var normPolicy: String?
+    @Option(help: "Largest update frame in bytes (ZMQ_MAXMSGSIZE of the update socket; bigger ones drop the connection). [env: FEDMQ_MAX_MESSAGE_BYTES, default: from the model: 8 × parameters + 128 KiB]") var maxMessageBytes: Int?
 
     // Trainers
     @Option(help: "Data shards handed to trainers. [env: FEDMQ_SHARDS, default: 4]") var shards: Int?
@@ -121,6 +122,7 @@ struct AggregatorCommand: AsyncParsableCommand {
         c.staleness = staleness ?? env.string("FEDMQ_STALENESS") ?? c.staleness
         c.maxStaleness = try maxStaleness ?? env.value("FEDMQ_MAX_STALENESS") ?? c.maxStaleness
         c.normPolicy = normPolicy ?? env.string("FEDMQ_NORM_POLICY") ?? c.normPolicy
+        c.maxMessageBytes = try maxMessageBytes ?? env.value("FEDMQ_MAX_MESSAGE_BYTES") ?? c.maxMessageBytes
         c.shardCount = try shards ?? env.value("FEDMQ_SHARDS") ?? c.shardCount
         c.partition = partition ?? env.string("FEDMQ_PARTITION") ?? c.partition
         c.heartbeatTimeout = try heartbeatTimeout ?? env.value("FEDMQ_HEARTBEAT_TIMEOUT") ?? c.heartbeatTimeout

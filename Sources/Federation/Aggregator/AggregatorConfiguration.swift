@@ -31,6 +31,10 @@ public struct AggregatorConfiguration: Sendable {
     public var maxStaleness: UInt64? = nil
     /// Update norm policy: `none`, `reject:<bound>`, `clip:<bound>`.
     public var normPolicy = "none"
+    /// `ZMQ_MAXMSGSIZE` of the update socket in bytes: a bigger frame makes libzmq drop the
+    /// connection (to the broker, which reconnects). nil = `MessageSizeLimit.messageBytes(for:)`
+    /// of the model. The control socket always takes `MessageSizeLimit.controlMessageBytes`.
+    public var maxMessageBytes: Int? = nil
 
     // MARK: Trainers
     /// Data shards handed out at registration.
@@ -92,6 +96,7 @@ public struct AggregatorConfiguration: Sendable {
         try require(roundSize >= 1, "round size must be ≥ 1, got \(roundSize)")
         try require(roundDeadline.map { $0 > 0 } ?? true, "round deadline must be > 0 seconds")
         try require(alpha > 0 && alpha <= 1, "alpha must be in (0, 1], got \(alpha)")
+        try require(maxMessageBytes.map { $0 > 0 } ?? true, "max message bytes must be > 0")
         try require(history >= 1 && history <= 4096, "history must be in 1…4096, got \(history)")
         try require(bufferSize >= 1, "buffer size must be ≥ 1, got \(bufferSize)")
         try require(shardCount >= 1, "shard count must be ≥ 1, got \(shardCount)")
