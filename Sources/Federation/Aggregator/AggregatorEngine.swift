@@ -73,6 +73,10 @@ public final class AggregatorEngine {
             }
             let outcome = try strategy.submit(update, now: now)
             counters.updatesAccepted += 1
+            if update.clipped {
+                counters.updatesClipped += 1
+                logger.notice("clipped update", metadata: ["trainer": "\(update.trainerID)", "norm": "\(update.receivedNorm)"])
+            }
             counters.staleness.record(outcome.staleness)
             return outcome.newVersion
         } catch {
@@ -132,6 +136,7 @@ public final class AggregatorEngine {
         MetricsRecord(
             version: evaluatedVersion ?? version, wallTime: wallTime, testAccuracy: evaluation?.accuracy,
             testLoss: evaluation?.loss, updatesAccepted: counters.updatesAccepted, rejected: counters.rejected,
+            updatesClipped: counters.updatesClipped,
             stalenessMean: counters.staleness.mean, stalenessHistogram: counters.staleness.buckets,
             bytesIn: counters.bytesIn, bytesOut: counters.bytesOut, liveTrainers: registry.liveCount)
     }
