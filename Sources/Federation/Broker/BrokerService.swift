@@ -139,7 +139,10 @@ public final class BrokerService: Service, Sendable {
                 if let error = channel.run() { reportFailure.yield("\(channel.name) channel: \(error)") }
             }
         }
-        logger.notice("broker listening: \(endpoints.summary)")
+        logger.notice("broker listening: \(endpoints.summary)", metadata: [
+            "max_message_bytes": "\(configuration.maxMessageSize.map(String.init) ?? "unlimited")",
+            "max_control_message_bytes": "\(configuration.maxControlMessageSize.map(String.init) ?? "unlimited")",
+        ])
         logger.info("model replay to late subscribers: \(model.replaysExclusively ? "new subscriber only" : "broadcast")")
         let failure = await cancelWhenGracefulShutdown { [self] in await superviseUntilCancelled(failures) }
         context.shutdown()
