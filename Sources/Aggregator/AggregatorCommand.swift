@@ -31,6 +31,7 @@ struct AggregatorCommand: AsyncParsableCommand {
     // Strategy
     @Option(help: "Aggregation mode: sync, async or buffered. [env: FEDMQ_MODE, default: buffered]") var mode: String?
     @Option(help: "sync: updates per round (capped by live trainers). [env: FEDMQ_ROUND_SIZE, default: 4]") var roundSize: Int?
+    @Option(help: "sync: rounds wait until this many trainers have registered; after that they follow the live trainers. [env: FEDMQ_MIN_TRAINERS, default: 1]") var minTrainers: Int?
     @Option(help: "sync: seconds after which a round closes with what arrived; 0 waits forever. [env: FEDMQ_ROUND_DEADLINE, default: 60]") var roundDeadline: Double?
     @Option(help: "async: base mixing rate alpha in (0, 1]. [env: FEDMQ_ALPHA, default: 0.6]") var alpha: Double?
     @Option(help: "async: recent global versions kept to rebuild client models. [env: FEDMQ_HISTORY, default: 16]") var history: Int?
@@ -110,6 +111,7 @@ struct AggregatorCommand: AsyncParsableCommand {
         }
         c.mode = parsedMode
         c.roundSize = try roundSize ?? env.value("FEDMQ_ROUND_SIZE") ?? c.roundSize
+        c.minTrainers = try minTrainers ?? env.value("FEDMQ_MIN_TRAINERS") ?? c.minTrainers
         if let deadline = try roundDeadline ?? env.value("FEDMQ_ROUND_DEADLINE", as: Double.self) {
             c.roundDeadline = deadline == 0 ? nil : deadline
         }

@@ -11,6 +11,11 @@ public struct AggregatorConfiguration: Sendable {
     public var mode: AggregationMode = .buffered
     /// Sync: updates per round (M), capped by the number of live trainers.
     public var roundSize = 4
+    /// Sync: rounds wait until this many trainers have registered (a start gate, like
+    /// Flower's `min_available_clients`; trainers learn the run id from the published model,
+    /// so the model itself is published at once). Once reached (a restored registry counts),
+    /// rounds follow the live trainers, so a trainer that dies later does not stall them.
+    public var minTrainers = 1
     /// Sync: seconds after which a round closes with what arrived (nil = wait for M).
     public var roundDeadline: Double? = 60
     /// Async: base mixing rate α ∈ (0, 1].
@@ -100,6 +105,7 @@ public struct AggregatorConfiguration: Sendable {
         try require(history >= 1 && history <= 4096, "history must be in 1…4096, got \(history)")
         try require(bufferSize >= 1, "buffer size must be ≥ 1, got \(bufferSize)")
         try require(shardCount >= 1, "shard count must be ≥ 1, got \(shardCount)")
+        try require(minTrainers >= 1, "min trainers must be ≥ 1")
         try require(heartbeatTimeout > 0, "heartbeat timeout must be > 0 seconds")
         try require(republishInterval > 0, "republish interval must be > 0 seconds")
         try require(finalEvaluationTimeout >= 0, "final evaluation timeout must be ≥ 0 seconds")

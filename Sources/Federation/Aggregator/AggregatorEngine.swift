@@ -113,12 +113,16 @@ public final class AggregatorEngine {
         return nil
     }
 
+    /// Whether `minTrainers` trainers have registered (ever, restored ones included).
+    public var isStartGateOpen: Bool { registry.records.count >= configuration.minTrainers }
+
     /// Time-driven work: expires silent trainers, sizes sync rounds to the live trainers,
     /// closes overdue rounds. Returns the new version if one was made.
     public func tick(now: Double) -> UInt64? {
         for id in registry.expire(now: now) { logger.notice("trainer expired", metadata: ["id": "\(id)"]) }
         if let sync = strategy as? SyncFedAvg {
-            sync.roundSize = max(1, min(configuration.roundSize, registry.liveCount))
+            let expected = isStartGateOpen ? registry.liveCount : configuration.minTrainers
+            sync.roundSize = max(1, min(configuration.roundSize, expected))
         }
         return strategy.poll(now: now)
     }

@@ -41,7 +41,7 @@ public struct LaunchPlan: Sendable {
                  "--control-endpoint", endpoint(ports.controlOut),
                  "--model", c.modelName, "--mode", c.mode.rawValue, "--run-id", "\(c.runID)", "--seed", "\(c.seed)",
                  "--shards", "\(c.trainers)", "--partition", c.partition,
-                 "--buffer-size", "\(c.bufferSize)", "--round-size", "\(c.roundSize ?? c.trainers)", "--alpha", "\(c.alpha)",
+                 "--buffer-size", "\(c.bufferSize)", "--round-size", "\(c.roundSize ?? c.trainers)", "--min-trainers", "\(c.trainers)", "--alpha", "\(c.alpha)",
                  "--eval-every", "\(c.evalEvery)", "--checkpoint-dir", layout.checkpoints,
                  "--metrics", layout.metrics, "--report", layout.report, "--log-level", c.logLevel]
         if let t = c.targetAccuracy { a += ["--target-accuracy", "\(t)"] }
