@@ -151,12 +151,13 @@ let initialWeights: [Float] = [0.5, -0.5, 1, 0, 0.25, 2, -1, 0.125]
 /// Broker on ephemeral loopback ports, an aggregator connected to it, and a scripted trainer.
 func withBrokerAndAggregator(
     configure: @Sendable (inout AggregatorConfiguration) -> Void, evaluator: (any ModelEvaluator)? = nil,
-    expectStop: Bool = false,
+    configureBroker: (inout BrokerConfiguration) -> Void = { _ in }, expectStop: Bool = false,
     _ body: (BrokerService, AggregatorService, ScriptedTrainer) async throws -> Void
 ) async throws {
     var brokerConfiguration = BrokerConfiguration()
     brokerConfiguration.bindHost = "127.0.0.1"
     brokerConfiguration.ports = .ephemeral
+    configureBroker(&brokerConfiguration)
     let broker = try BrokerService(configuration: brokerConfiguration, logger: quietLogger)
     let brokerRun = Task { try await broker.run() }
     var configuration = AggregatorConfiguration()
@@ -249,6 +250,11 @@ final class ScriptedTrainer: Sendable {
 
     func push(_ frames: [[UInt8]]) async throws {
         _ = try await SocketThread.run { [self] in try updates.send(frames) }
+    }
+
+    /// Sends raw frames on the control channel without waiting for a reply.
+    func sendControl(_ frames: [[UInt8]]) async throws {
+        _ = try await SocketThread.run { [self] in try control.send(frames) }
     }
 
     /// Receives broadcasts until a model whose version satisfies `accept` arrives.
