@@ -85,8 +85,8 @@ import TensorCore
             second.service.status.version >= stoppedAt + 2
         }
         #expect(second.service.status.resumedFrom == stoppedAt)
-        // A version is published after its checkpoint is written: the trainers get it a moment later.
-        try await waitUntil("the trainers receive a version made after the restart", timeout: .seconds(30)) {
+        // A new version is published before the trainers hold it: wait for delivery.
+        try await waitUntil("both trainers hold a version past the restart", timeout: .seconds(60)) {
             trainers.allSatisfy { ($0.service.status.versionsReceived.last ?? 0) > stoppedAt }
         }
         for trainer in trainers {
