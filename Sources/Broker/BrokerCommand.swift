@@ -56,6 +56,9 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Control channel high-water mark in messages. [env: FEDMQ_CONTROL_HWM, default: 1000]")
     var controlHwm: Int?
 
+    @Option(help: "libzmq I/O threads (they read and write every connection; the broker moves each message twice). [env: FEDMQ_IO_THREADS, default: 2]")
+    var ioThreads: Int?
+
     @Option(help: "Largest accepted inbound message in MiB; bigger ones drop the sender. [env: FEDMQ_MAX_MESSAGE_MIB, default: 1024]")
     var maxMessageMib: Int?
 
@@ -78,6 +81,8 @@ struct BrokerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = ServiceCommand.logger(label: "fedmq.broker", level: try resolvedLogLevel())
+        let files = FileDescriptorLimit.raiseToHardLimit()
+        logger.info("open-file limit", metadata: ["soft": "\(files.soft)", "hard": "\(files.hard)"])
         let service = try BrokerService(configuration: try makeConfiguration(), logger: logger)
         try await ServiceCommand.run(service, endsRunWhenDone: false, logger: logger)
     }
@@ -98,6 +103,7 @@ struct BrokerCommand: AsyncParsableCommand {
         configuration.modelHighWaterMark = try modelHwm ?? env.int("FEDMQ_MODEL_HWM") ?? configuration.modelHighWaterMark
         configuration.updateHighWaterMark = try updateHwm ?? env.int("FEDMQ_UPDATE_HWM") ?? configuration.updateHighWaterMark
         configuration.controlHighWaterMark = try controlHwm ?? env.int("FEDMQ_CONTROL_HWM") ?? configuration.controlHighWaterMark
+        configuration.ioThreads = try ioThreads ?? env.int("FEDMQ_IO_THREADS") ?? configuration.ioThreads
         if let mib = try maxMessageMib ?? env.int("FEDMQ_MAX_MESSAGE_MIB") {
             guard (1...(1 << 20)).contains(mib) else { throw ValidationError("--max-message-mib must be in 1…1048576, got \(mib)") }
             configuration.maxMessageSize = mib << 20

@@ -35,6 +35,12 @@ public final class HeldMessage: @unchecked Sendable {
         return Array(UnsafeRawBufferPointer(start: data, count: size))
     }
 
+    /// Runs `body` on frame `index`'s bytes in place (valid only during the call).
+    public func withBytes<R>(ofFrame index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        precondition(index >= 0 && index < frameCount, "frame \(index) of a \(frameCount)-frame message")
+        return try body(UnsafeRawBufferPointer(start: zmq_msg_data(frames + index), count: zmq_msg_size(frames + index)))
+    }
+
     /// Receives one whole multipart message from `socket` without copying it out of libzmq.
     /// Returns `nil` when nothing is pending with `dontWait` (or the receive timed out).
     static func receive(from handle: UnsafeMutableRawPointer, options: ReceiveOptions) throws(ZMQError) -> HeldMessage? {
