@@ -55,18 +55,22 @@ import json, sys
 work, counts = sys.argv[1], sys.argv[2:]
 mib = lambda b: b / 1048576
 print(f"{'trainers':>8} {'K':>4} {'sent/s':>8} {'accepted/s':>10} {'rejected':>8} {'bcasts':>6} {'deliv%':>6} "
-      f"{'p50 ms':>7} {'p99 ms':>7} {'broker MiB idle→peak':>21} {'agg MiB idle→peak':>18} {'KB/trainer b/a':>15} {'loadgen MiB':>11}")
+      f"{'p50 ms':>7} {'p99 ms':>7} {'broker MiB idle/ready/peak':>26} {'agg MiB idle/ready/peak':>23} {'KB/trainer ready':>16} {'KB/trainer peak':>15} {'loadgen MiB':>11}")
 for n in counts:
     r = json.load(open(f"{work}/loadgen-{n}.json"))
     idle = json.load(open(f"{work}/idle-{n}.json"))
     m = [json.loads(l) for l in open(f"{work}/metrics-{n}.jsonl") if l.strip()][-1]
     k = open(f"{work}/k-{n}").read().strip().split("=")[1]
     peak = r["peakResidentBytes"]
-    per = lambda name: (peak[name] - idle[name]) / 1024 / int(n)
+    ready = r["readyResidentBytes"]
+    per = lambda name, at: (at[name] - idle[name]) / 1024 / int(n)
     print(f"{n:>8} {k:>4} {r['updatesSent'] / r['seconds']:>8.1f} {m['updatesAccepted'] / r['seconds']:>10.1f} "
           f"{sum(m['rejected'].values()):>8} {r['broadcasts']:>6} {100 * r['deliveredFraction']:>6.0f} "
           f"{r['lastSubscriberLatencyP50']:>7.1f} {r['lastSubscriberLatencyP99']:>7.1f} "
-          f"{mib(idle['broker']):>9.1f} → {mib(peak['broker']):>8.1f} {mib(idle['aggregator']):>7.1f} → {mib(peak['aggregator']):>7.1f} "
-          f"{per('broker'):>7.0f}/{per('aggregator'):<7.0f} {mib(peak['loadgen']):>11.1f}")
+          f"{mib(idle['broker']):>10.1f}/{mib(ready['broker']):.1f}/{mib(peak['broker']):<7.1f} "
+          f"{mib(idle['aggregator']):>9.1f}/{mib(ready['aggregator']):.1f}/{mib(peak['aggregator']):<6.1f} "
+          f"{per('broker', ready):>8.0f}/{per('aggregator', ready):<7.0f} {per('broker', peak):>7.0f}/{per('aggregator', peak):<7.0f} "
+          f"{mib(peak['loadgen']):>11.1f}")
+print(f"KB/trainer: broker/aggregator RSS growth over idle per trainer, when all are connected (ready) and at the peak under traffic")
 print(f"p50/p99: publish → receipt by the last trainer that got each broadcast; accepted/s from the aggregator's final metrics line; logs in {work}")
 PY

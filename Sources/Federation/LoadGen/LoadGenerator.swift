@@ -39,6 +39,8 @@ public final class LoadGenerator: Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         let ready = phase.ready
+        memory.sample()
+        let readyMemory = memory.latest
         logger.notice("load generator measuring", metadata: ["ready": "\(ready)", "trainers": "\(configuration.trainers)"])
         phase.set(.measuring)
         let start = clock.now
@@ -51,7 +53,9 @@ public final class LoadGenerator: Sendable {
         phase.set(.done)
         for thread in threads { await thread.finished() }
         if let failure = workers.compactMap(\.failure).first { throw LoadGeneratorError(failure) }
-        return report(workers, ready: ready, seconds: seconds, memory: memory, limit: limit.soft)
+        var report = report(workers, ready: ready, seconds: seconds, memory: memory, limit: limit.soft)
+        report.readyResidentBytes = readyMemory
+        return report
     }
 
     private func makeWorkers(context: Context, phase: LoadPhase) throws -> [LoadWorker] {
@@ -89,7 +93,7 @@ public final class LoadGenerator: Sendable {
             deliveredFraction: delivered.isEmpty ? 0 : delivered.reduce(0, +) / Double(delivered.count),
             receiptsWithoutTimestamp: workers.reduce(0) { $0 + $1.receiptsWithoutTimestamp },
             stoppedTrainers: workers.reduce(0) { $0 + $1.stoppedTrainers },
-            peakResidentBytes: memory.peaks, fileDescriptorLimit: limit)
+            peakResidentBytes: memory.peaks, readyResidentBytes: [:], fileDescriptorLimit: limit)
     }
 
     private struct BroadcastKey: Hashable {
@@ -102,6 +106,7 @@ public final class LoadGenerator: Sendable {
 struct MemorySampler {
     private let processes: [(name: String, pid: Int32)]
     private(set) var peaks: [String: Int] = [:]
+    private(set) var latest: [String: Int] = [:]
 
     init(_ processes: [(name: String, pid: Int32)]) {
         self.processes = processes + [("loadgen", getpid())]
@@ -109,7 +114,9 @@ struct MemorySampler {
 
     mutating func sample() {
         for (name, pid) in processes {
-            if let bytes = ProcessMemory.residentBytes(pid: pid) { peaks[name] = max(peaks[name] ?? 0, bytes) }
+            guard let bytes = ProcessMemory.residentBytes(pid: pid) else { continue }
+            peaks[name] = max(peaks[name] ?? 0, bytes)
+            latest[name] = bytes
         }
     }
 }

@@ -27,6 +27,9 @@ public struct LoadReport: Sendable, Codable {
     public var stoppedTrainers: Int
     /// Peak resident memory, bytes, of each watched process and of this one ("loadgen").
     public var peakResidentBytes: [String: Int]
+    /// Resident memory, bytes, when every trainer was connected and ready, before any update
+    /// was sent: the cost of the connections alone.
+    public var readyResidentBytes: [String: Int]
     /// Open-file limit in force (soft).
     public var fileDescriptorLimit: UInt64
 
@@ -35,16 +38,20 @@ public struct LoadReport: Sendable, Codable {
 
     /// A few lines for people.
     public var summary: String {
-        let memory = peakResidentBytes.sorted { $0.key < $1.key }
-            .map { "\($0.key) \(String(format: "%.1f", Double($0.value) / 1_048_576)) MiB" }.joined(separator: ", ")
+        let memory = Self.mebibytes(peakResidentBytes)
         return """
             trainers \(readyTrainers)/\(trainers) ready, \(String(format: "%.1f", seconds)) s measured
             updates sent \(updatesSent) (\(String(format: "%.1f", updatesPerSecond))/s), blocked \(updatesBlocked)
             broadcasts \(broadcasts), receipts \(modelReceipts), delivered to \(String(format: "%.0f", 100 * deliveredFraction)) % of trainers
             publish → receipt ms p50 \(String(format: "%.1f", receiptLatencyP50)) p99 \(String(format: "%.1f", receiptLatencyP99)); \
             → last trainer p50 \(String(format: "%.1f", lastSubscriberLatencyP50)) p99 \(String(format: "%.1f", lastSubscriberLatencyP99))
-            peak RSS: \(memory)
+            peak RSS: \(memory); when ready: \(Self.mebibytes(readyResidentBytes))
             """
+    }
+
+    private static func mebibytes(_ bytes: [String: Int]) -> String {
+        bytes.sorted { $0.key < $1.key }
+            .map { "\($0.key) \(String(format: "%.1f", Double($0.value) / 1_048_576)) MiB" }.joined(separator: ", ")
     }
 
     /// The `q`-quantile (0…1) of `values` by nearest rank; 0 for no values.
