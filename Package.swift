@@ -71,7 +71,7 @@ let package = Package(
             name: "Broker",
             dependencies: [
                 "CommandSupport",
-                "Federation", "ZeroMQ",
+                "Federation", "TensorCore", "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -153,12 +153,14 @@ let initialWeights: [Float] = [0.5, -0.5, 1, 0, 0.25, 2, -1, 0.125]
 /// from `weights`), and a scripted trainer.
 func withBrokerAndAggregator(
     configure: @Sendable (inout AggregatorConfiguration) -> Void, evaluator: (any ModelEvaluator)? = nil,
-    expectStop: Bool = false, layout: ParameterLayout = smallLayout, weights: [Float] = initialWeights,
+    configureBroker: (inout BrokerConfiguration) -> Void = { _ in }, expectStop: Bool = false,
+    layout: ParameterLayout = smallLayout, weights: [Float] = initialWeights,
     _ body: (BrokerService, AggregatorService, ScriptedTrainer) async throws -> Void
 ) async throws {
     var brokerConfiguration = BrokerConfiguration()
     brokerConfiguration.bindHost = "127.0.0.1"
     brokerConfiguration.ports = .ephemeral
+    configureBroker(&brokerConfiguration)
     let broker = try BrokerService(configuration: brokerConfiguration, logger: quietLogger)
     let brokerRun = Task { try await broker.run() }
     var configuration = AggregatorConfiguration()
@@ -237,6 +239,11 @@ final class ScriptedTrainer: Sendable {
 
     func push(_ frames: [[UInt8]]) async throws {
         _ = try await SocketThread.run { [self] in try updates.send(frames) }
+    }
+
+    /// Sends raw frames on the control channel without waiting for a reply.
+    func sendControl(_ frames: [[UInt8]]) async throws {
+        _ = try await SocketThread.run { [self] in try control.send(frames) }
     }
 
     /// Receives broadcasts until a model whose version satisfies `accept` arrives.

@@ -73,6 +73,10 @@ public final class AggregatorEngine {
             }
             let outcome = try strategy.submit(update, now: now)
             counters.updatesAccepted += 1
+            if update.clipped {
+                counters.updatesClipped += 1
+                logger.notice("clipped update", metadata: ["trainer": "\(update.trainerID)", "norm": "\(update.receivedNorm)"])
+            }
             counters.staleness.record(outcome.staleness)
             return outcome.newVersion
         } catch {
@@ -109,12 +113,16 @@ public final class AggregatorEngine {
         return nil
     }
 
+    /// Whether `minTrainers` trainers have registered (ever, restored ones included).
+    public var isStartGateOpen: Bool { registry.records.count >= configuration.minTrainers }
+
     /// Time-driven work: expires silent trainers, sizes sync rounds to the live trainers,
     /// closes overdue rounds. Returns the new version if one was made.
     public func tick(now: Double) -> UInt64? {
         for id in registry.expire(now: now) { logger.notice("trainer expired", metadata: ["id": "\(id)"]) }
         if let sync = strategy as? SyncFedAvg {
-            sync.roundSize = max(1, min(configuration.roundSize, registry.liveCount))
+            let expected = isStartGateOpen ? registry.liveCount : configuration.minTrainers
+            sync.roundSize = max(1, min(configuration.roundSize, expected))
         }
         return strategy.poll(now: now)
     }
@@ -134,6 +142,7 @@ public final class AggregatorEngine {
         MetricsRecord(
             version: evaluatedVersion ?? version, wallTime: wallTime, testAccuracy: evaluation?.accuracy,
             testLoss: evaluation?.loss, updatesAccepted: counters.updatesAccepted, rejected: counters.rejected,
+            updatesClipped: counters.updatesClipped,
             stalenessMean: counters.staleness.mean, stalenessHistogram: counters.staleness.buckets,
             bytesIn: counters.bytesIn, bytesOut: counters.bytesOut, liveTrainers: registry.liveCount)
     }

@@ -88,7 +88,9 @@ public final class AggregatorService: Service, Sendable {
         let metrics = try configuration.metricsPath.map { path throws(ConfigurationError) in try MetricsWriter(path: path) }
         let worker = evaluator.map { EvaluationWorker(evaluator: $0) }
         defer { worker?.stop() }
-        let sockets = try AggregatorSockets(context: context, configuration: configuration)
+        let sockets = try AggregatorSockets(
+            context: context, configuration: configuration,
+            maxMessageBytes: configuration.maxMessageBytes ?? MessageSizeLimit.messageBytes(for: layout))
         defer { sockets.close() }
         logger.notice("aggregator running", metadata: [
             "strategy": "\(configuration.strategyDescription)", "version": "\(engine.version)", "run": "\(configuration.runID)",

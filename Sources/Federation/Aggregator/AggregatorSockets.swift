@@ -9,12 +9,14 @@ final class AggregatorSockets {
     /// Receives control requests and answers them (connects to the broker's control-out DEALER).
     let control: Socket
 
-    init(context: Context, configuration: AggregatorConfiguration) throws(ZMQError) {
+    /// - Parameter maxMessageBytes: `ZMQ_MAXMSGSIZE` of the update socket, bytes.
+    init(context: Context, configuration: AggregatorConfiguration, maxMessageBytes: Int) throws(ZMQError) {
         models = try context.socket(.pub)
         updates = try context.socket(.pull)
         control = try context.socket(.router)
         try models.set(.sendHighWaterMark(8))
-        try updates.set(.receiveHighWaterMark(1024))
+        try updates.set(.receiveHighWaterMark(1024), .maxMessageSize(maxMessageBytes))
+        try control.set(.maxMessageSize(MessageSizeLimit.controlMessageBytes))
         try models.connect(configuration.modelEndpoint)
         try updates.connect(configuration.updateEndpoint)
         try control.connect(configuration.controlEndpoint)

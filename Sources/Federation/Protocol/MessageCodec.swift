@@ -12,7 +12,7 @@ public struct MessageCodec: Sendable {
     public let runID: UInt64
     /// Payload format for weights and deltas (safetensors).
     public let payloadCodec: any ParameterPayloadCodec
-    /// Largest accepted payload, bytes. Default: twice the raw Float32 size plus 64 KiB of header.
+    /// Largest accepted payload, bytes. Default: `MessageSizeLimit.payloadBytes(for: layout)`.
     public var maxPayloadBytes: Int
     /// Bound on update norms.
     public var normPolicy: UpdateNormPolicy
@@ -24,7 +24,7 @@ public struct MessageCodec: Sendable {
         self.layout = layout
         self.runID = runID
         self.payloadCodec = payloadCodec
-        self.maxPayloadBytes = maxPayloadBytes ?? (layout.count * 8 + 65_536)
+        self.maxPayloadBytes = maxPayloadBytes ?? MessageSizeLimit.payloadBytes(for: layout)
         self.normPolicy = normPolicy
     }
 
