@@ -237,6 +237,21 @@ final class ScriptedTrainer: Sendable {
         return registration
     }
 
+    /// Sends a heartbeat as trainer `trainerID`.
+    func heartbeat(trainerID: UInt32) async throws {
+        let seq = sequence.add(1, ordering: .relaxed).newValue
+        _ = try await SocketThread.run { [self] in
+            try control.send(codec.control(.heartbeat(trainerID: trainerID, sequence: seq)))
+        }
+    }
+
+    /// Pushes `delta` as trainer `trainerID`'s update based on `base`, with the next sequence number.
+    func pushUpdate(delta: [Float], base: UInt64, trainerID: UInt32) async throws {
+        let seq = sequence.add(1, ordering: .relaxed).newValue
+        try await push(codec.update(delta: delta, baseVersion: base, trainerID: trainerID, sequence: seq,
+                                    sampleCount: 100, trainingLoss: 1))
+    }
+
     func push(_ frames: [[UInt8]]) async throws {
         _ = try await SocketThread.run { [self] in try updates.send(frames) }
     }

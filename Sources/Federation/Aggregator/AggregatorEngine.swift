@@ -48,6 +48,15 @@ public final class AggregatorEngine {
         }
     }
 
+    /// Takes in trainers of `saved` (a membership file newer than the checkpoint) unknown to
+    /// this engine, so trainers registered after the last checkpoint keep their ids across a
+    /// crash; they get a fresh heartbeat deadline from `now`. Ignored if the shard count differs.
+    public func mergeRegistry(_ saved: TrainerRegistry, now: Double) {
+        guard saved.shardCount == configuration.shardCount else { return }
+        registry.merge(saved)
+        registry.touchAll(now: now)
+    }
+
     /// The current state as a checkpoint (wall time `savedAt`, seconds since 1970; run time
     /// `runSeconds` across restarts; `stopReason` once the run has ended).
     public func checkpoint(savedAt: Double, runSeconds: Double = 0, stopReason: String? = nil) -> Checkpoint {

@@ -85,6 +85,7 @@ public final class AggregatorService: Service, Sendable {
             state.withLock { $0.resumedFrom = engine.version }
             logger.notice("resumed from checkpoint", metadata: ["version": "\(engine.version)"])
         }
+        if let saved = store?.latestRegistry() { engine.mergeRegistry(saved, now: now()) }
         let metrics = try configuration.metricsPath.map { path throws(ConfigurationError) in try MetricsWriter(path: path) }
         let worker = evaluator.map { EvaluationWorker(evaluator: $0) }
         defer { worker?.stop() }
@@ -167,6 +168,9 @@ public final class AggregatorService: Service, Sendable {
             $0.version = engine.version
             $0.counters = engine.counters
             $0.liveTrainers = engine.registry.liveCount
+            let sync = engine.strategy as? SyncFedAvg
+            $0.roundSize = sync?.roundSize
+            $0.roundPending = sync?.pendingUpdates
             if let e = loop.lastEvaluation { $0.lastEvaluation = e }
         }
     }
