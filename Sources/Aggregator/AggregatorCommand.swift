@@ -82,6 +82,8 @@ struct AggregatorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = ServiceCommand.logger(label: "fedmq.aggregator", level: try resolvedLogLevel())
+        let files = FileDescriptorLimit.raiseToHardLimit()
+        logger.info("open-file limit", metadata: ["soft": "\(files.soft)", "hard": "\(files.hard)"])
         let configuration = try makeConfiguration()
         let architecture = try ModelArchitecture.named(configuration.modelName)
         let initial = architecture.build(seed: configuration.seed)

@@ -57,6 +57,9 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Control channel high-water mark in messages. [env: FEDMQ_CONTROL_HWM, default: 1000]")
     var controlHwm: Int?
 
+    @Option(help: "libzmq I/O threads (they read and write every connection; the broker moves each message twice). [env: FEDMQ_IO_THREADS, default: 2]")
+    var ioThreads: Int?
+
     @Option(help: "Largest accepted model or update frame in bytes (ZMQ_MAXMSGSIZE); a bigger one drops the sender's connection and is never forwarded. [env: FEDMQ_MAX_MESSAGE_BYTES, default: from --model (8 × parameters + 128 KiB), else 1 GiB]")
     var maxMessageBytes: Int?
 
@@ -82,6 +85,8 @@ struct BrokerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = ServiceCommand.logger(label: "fedmq.broker", level: try resolvedLogLevel())
+        let files = FileDescriptorLimit.raiseToHardLimit()
+        logger.info("open-file limit", metadata: ["soft": "\(files.soft)", "hard": "\(files.hard)"])
         let service = try BrokerService(configuration: try makeConfiguration(), logger: logger)
         try await ServiceCommand.run(service, endsRunWhenDone: false, logger: logger)
     }
@@ -102,6 +107,7 @@ struct BrokerCommand: AsyncParsableCommand {
         configuration.modelHighWaterMark = try modelHwm ?? env.int("FEDMQ_MODEL_HWM") ?? configuration.modelHighWaterMark
         configuration.updateHighWaterMark = try updateHwm ?? env.int("FEDMQ_UPDATE_HWM") ?? configuration.updateHighWaterMark
         configuration.controlHighWaterMark = try controlHwm ?? env.int("FEDMQ_CONTROL_HWM") ?? configuration.controlHighWaterMark
+        configuration.ioThreads = try ioThreads ?? env.int("FEDMQ_IO_THREADS") ?? configuration.ioThreads
         if let bytes = try maxMessageBytes ?? env.int("FEDMQ_MAX_MESSAGE_BYTES") {
             configuration.maxMessageSize = bytes
         } else if let name = model ?? env.string("FEDMQ_MODEL") {

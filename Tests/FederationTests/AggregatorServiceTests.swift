@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
+import TensorCore
 import ZeroMQ
 
 /// The aggregator in-process behind a real in-process broker on ephemeral loopback ports,
@@ -148,10 +149,12 @@ import ZeroMQ
 
 let initialWeights: [Float] = [0.5, -0.5, 1, 0, 0.25, 2, -1, 0.125]
 
-/// Broker on ephemeral loopback ports, an aggregator connected to it, and a scripted trainer.
+/// Broker on ephemeral loopback ports, an aggregator connected to it (model `layout`, starting
+/// from `weights`), and a scripted trainer.
 func withBrokerAndAggregator(
     configure: @Sendable (inout AggregatorConfiguration) -> Void, evaluator: (any ModelEvaluator)? = nil,
     configureBroker: (inout BrokerConfiguration) -> Void = { _ in }, expectStop: Bool = false,
+    layout: ParameterLayout = smallLayout, weights: [Float] = initialWeights,
     _ body: (BrokerService, AggregatorService, ScriptedTrainer) async throws -> Void
 ) async throws {
     var brokerConfiguration = BrokerConfiguration()
@@ -173,10 +176,11 @@ func withBrokerAndAggregator(
     configuration.updateEndpoint = broker.endpoints.updatesOut
     configuration.controlEndpoint = broker.endpoints.controlOut
     configure(&configuration)
-    let aggregator = try AggregatorService(configuration: configuration, layout: smallLayout, initialWeights: initialWeights,
+    let aggregator = try AggregatorService(configuration: configuration, layout: layout, initialWeights: weights,
                                            evaluator: evaluator, logger: quietLogger)
     let aggregatorRun = Task { try await aggregator.run() }
-    let trainer = try ScriptedTrainer(endpoints: broker.endpoints, codec: smallCodec(runID: 7))
+    let trainer = try ScriptedTrainer(
+        endpoints: broker.endpoints, codec: MessageCodec(layout: layout, runID: 7, payloadCodec: SafeTensorsPayloadCodec()))
     defer { trainer.close() }
     do {
         // The services start on tasks that a busy cooperative pool may run late: wait for the

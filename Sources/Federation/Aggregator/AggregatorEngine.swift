@@ -138,8 +138,10 @@ public final class AggregatorEngine {
 
     // MARK: Outbound
 
-    /// Frames publishing the current model.
-    public func modelFrames() -> [[UInt8]] { counted(codec.model(model, version: version)) }
+    /// Frames publishing the current model, stamped with `publishedAt` (seconds since 1970).
+    public func modelFrames(publishedAt: Double? = nil) -> [[UInt8]] {
+        counted(codec.model(model, version: version, publishedAt: publishedAt))
+    }
 
     /// Frames broadcasting the end of the run.
     public func stopFrames(reason: String) -> [[UInt8]] { counted(codec.stop(version: version, reason: reason)) }

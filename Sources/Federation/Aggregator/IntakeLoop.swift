@@ -81,7 +81,7 @@ struct IntakeLoop {
     }
 
     func publish() {
-        send(engine.modelFrames(), what: "model")
+        send(engine.modelFrames(publishedAt: Date().timeIntervalSince1970), what: "model")
     }
 
     func broadcastStop(reason: String) {

@@ -34,6 +34,10 @@ public struct BrokerConfiguration: Sendable {
     /// If set (with `curveSecretKey`), only clients with these public keys may connect
     /// (checked by a ZAP handler). Include the aggregator's key.
     public var allowedClientKeys: Set<CurveKey>?
+    /// libzmq I/O threads: they read and write every TCP connection, so the broker — which
+    /// receives each message once and sends it again — moves twice the bytes of any peer;
+    /// two threads let reading and writing proceed on different cores.
+    public var ioThreads = 2
     /// How often a one-line statistics summary is logged.
     public var statisticsInterval: Duration = .seconds(30)
 
@@ -48,6 +52,9 @@ public struct BrokerConfiguration: Sendable {
         for (name, value) in [("model", modelHighWaterMark), ("update", updateHighWaterMark), ("control", controlHighWaterMark)]
         where value < 0 {
             throw BrokerError(.invalidConfiguration, "\(name) high-water mark must be ≥ 0, got \(value)")
+        }
+        guard (1...64).contains(ioThreads) else {
+            throw BrokerError(.invalidConfiguration, "I/O threads must be in 1…64, got \(ioThreads)")
         }
         for (name, limit) in [("message", maxMessageSize), ("control message", maxControlMessageSize)] {
             if let limit, limit <= 0 { throw BrokerError(.invalidConfiguration, "max \(name) size must be > 0 bytes, got \(limit)") }

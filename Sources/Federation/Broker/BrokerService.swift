@@ -40,7 +40,7 @@ public final class BrokerService: Service, Sendable {
         self.logger = logger
         let context: Context
         do {
-            context = try Context()
+            context = try Context(ioThreads: configuration.ioThreads)
             if let keys = configuration.allowedClientKeys {
                 authenticator = try ZAPAuthenticator(context: context, allowedClientKeys: keys)
             } else {

@@ -30,11 +30,19 @@ public struct MessageCodec: Sendable {
 
     // MARK: Encoding
 
-    /// Frames of a `model` message carrying `weights` (flat, `layout.count`) at `version`.
-    public func model(_ weights: [Float], version: UInt64) -> [[UInt8]] {
+    /// The model payload's metadata key holding when the aggregator built the message:
+    /// Unix time in whole microseconds (informational; lets receivers on the same clock
+    /// measure delivery latency).
+    public static let publishedKey = "fedmq.published_us"
+
+    /// Frames of a `model` message carrying `weights` (flat, `layout.count`) at `version`;
+    /// `publishedAt` (seconds since 1970) is recorded in the payload metadata when given.
+    public func model(_ weights: [Float], version: UInt64, publishedAt: Double? = nil) -> [[UInt8]] {
         var h = header(.model)
         h.modelVersion = version
-        let payload = payloadCodec.encode(flat: weights, layout: layout, metadata: ["fedmq.version": String(version)])
+        var metadata = ["fedmq.version": String(version)]
+        if let publishedAt { metadata[Self.publishedKey] = String(Int64((publishedAt * 1e6).rounded())) }
+        let payload = payloadCodec.encode(flat: weights, layout: layout, metadata: metadata)
         return FrameCodec.encode(Message(header: h, payload: payload))
     }
 
