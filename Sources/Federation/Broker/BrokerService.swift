@@ -40,7 +40,7 @@ public final class BrokerService: Service, Sendable {
         self.logger = logger
         let context: Context
         do {
-            context = try Context()
+            context = try Context(ioThreads: configuration.ioThreads)
             if configuration.curveSecretKey != nil {
                 authenticator = try ZAPAuthenticator(
                     context: context, allowedClientKeys: configuration.allowedClientKeys,
@@ -73,19 +73,22 @@ public final class BrokerService: Service, Sendable {
     {
         let configuration = factory.configuration
         let ports = configuration.ports
+        let (data, small) = (configuration.maxMessageSize, configuration.maxControlMessageSize)
         let (trainers, aggregator) = (BrokerSocketFactory.trainerDomain, BrokerSocketFactory.aggregatorDomain)
         let (xsub, modelIn) = try factory.bind(
-            .xsub, port: ports.modelIn, highWaterMark: configuration.modelHighWaterMark, domain: aggregator)
+            .xsub, port: ports.modelIn, highWaterMark: configuration.modelHighWaterMark, maxMessageSize: data, domain: aggregator)
         let (xpub, modelOut) = try factory.bind(
-            .xpub, port: ports.modelOut, highWaterMark: configuration.modelHighWaterMark, domain: trainers, extra: [.xpubVerbose(true)])
+            .xpub, port: ports.modelOut, highWaterMark: configuration.modelHighWaterMark, maxMessageSize: small, domain: trainers,
+            extra: [.xpubVerbose(true)])
         let (pull, updatesIn) = try factory.bind(
-            .pull, port: ports.updatesIn, highWaterMark: configuration.updateHighWaterMark, domain: trainers)
+            .pull, port: ports.updatesIn, highWaterMark: configuration.updateHighWaterMark, maxMessageSize: data, domain: trainers)
         let (push, updatesOut) = try factory.bind(
-            .push, port: ports.updatesOut, highWaterMark: configuration.updateHighWaterMark, domain: aggregator)
+            .push, port: ports.updatesOut, highWaterMark: configuration.updateHighWaterMark, maxMessageSize: data, domain: aggregator)
         let (router, controlIn) = try factory.bind(
-            .router, port: ports.controlIn, highWaterMark: configuration.controlHighWaterMark, domain: trainers)
+            .router, port: ports.controlIn, highWaterMark: configuration.controlHighWaterMark, maxMessageSize: small, domain: trainers)
         let (dealer, controlOut) = try factory.bind(
-            .dealer, port: ports.controlOut, highWaterMark: configuration.controlHighWaterMark, domain: aggregator)
+            .dealer, port: ports.controlOut, highWaterMark: configuration.controlHighWaterMark, maxMessageSize: small,
+            domain: aggregator)
         // With CURVE, the ZAP handler's User-Id (the sender's public key) rides along as a last frame.
         let sender = configuration.curveSecretKey == nil ? nil : "User-Id"
         let model: ModelChannel
@@ -96,8 +99,10 @@ public final class BrokerService: Service, Sendable {
         }
         return (
             model,
-            ForwardingChannel(name: "updates", frontend: pull, backend: push, bidirectional: false, senderProperty: sender),
-            ForwardingChannel(name: "control", frontend: router, backend: dealer, bidirectional: true, senderProperty: sender),
+            ForwardingChannel(name: "updates", frontend: pull, backend: push, bidirectional: false,
+                              frontendMonitor: try factory.monitor(pull), senderProperty: sender),
+            ForwardingChannel(name: "control", frontend: router, backend: dealer, bidirectional: true,
+                              frontendMonitor: try factory.monitor(router), senderProperty: sender),
             BrokerEndpoints(
                 modelIn: modelIn, modelOut: modelOut, updatesIn: updatesIn,
                 updatesOut: updatesOut, controlIn: controlIn, controlOut: controlOut)
@@ -140,7 +145,10 @@ public final class BrokerService: Service, Sendable {
                 if let error = channel.run() { reportFailure.yield("\(channel.name) channel: \(error)") }
             }
         }
-        logger.notice("broker listening: \(endpoints.summary)")
+        logger.notice("broker listening: \(endpoints.summary)", metadata: [
+            "max_message_bytes": "\(configuration.maxMessageSize.map(String.init) ?? "unlimited")",
+            "max_control_message_bytes": "\(configuration.maxControlMessageSize.map(String.init) ?? "unlimited")",
+        ])
         logger.info("model replay to late subscribers: \(model.replaysExclusively ? "new subscriber only" : "broadcast")")
         let failure = await cancelWhenGracefulShutdown { [self] in await superviseUntilCancelled(failures) }
         context.shutdown()

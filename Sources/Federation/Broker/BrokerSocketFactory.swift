@@ -11,13 +11,16 @@ struct BrokerSocketFactory {
     static let aggregatorDomain = "fedmq-aggregator"
 
     /// A socket of `type` bound to `port` (0 = ephemeral), with `highWaterMark` both ways,
-    /// zero linger (the broker stops promptly and drops what is in flight), the inbound size
-    /// limit, and CURVE server mode in ZAP `domain` when a secret key is configured.
-    func bind(_ type: SocketType, port: Int, highWaterMark: Int, domain: String, extra: [SocketOption] = []) throws(BrokerError) -> (Socket, String) {
+    /// zero linger (the broker stops promptly and drops what is in flight), the inbound frame
+    /// size limit `maxMessageSize` (`nil` = none), and CURVE server mode in ZAP `domain` when a
+    /// secret key is configured.
+    func bind(_ type: SocketType, port: Int, highWaterMark: Int, maxMessageSize: Int?, domain: String,
+              extra: [SocketOption] = []) throws(BrokerError) -> (Socket, String) {
         let endpoint = configuration.endpoint(port: port)
         do {
             let socket = try context.socket(type)
-            for option in options(highWaterMark: highWaterMark, domain: domain) + extra { try socket.set(option) }
+            let options = options(highWaterMark: highWaterMark, maxMessageSize: maxMessageSize, domain: domain)
+            for option in options + extra { try socket.set(option) }
             try socket.bind(endpoint)
             return (socket, try socket.lastEndpoint())
         } catch {
@@ -25,12 +28,21 @@ struct BrokerSocketFactory {
         }
     }
 
-    private func options(highWaterMark: Int, domain: String) -> [SocketOption] {
+    /// Connection events (`accepted`, `disconnected`) of `socket`, for `ChannelCounters`.
+    func monitor(_ socket: Socket) throws(BrokerError) -> Socket {
+        do {
+            return try socket.monitor([.accepted, .disconnected])
+        } catch {
+            throw BrokerError(.socketSetupFailed, "cannot monitor \(socket.type) socket: \(error)")
+        }
+    }
+
+    private func options(highWaterMark: Int, maxMessageSize: Int?, domain: String) -> [SocketOption] {
         var options: [SocketOption] = [
             .linger(.zero),
             .sendHighWaterMark(highWaterMark),
             .receiveHighWaterMark(highWaterMark),
-            .maxMessageSize(configuration.maxMessageSize),
+            .maxMessageSize(maxMessageSize),
         ]
         if let secret = configuration.curveSecretKey {
             options += [.curveServer(true), .curveSecretKey(secret), .zapDomain(domain)]

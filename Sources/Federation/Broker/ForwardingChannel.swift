@@ -15,14 +15,18 @@ final class ForwardingChannel: BrokerChannel {
     let frontend: Socket
     let backend: Socket
     let bidirectional: Bool
+    /// Connection events of the trainer-facing `frontend` (see `Socket.monitor`).
+    let frontendMonitor: Socket?
     let senderProperty: String?
     let counters = ChannelCounters()
 
-    init(name: String, frontend: Socket, backend: Socket, bidirectional: Bool, senderProperty: String? = nil) {
+    init(name: String, frontend: Socket, backend: Socket, bidirectional: Bool, frontendMonitor: Socket? = nil,
+         senderProperty: String? = nil) {
         self.name = name
         self.frontend = frontend
         self.backend = backend
         self.bidirectional = bidirectional
+        self.frontendMonitor = frontendMonitor
         self.senderProperty = senderProperty
     }
 
@@ -32,18 +36,28 @@ final class ForwardingChannel: BrokerChannel {
         defer {
             frontend.close(linger: .zero)
             backend.close(linger: .zero)
+            frontendMonitor?.close(linger: .zero)
         }
-        let items = bidirectional ? [PollItem(frontend), PollItem(backend)] : [PollItem(frontend)]
+        let sockets = [frontend] + (bidirectional ? [backend] : []) + (frontendMonitor.map { [$0] } ?? [])
+        let items = sockets.map { PollItem($0) }
         do {
             while true {
                 let ready = try Poller.poll(items, timeout: nil)
                 if ready[0].contains(.readable) { try drain(from: frontend, to: backend, appending: senderProperty) }
-                if ready.count > 1, ready[1].contains(.readable) { try drain(from: backend, to: frontend, appending: nil) }
+                if bidirectional, ready[1].contains(.readable) { try drain(from: backend, to: frontend, appending: nil) }
+                if let frontendMonitor, ready[ready.count - 1].contains(.readable) { try countEvents(frontendMonitor) }
             }
         } catch where error.isContextTerminated {
             return nil
         } catch {
             return error
+        }
+    }
+
+    private func countEvents(_ monitor: Socket) throws(ZMQError) {
+        while let event = try monitor.receiveEvent(options: .dontWait) {
+            if event.kind == .accepted { counters.accepted() }
+            if event.kind == .disconnected { counters.disconnected() }
         }
     }
 
