@@ -149,6 +149,11 @@ public final class BrokerService: Service, Sendable {
             "max_message_bytes": "\(configuration.maxMessageSize.map(String.init) ?? "unlimited")",
             "max_control_message_bytes": "\(configuration.maxControlMessageSize.map(String.init) ?? "unlimited")",
         ])
+        if configuration.curveSecretKey != nil {
+            let count = { (keys: Set<CurveKey>?) in keys.map { "\($0.count) keys" } ?? "any key" }
+            let aggregatorSide = configuration.aggregatorKeys ?? configuration.allowedClientKeys
+            logger.notice("CURVE on: trainer side admits \(count(configuration.allowedClientKeys)), aggregator side \(count(aggregatorSide))")
+        }
         logger.info("model replay to late subscribers: \(model.replaysExclusively ? "new subscriber only" : "broadcast")")
         let failure = await cancelWhenGracefulShutdown { [self] in await superviseUntilCancelled(failures) }
         context.shutdown()
