@@ -10,7 +10,9 @@
 A run is a list of evaluations (round or version, seconds since the run's clock started,
 test accuracy). Time to a mark = the first evaluation at or above it. Seconds per round = the
 mean gap between consecutive evaluations after the first (steady state; the first one also
-carries start-up: loading data, starting processes) divided by the rounds between them.
+carries start-up: loading data, starting processes) divided by the rounds between them. CPU use
+= CPU seconds of the run's processes / (wall seconds × cores): on a machine shared with other
+work it shows how much of the machine the run got; CPU s / round is the load-independent cost.
 """
 import json
 import os
@@ -89,13 +91,14 @@ def cell(value, fmt):
 
 
 def table(entries):
-    rows = [("run", "to 80 %", "to 85 %", "s / round", "rounds", "final acc.", "CPU use")]
+    rows = [("run", "to 80 %", "to 85 %", "s / round", "rounds", "final acc.", "CPU use", "CPU s / round")]
     for name, summary in entries:
         marks = [cell(hit and hit[0], "{:.1f} s") for hit in summary["marks"].values()]
         measured = summary.get("measured")
         rows.append((name, *marks, cell(summary["seconds_per_round"], "{:.2f}"), str(summary["rounds"]),
                      cell(summary["final_accuracy"] and summary["final_accuracy"] * 100, "{:.2f} %"),
-                     cell(measured and measured["utilisation"] * 100, "{:.0f} %")))
+                     cell(measured and measured["utilisation"] * 100, "{:.0f} %"),
+                     cell(measured and summary["rounds"] and measured["cpu"] / summary["rounds"], "{:.2f}")))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for i, row in enumerate(rows):
         print("| " + " | ".join(c.ljust(w) if j == 0 else c.rjust(w) for j, (c, w) in enumerate(zip(row, widths))) + " |")

@@ -3,20 +3,19 @@ import torch
 from flwr.app import ArrayRecord, Context, Message, MetricRecord, RecordDict
 from flwr.clientapp import ClientApp
 
-from fedmq_flower.task import CNN, load_split, read_shards, train_local
+from fedmq_flower.task import CNN, load_shard, train_local
 
 app = ClientApp()
-_shard_cache = {}
+_shards = {}
 
 
 def _shard(config, partition):
-    """(x, y) of this SuperNode's shard, kept for as long as the ClientApp process lives."""
+    """(x, y) of this SuperNode's shard, kept for as long as the ClientApp process lives (Flower
+    1.42 starts one per round: then the per-shard cache file saves the IDX decoding)."""
     key = (config["shards-file"], partition)
-    if key not in _shard_cache:
-        x, y = load_split(config["data-dir"], "train", config.get("cache-dir") or None)
-        index = torch.tensor(read_shards(config["shards-file"])[partition])
-        _shard_cache[key] = (x[index].contiguous(), y[index].contiguous())
-    return _shard_cache[key]
+    if key not in _shards:
+        _shards[key] = load_shard(config["data-dir"], config["shards-file"], partition, config.get("cache-dir") or None)
+    return _shards[key]
 
 
 @app.train()

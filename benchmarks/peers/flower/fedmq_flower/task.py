@@ -55,8 +55,7 @@ def _idx_path(directory, stem):
 def load_split(directory, split, cache_dir=None):
     """(images [n, 1, 28, 28] float32 normalised, labels [n] int64) of `split` ('train' or 't10k').
 
-    With `cache_dir`, the decoded arrays are kept as .npy files there, so ClientApp processes
-    that start for every round do not decompress the IDX files again.
+    With `cache_dir`, the decoded arrays are kept there as an .npz file (the ServerApp's test set).
     """
     cache = Path(cache_dir) / f"{split}.npz" if cache_dir else None
     if cache is not None and cache.exists():
@@ -66,10 +65,7 @@ def load_split(directory, split, cache_dir=None):
     x = ((raw / 255.0 - MEAN) / STD).astype(np.float32).reshape(-1, 1, 28, 28)
     y = read_idx(_idx_path(directory, f"{split}-labels-idx1-ubyte")).astype(np.int64)
     if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(f".{cache.stem}.{os.getpid()}.npz")
-        np.savez(tmp, x=x, y=y)
-        os.replace(tmp, cache)
+        _save(cache, x, y)
     return torch.from_numpy(x), torch.from_numpy(y)
 
 
@@ -77,6 +73,29 @@ def read_shards(path):
     """The shard lists written by `fedmq shards` (list of index lists)."""
     with open(path) as f:
         return json.load(f)["shards"]
+
+
+def load_shard(directory, shards_file, partition, cache_dir=None):
+    """(images, labels) of shard `partition` of `shards_file`; with `cache_dir`, kept there as
+    its own .npz (7,500 images for 8 shards), so a ClientApp started for a round reads only its shard."""
+    cache = Path(cache_dir) / f"shard-{partition}-{Path(shards_file).stem}.npz" if cache_dir else None
+    if cache is not None and cache.exists():
+        with np.load(cache) as z:
+            return torch.from_numpy(z["x"]), torch.from_numpy(z["y"])
+    x, y = load_split(directory, "train")
+    index = torch.tensor(read_shards(shards_file)[partition])
+    x, y = x[index].contiguous(), y[index].contiguous()
+    if cache is not None:
+        _save(cache, x.numpy(), y.numpy())
+    return x, y
+
+
+def _save(path, x, y):
+    """Writes x and y to `path` atomically (concurrent ClientApps may race to make it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.npz")
+    np.savez(tmp, x=x, y=y)
+    os.replace(tmp, path)
 
 
 def initial_model(seed):
