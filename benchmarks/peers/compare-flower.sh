@@ -72,9 +72,7 @@ fi
 
 if [ "$flower" = 1 ]; then
     echo; echo "== Flower: benchmarks/peers/flower/run.sh --rounds $rounds"
-    mkdir -p "$output/flower"
-    "${summary[@]}" measure "$output/flower/measured.json" -- \
-        "$here/flower/run.sh" --rounds "$rounds" --fedmq "$fedmq" --output "$output/flower" 2>&1 | tee "$output/flower.log"
+    "$here/flower/run.sh" --rounds "$rounds" --fedmq "$fedmq" --output "$output/flower" 2>&1 | tee "$output/flower.log"
 fi
 
 echo

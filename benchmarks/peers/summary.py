@@ -50,9 +50,28 @@ def summarize(evaluations, marks=MARKS):
             "first": t0, "final_accuracy": a1}
 
 
+def flower_cpu(path):
+    """CPU seconds of the ClientApps and the ServerApp (Flower's SuperLink, SuperNodes and
+    SuperExecs not included: their app processes are not reaped by run.sh), or None."""
+    with open(path) as f:
+        results = json.load(f)
+    clients = [r.get("clientapp_cpu") for r in results["rounds"] if r["round"] > 0]
+    if not clients or None in clients or "serverapp_cpu" not in results:
+        return None
+    wall = results["finished"]
+    cpu = sum(clients) + results["serverapp_cpu"]
+    return {"wall": wall, "cpu": cpu, "cores": os.cpu_count(), "utilisation": cpu / (wall * os.cpu_count())}
+
+
 def load(kind, path):
-    summary = summarize(flower_evaluations(path) if kind == "flower" else fedmq_evaluations(path))
-    measured = os.path.join(path if kind == "fedmq" else os.path.dirname(path), "measured.json")
+    """The summary of a run; with its CPU time: FedMQ's from measured.json (`measure` around
+    `fedmq run`, which reaps every process), Flower's as reported by its app processes."""
+    if kind == "flower":
+        summary = summarize(flower_evaluations(path))
+        summary["measured"] = flower_cpu(path)
+        return summary
+    summary = summarize(fedmq_evaluations(path))
+    measured = os.path.join(path, "measured.json")
     if os.path.exists(measured):
         with open(measured) as f:
             summary["measured"] = json.load(f)

@@ -1,4 +1,6 @@
 """ClientApp: one SuperNode = one FedMQ trainer; trains its shard for the configured local epochs."""
+import resource
+
 import torch
 from flwr.app import ArrayRecord, Context, Message, MetricRecord, RecordDict
 from flwr.clientapp import ClientApp
@@ -18,6 +20,11 @@ def _shard(config, partition):
     return _shards[key]
 
 
+def _cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 @app.train()
 def train(msg: Message, context: Context):
     config = context.run_config
@@ -32,6 +39,7 @@ def train(msg: Message, context: Context):
                                 float(config["lr"]), float(config["momentum"]), seed)
     content = RecordDict({
         "arrays": ArrayRecord(model.state_dict()),
-        "metrics": MetricRecord({"train-loss": loss, "num-examples": samples}),
+        # CPU seconds of this ClientApp process so far (start-up, imports, data, training).
+        "metrics": MetricRecord({"train-loss": loss, "num-examples": samples, "cpu-seconds": _cpu_seconds()}),
     })
     return Message(content=content, reply_to=msg)

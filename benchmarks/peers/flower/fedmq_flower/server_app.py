@@ -2,6 +2,7 @@
 each round, stop at the target accuracy or after max-rounds; times written as JSON."""
 import json
 import os
+import resource
 import time
 
 import torch
@@ -55,11 +56,15 @@ def main(grid: Grid, context: Context) -> None:
         now = time.time()
         results["rounds"].append({"round": server_round, "elapsed": now - start, "seconds": now - round_start,
                                   "accuracy": accuracy, "loss": loss,
-                                  "train_loss": float(metrics["train-loss"]) if metrics else None})
+                                  "train_loss": float(metrics["train-loss"]) if metrics else None,
+                                  # ClientApp processes' CPU seconds (mean reported × nodes; all shards are equal)
+                                  "clientapp_cpu": float(metrics["cpu-seconds"]) * nodes if metrics else None})
         _write(config["results"], results)
         print(f"round {server_round}: {now - round_start:.1f} s, test accuracy {accuracy:.4f}, "
               f"elapsed {now - start:.1f} s", flush=True)
         if accuracy >= target:
             break
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    results["serverapp_cpu"] = usage.ru_utime + usage.ru_stime
     results["finished"] = time.time() - start
     _write(config["results"], results)
