@@ -71,7 +71,7 @@ let package = Package(
             name: "Broker",
             dependencies: [
                 "CommandSupport",
-                "Federation", "ZeroMQ",
+                "Federation", "TensorCore", "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -100,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "Launcher",
             dependencies: [
-                "Federation", "TensorCore", "ZeroMQ",
+                "CommandSupport", "Federation", "TensorCore", "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

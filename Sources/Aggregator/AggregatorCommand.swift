@@ -31,6 +31,7 @@ struct AggregatorCommand: AsyncParsableCommand {
     // Strategy
     @Option(help: "Aggregation mode: sync, async or buffered. [env: FEDMQ_MODE, default: buffered]") var mode: String?
     @Option(help: "sync: updates per round (capped by live trainers). [env: FEDMQ_ROUND_SIZE, default: 4]") var roundSize: Int?
+    @Option(help: "sync: rounds wait until this many trainers have registered; after that they follow the live trainers. [env: FEDMQ_MIN_TRAINERS, default: 1]") var minTrainers: Int?
     @Option(help: "sync: seconds after which a round closes with what arrived; 0 waits forever. [env: FEDMQ_ROUND_DEADLINE, default: 60]") var roundDeadline: Double?
     @Option(help: "async: base mixing rate alpha in (0, 1]. [env: FEDMQ_ALPHA, default: 0.6]") var alpha: Double?
     @Option(help: "async: recent global versions kept to rebuild client models. [env: FEDMQ_HISTORY, default: 16]") var history: Int?
@@ -41,6 +42,7 @@ struct AggregatorCommand: AsyncParsableCommand {
     @Option(help: "Staleness function. [env: FEDMQ_STALENESS, default: poly:0.5]") var staleness: String?
     @Option(help: "Drop updates staler than this many versions. [env: FEDMQ_MAX_STALENESS, default: none]") var maxStaleness: UInt64?
     @Option(help: "Update norm bound policy. [env: FEDMQ_NORM_POLICY, default: none]") var normPolicy: String?
+    @Option(help: "Largest update frame in bytes (ZMQ_MAXMSGSIZE of the update socket; bigger ones drop the connection). [env: FEDMQ_MAX_MESSAGE_BYTES, default: from the model: 8 × parameters + 128 KiB]") var maxMessageBytes: Int?
 
     // Trainers
     @Option(help: "Data shards handed to trainers. [env: FEDMQ_SHARDS, default: 4]") var shards: Int?
@@ -54,12 +56,13 @@ struct AggregatorCommand: AsyncParsableCommand {
     @Option(help: "Model endpoint (broker model-in XSUB). [env: FEDMQ_MODEL_ENDPOINT]") var modelEndpoint: String?
     @Option(help: "Update endpoint (broker updates-out PUSH). [env: FEDMQ_UPDATE_ENDPOINT]") var updateEndpoint: String?
     @Option(help: "Control endpoint (broker control-out DEALER). [env: FEDMQ_CONTROL_ENDPOINT]") var controlEndpoint: String?
+    @Option(help: "Seconds between re-publications of the current model (refills a restarted broker's cache). [env: FEDMQ_REPUBLISH_INTERVAL, default: 5]") var republishInterval: Double?
 
     // Evaluation, checkpoints, metrics
     @Option(help: "Evaluate on the test set every N versions; 0 never. [env: FEDMQ_EVAL_EVERY, default: 5]") var evalEvery: UInt64?
     @Option(help: "Seconds to wait for the final model's evaluation when the run ends. [env: FEDMQ_FINAL_EVAL_TIMEOUT, default: 300]") var finalEvalTimeout: Double?
     @Option(help: "Checkpoint directory; none disables checkpoints. [env: FEDMQ_CHECKPOINT_DIR]") var checkpointDir: String?
-    @Option(help: "Checkpoint every N versions. [env: FEDMQ_CHECKPOINT_EVERY, default: 10]") var checkpointEvery: UInt64?
+    @Option(help: "Checkpoint every N versions; 1 keeps versions from going back after a crash (kill -9). [env: FEDMQ_CHECKPOINT_EVERY, default: 10]") var checkpointEvery: UInt64?
     @Option(help: "Checkpoints retained. [env: FEDMQ_KEEP_CHECKPOINTS, default: 3]") var keepCheckpoints: Int?
     @Option(help: "JSON-lines metrics file. [env: FEDMQ_METRICS]") var metrics: String?
     @Option(help: "HTML report written when the run ends (needs --metrics). [env: FEDMQ_REPORT]") var report: String?
@@ -79,6 +82,8 @@ struct AggregatorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = ServiceCommand.logger(label: "fedmq.aggregator", level: try resolvedLogLevel())
+        let files = FileDescriptorLimit.raiseToHardLimit()
+        logger.info("open-file limit", metadata: ["soft": "\(files.soft)", "hard": "\(files.hard)"])
         let configuration = try makeConfiguration()
         let architecture = try ModelArchitecture.named(configuration.modelName)
         let initial = architecture.build(seed: configuration.seed)
@@ -109,6 +114,7 @@ struct AggregatorCommand: AsyncParsableCommand {
         }
         c.mode = parsedMode
         c.roundSize = try roundSize ?? env.value("FEDMQ_ROUND_SIZE") ?? c.roundSize
+        c.minTrainers = try minTrainers ?? env.value("FEDMQ_MIN_TRAINERS") ?? c.minTrainers
         if let deadline = try roundDeadline ?? env.value("FEDMQ_ROUND_DEADLINE", as: Double.self) {
             c.roundDeadline = deadline == 0 ? nil : deadline
         }
@@ -121,6 +127,7 @@ struct AggregatorCommand: AsyncParsableCommand {
         c.staleness = staleness ?? env.string("FEDMQ_STALENESS") ?? c.staleness
         c.maxStaleness = try maxStaleness ?? env.value("FEDMQ_MAX_STALENESS") ?? c.maxStaleness
         c.normPolicy = normPolicy ?? env.string("FEDMQ_NORM_POLICY") ?? c.normPolicy
+        c.maxMessageBytes = try maxMessageBytes ?? env.value("FEDMQ_MAX_MESSAGE_BYTES") ?? c.maxMessageBytes
         c.shardCount = try shards ?? env.value("FEDMQ_SHARDS") ?? c.shardCount
         c.partition = partition ?? env.string("FEDMQ_PARTITION") ?? c.partition
         c.heartbeatTimeout = try heartbeatTimeout ?? env.value("FEDMQ_HEARTBEAT_TIMEOUT") ?? c.heartbeatTimeout
@@ -128,6 +135,7 @@ struct AggregatorCommand: AsyncParsableCommand {
         c.modelEndpoint = modelEndpoint ?? env.string("FEDMQ_MODEL_ENDPOINT") ?? "tcp://\(host):5555"
         c.updateEndpoint = updateEndpoint ?? env.string("FEDMQ_UPDATE_ENDPOINT") ?? "tcp://\(host):5558"
         c.controlEndpoint = controlEndpoint ?? env.string("FEDMQ_CONTROL_ENDPOINT") ?? "tcp://\(host):5560"
+        c.republishInterval = try republishInterval ?? env.value("FEDMQ_REPUBLISH_INTERVAL") ?? c.republishInterval
         c.evalEvery = try evalEvery ?? env.value("FEDMQ_EVAL_EVERY") ?? c.evalEvery
         c.finalEvaluationTimeout = try finalEvalTimeout ?? env.value("FEDMQ_FINAL_EVAL_TIMEOUT") ?? c.finalEvaluationTimeout
         c.checkpointDirectory = checkpointDir ?? env.string("FEDMQ_CHECKPOINT_DIR")

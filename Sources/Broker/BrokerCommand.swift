@@ -4,6 +4,7 @@ import Federation
 import Foundation
 import Logging
 import ServiceLifecycle
+import TensorCore
 import ZeroMQ
 
 @main
@@ -56,8 +57,14 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Control channel high-water mark in messages. [env: FEDMQ_CONTROL_HWM, default: 1000]")
     var controlHwm: Int?
 
-    @Option(help: "Largest accepted inbound message in MiB; bigger ones drop the sender. [env: FEDMQ_MAX_MESSAGE_MIB, default: 1024]")
-    var maxMessageMib: Int?
+    @Option(help: "libzmq I/O threads (they read and write every connection; the broker moves each message twice). [env: FEDMQ_IO_THREADS, default: 2]")
+    var ioThreads: Int?
+
+    @Option(help: "Largest accepted model or update frame in bytes (ZMQ_MAXMSGSIZE); a bigger one drops the sender's connection and is never forwarded. [env: FEDMQ_MAX_MESSAGE_BYTES, default: from --model (8 × parameters + 128 KiB), else 1 GiB]")
+    var maxMessageBytes: Int?
+
+    @Option(help: "Model architecture of the run (cnn, mlp or a description); sets the default --max-message-bytes. [env: FEDMQ_MODEL]")
+    var model: String?
 
     @Option(help: "CURVE secret key of the broker (40 Z85 characters); enables encryption. [env: FEDMQ_CURVE_SECRET_KEY]")
     var curveSecretKey: String?
@@ -78,6 +85,8 @@ struct BrokerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = ServiceCommand.logger(label: "fedmq.broker", level: try resolvedLogLevel())
+        let files = FileDescriptorLimit.raiseToHardLimit()
+        logger.info("open-file limit", metadata: ["soft": "\(files.soft)", "hard": "\(files.hard)"])
         let service = try BrokerService(configuration: try makeConfiguration(), logger: logger)
         try await ServiceCommand.run(service, endsRunWhenDone: false, logger: logger)
     }
@@ -98,9 +107,11 @@ struct BrokerCommand: AsyncParsableCommand {
         configuration.modelHighWaterMark = try modelHwm ?? env.int("FEDMQ_MODEL_HWM") ?? configuration.modelHighWaterMark
         configuration.updateHighWaterMark = try updateHwm ?? env.int("FEDMQ_UPDATE_HWM") ?? configuration.updateHighWaterMark
         configuration.controlHighWaterMark = try controlHwm ?? env.int("FEDMQ_CONTROL_HWM") ?? configuration.controlHighWaterMark
-        if let mib = try maxMessageMib ?? env.int("FEDMQ_MAX_MESSAGE_MIB") {
-            guard (1...(1 << 20)).contains(mib) else { throw ValidationError("--max-message-mib must be in 1…1048576, got \(mib)") }
-            configuration.maxMessageSize = mib << 20
+        configuration.ioThreads = try ioThreads ?? env.int("FEDMQ_IO_THREADS") ?? configuration.ioThreads
+        if let bytes = try maxMessageBytes ?? env.int("FEDMQ_MAX_MESSAGE_BYTES") {
+            configuration.maxMessageSize = bytes
+        } else if let name = model ?? env.string("FEDMQ_MODEL") {
+            configuration.maxMessageSize = MessageSizeLimit.messageBytes(for: try ModelArchitecture.named(name).layout)
         }
         if let seconds = try statsInterval ?? env.int("FEDMQ_STATS_INTERVAL") {
             guard seconds > 0 else { throw ValidationError("--stats-interval must be > 0 seconds, got \(seconds)") }

@@ -9,12 +9,35 @@ import TensorCore
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure GEMM GFLOP/s, axpy vs memcpy GB/s and training samples/s (one thread).",
+        abstract: "Measure kernels, training, the broker against raw libzmq and aggregation against memcpy.",
         discussion: """
-            Environment: FEDMQ_BENCH_PEER_SCRIPT overrides --peer-script.
-            GB/s count every element read or written (STREAM convention).
+            Without section names every section runs (minus those turned off with --no-<section>); \
+            with names (gemm conv vector safetensors federation broker aggregation train), or with \
+            --broker / --aggregation, only those run.
+            Environment: FEDMQ_BENCH_PEER_SCRIPT overrides --peer-script; FEDMQ_BENCH_SECTIONS \
+            (comma-separated) stands for the section names.
+            Vector GB/s count every element read or written (STREAM convention); broker and \
+            aggregation MB/s and GB/s count payload bytes delivered or merged, once.
             """
     )
+
+    @Argument(help: "Sections to run (default: all): gemm conv vector safetensors federation broker aggregation train.")
+    var sections: [String] = []
+
+    @Flag(help: "Select the broker section: forwarding MB/s beside raw libzmq PUSH→PULL and PUB→SUB.")
+    var broker = false
+
+    @Flag(help: "Select the aggregation section: strategies' merge updates/s and GB/s beside memcpy.")
+    var aggregation = false
+
+    @Option(help: "Broker section: payload sizes in bytes, comma-separated. [default: 87360,1048576,16777216,67108864]")
+    var brokerPayloads: String?
+
+    @Option(help: "Broker section: MB delivered to each receiver per timed pass.")
+    var brokerMegabytes = 256
+
+    @Option(help: "Broker section: libzmq I/O threads of the benchmarked broker.")
+    var brokerIoThreads = BrokerConfiguration().ioThreads
 
     @Flag(inversion: .prefixedNo, help: "GEMM GFLOP/s on the models' shapes (and OpenBLAS if loadable).")
     var gemm = true
@@ -58,7 +81,16 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "PyTorch peer script, run as `python3 <script> --json`.")
     var peerScript = ProcessInfo.processInfo.environment["FEDMQ_BENCH_PEER_SCRIPT"] ?? "benchmarks/peer_pytorch.py"
 
+    static let sectionNames = ["gemm", "conv", "vector", "safetensors", "federation", "broker", "aggregation", "train"]
+
     func validate() throws {
+        for name in selectedSections where !Self.sectionNames.contains(name) {
+            throw ValidationError("unknown section '\(name)' (sections: \(Self.sectionNames.joined(separator: " ")))")
+        }
+        guard brokerMegabytes > 0, (1...64).contains(brokerIoThreads) else {
+            throw ValidationError("--broker-megabytes must be positive and --broker-io-threads in 1…64")
+        }
+        _ = try payloadSizes()
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         guard vectorMegabytes > 0 else { throw ValidationError("--vector-megabytes must be positive") }
         guard repetitions > 0 else { throw ValidationError("--repetitions must be positive") }
@@ -74,16 +106,34 @@ struct BenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         print("Clock: \(clock == .wall ? "wall time" : "thread CPU time")\n")
-        try BenchmarkClock.$mode.withValue(clock) { try runSections() }
+        try await BenchmarkClock.$mode.withValue(clock) { try await runSections() }
     }
 
-    private func runSections() throws {
-        if gemm { printGemm() }
-        if conv { printConvolutions() }
-        if vector { printBandwidth() }
-        if safetensors { printSafeTensors() }
-        if federation { printFederation() }
-        if train { try printTraining() }
+    private func runSections() async throws {
+        if runs("gemm", gemm) { printGemm() }
+        if runs("conv", conv) { printConvolutions() }
+        if runs("vector", vector) { printBandwidth() }
+        if runs("safetensors", safetensors) { printSafeTensors() }
+        if runs("federation", federation) { printFederation() }
+        if runs("broker", true) { try await printTransport() }
+        if runs("aggregation", true) { printAggregation() }
+        if runs("train", train) { try printTraining() }
+    }
+
+    /// Section names chosen by arguments, flags or FEDMQ_BENCH_SECTIONS (empty: all).
+    var selectedSections: Set<String> {
+        var names = Set(sections.map { $0.lowercased() })
+        if names.isEmpty, let env = ProcessInfo.processInfo.environment["FEDMQ_BENCH_SECTIONS"] {
+            names = Set(env.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
+        }
+        if broker { names.insert("broker") }
+        if aggregation { names.insert("aggregation") }
+        return names
+    }
+
+    private func runs(_ section: String, _ enabled: Bool) -> Bool {
+        let selected = selectedSections
+        return selected.isEmpty ? enabled : selected.contains(section)
     }
 
     private func printTraining() throws {
@@ -159,11 +209,11 @@ struct BenchCommand: AsyncParsableCommand {
         print("")
     }
 
-    private func fixed(_ value: Double, _ digits: Int) -> String {
+    func fixed(_ value: Double, _ digits: Int) -> String {
         String(format: "%.\(digits)f", value)
     }
 
-    private func pad(_ text: String, _ width: Int) -> String {
+    func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
     }
 }

@@ -63,3 +63,22 @@ private func send(_ engine: AggregatorEngine, from id: UInt32, base: UInt64, seq
     let otherRun = try engine { $0.runID = 8 }
     #expect(throws: ConfigurationError.self) { try otherRun.restore(first.checkpoint(savedAt: 0), now: 0) }
 }
+
+@Test func syncRoundsWaitForTheMinimumTrainersToRegisterThenFollowTheLiveOnes() throws {
+    let e = try engine { $0.mode = .sync; $0.roundSize = 8; $0.minTrainers = 3; $0.roundDeadline = nil }
+    let a = try register(e, "a", now: 0), b = try register(e, "b", now: 0)
+    #expect(e.tick(now: 1) == nil)
+    #expect(send(e, from: a.trainerID, base: 0, sequence: 2, now: 2) == nil)
+    #expect(send(e, from: b.trainerID, base: 0, sequence: 2, now: 2) == nil, "two of the three expected trainers do not close a round")
+    let c = try register(e, "c", now: 3)
+    #expect(e.tick(now: 3) == nil)
+    #expect(send(e, from: c.trainerID, base: 0, sequence: 2, now: 4) == 1)
+    // The gate stays open: when c goes silent, rounds close with the two live trainers.
+    for now in [6.0, 12.0] {
+        _ = e.handleControl(e.codec.control(.heartbeat(trainerID: a.trainerID, sequence: UInt64(now))), now: now)
+        _ = e.handleControl(e.codec.control(.heartbeat(trainerID: b.trainerID, sequence: UInt64(now))), now: now)
+    }
+    #expect(e.tick(now: 15) == nil && e.registry.liveCount == 2)
+    #expect(send(e, from: a.trainerID, base: 1, sequence: 20, now: 15) == nil)
+    #expect(send(e, from: b.trainerID, base: 1, sequence: 20, now: 15) == 2)
+}

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
+import TensorCore
 import ZeroMQ
 
 /// The aggregator in-process behind a real in-process broker on ephemeral loopback ports,
@@ -148,15 +149,18 @@ import ZeroMQ
 
 let initialWeights: [Float] = [0.5, -0.5, 1, 0, 0.25, 2, -1, 0.125]
 
-/// Broker on ephemeral loopback ports, an aggregator connected to it, and a scripted trainer.
+/// Broker on ephemeral loopback ports, an aggregator connected to it (model `layout`, starting
+/// from `weights`), and a scripted trainer.
 func withBrokerAndAggregator(
     configure: @Sendable (inout AggregatorConfiguration) -> Void, evaluator: (any ModelEvaluator)? = nil,
-    expectStop: Bool = false,
+    configureBroker: (inout BrokerConfiguration) -> Void = { _ in }, expectStop: Bool = false,
+    layout: ParameterLayout = smallLayout, weights: [Float] = initialWeights,
     _ body: (BrokerService, AggregatorService, ScriptedTrainer) async throws -> Void
 ) async throws {
     var brokerConfiguration = BrokerConfiguration()
     brokerConfiguration.bindHost = "127.0.0.1"
     brokerConfiguration.ports = .ephemeral
+    configureBroker(&brokerConfiguration)
     let broker = try BrokerService(configuration: brokerConfiguration, logger: quietLogger)
     let brokerRun = Task { try await broker.run() }
     var configuration = AggregatorConfiguration()
@@ -172,10 +176,11 @@ func withBrokerAndAggregator(
     configuration.updateEndpoint = broker.endpoints.updatesOut
     configuration.controlEndpoint = broker.endpoints.controlOut
     configure(&configuration)
-    let aggregator = try AggregatorService(configuration: configuration, layout: smallLayout, initialWeights: initialWeights,
+    let aggregator = try AggregatorService(configuration: configuration, layout: layout, initialWeights: weights,
                                            evaluator: evaluator, logger: quietLogger)
     let aggregatorRun = Task { try await aggregator.run() }
-    let trainer = try ScriptedTrainer(endpoints: broker.endpoints, codec: smallCodec(runID: 7))
+    let trainer = try ScriptedTrainer(
+        endpoints: broker.endpoints, codec: MessageCodec(layout: layout, runID: 7, payloadCodec: SafeTensorsPayloadCodec()))
     defer { trainer.close() }
     do {
         // The services start on tasks that a busy cooperative pool may run late: wait for the
@@ -232,8 +237,28 @@ final class ScriptedTrainer: Sendable {
         return registration
     }
 
+    /// Sends a heartbeat as trainer `trainerID`.
+    func heartbeat(trainerID: UInt32) async throws {
+        let seq = sequence.add(1, ordering: .relaxed).newValue
+        _ = try await SocketThread.run { [self] in
+            try control.send(codec.control(.heartbeat(trainerID: trainerID, sequence: seq)))
+        }
+    }
+
+    /// Pushes `delta` as trainer `trainerID`'s update based on `base`, with the next sequence number.
+    func pushUpdate(delta: [Float], base: UInt64, trainerID: UInt32) async throws {
+        let seq = sequence.add(1, ordering: .relaxed).newValue
+        try await push(codec.update(delta: delta, baseVersion: base, trainerID: trainerID, sequence: seq,
+                                    sampleCount: 100, trainingLoss: 1))
+    }
+
     func push(_ frames: [[UInt8]]) async throws {
         _ = try await SocketThread.run { [self] in try updates.send(frames) }
+    }
+
+    /// Sends raw frames on the control channel without waiting for a reply.
+    func sendControl(_ frames: [[UInt8]]) async throws {
+        _ = try await SocketThread.run { [self] in try control.send(frames) }
     }
 
     /// Receives broadcasts until a model whose version satisfies `accept` arrives.

@@ -60,3 +60,31 @@ func corruptCheckpointIsSkippedForThePreviousOne(_ file: String) throws {
     #expect(store.latest()?.state.version == 5)
     #expect(CheckpointStore(directory: dir + "/missing", layout: smallLayout, logger: Logger(label: "t")).latest() == nil)
 }
+
+@Test func truncatedModelFileIsRefusedWithItsNameAndThePreviousCheckpointIsUsed() throws {
+    let dir = temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let store = CheckpointStore(directory: dir, layout: smallLayout, logger: Logger(label: "test"))
+    try store.save(checkpoint(version: 7, seed: 7))
+    let newest = try store.save(checkpoint(version: 8, seed: 8))
+    let path = newest + "/model.safetensors"
+    let bytes = try #require(FileManager.default.contents(atPath: path))
+    try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: path))  // a torn write
+    let error = #expect(throws: CheckpointError.self) { try store.load(version: 8) }
+    #expect(error?.code == "checksum" && error?.message.contains("model.safetensors") == true, "\(String(describing: error))")
+    #expect(store.latest()?.state.version == 7)
+}
+
+@Test func trainerMembershipRoundTripsAndAnUnreadableFileIsIgnored() throws {
+    let dir = temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let store = CheckpointStore(directory: dir, layout: smallLayout, logger: Logger(label: "test"))
+    #expect(store.latestRegistry() == nil)
+    var registry = TrainerRegistry(shardCount: 3, timeout: 5)
+    _ = registry.register(identity: "late", now: 1)
+    try store.saveRegistry(registry)
+    #expect(store.latestRegistry() == registry)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["registry.json"], "no temp file left")
+    try Data("{\"shardCount\":".utf8).write(to: URL(fileURLWithPath: dir + "/registry.json"))
+    #expect(store.latestRegistry() == nil)
+}

@@ -85,9 +85,13 @@ import TensorCore
             second.service.status.version >= stoppedAt + 2
         }
         #expect(second.service.status.resumedFrom == stoppedAt)
+        // A new version is published before the trainers hold it: wait for delivery.
+        try await waitUntil("both trainers hold a version past the restart", timeout: .seconds(60)) {
+            trainers.allSatisfy { ($0.service.status.versionsReceived.last ?? 0) > stoppedAt }
+        }
         for trainer in trainers {
             let versions = trainer.service.status.versionsReceived
-            #expect(versions.isStrictlyIncreasing && (versions.last ?? 0) > stoppedAt, "\(versions)")
+            #expect(versions.isStrictlyIncreasing, "\(versions)")
         }
         for trainer in trainers { try await trainer.stop() }
         try await second.stop()

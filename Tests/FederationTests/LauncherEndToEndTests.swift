@@ -27,7 +27,10 @@ import ZeroMQ
         #expect((accuracies.max() ?? 0) >= 0.6, "accuracies \(accuracies)")
         let versions = records.map(\.version)
         #expect(versions == versions.sorted() && (versions.last ?? 0) > 0)
-        #expect(records.last?.liveTrainers == 3)
+        // sync rounds wait for all three (the launcher passes --min-trainers); in the
+        // asynchronous modes a loaded machine may end the run before the last one joins.
+        let live = records.last?.liveTrainers ?? 0
+        #expect(mode == "sync" ? live == 3 : (1...3).contains(live), "live trainers at the end: \(live)")
         #expect(FileManager.default.fileExists(atPath: directory + "/report.html"))
         let checkpoints = (try? FileManager.default.contentsOfDirectory(atPath: directory + "/checkpoints")) ?? []
         #expect(!checkpoints.isEmpty)

@@ -158,3 +158,21 @@ func eachMalformedUpdateIsRejectedWithItsReason(_ reason: RejectionReason) {
     #expect(header.contains("\"fc.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[24,32]}"))
     #expect(try SafeTensorsPayloadCodec().decode(bytes, layout: smallLayout).metadata == ["k": "v"])
 }
+
+@Test(arguments: ["cnn", "mlp"])
+func realMessagesFitTheDefaultSizeLimitsWithRoomForOversizeRejections(model: String) throws {
+    let architecture = try ModelArchitecture.named(model)
+    let layout = architecture.layout
+    let codec = MessageCodec(layout: layout, runID: 1, payloadCodec: SafeTensorsPayloadCodec())
+    let weights = architecture.build(seed: 1).parameters
+    let frames = [codec.model(weights, version: UInt64.max),
+                  codec.update(delta: weights, baseVersion: UInt64.max, trainerID: .max, sequence: .max, sampleCount: .max, trainingLoss: 1)]
+    for message in frames {
+        #expect(message[2].count <= codec.maxPayloadBytes && codec.maxPayloadBytes == MessageSizeLimit.payloadBytes(for: layout))
+        #expect(message.map(\.count).max()! < MessageSizeLimit.messageBytes(for: layout))
+    }
+    #expect(MessageSizeLimit.payloadBytes(for: layout) < MessageSizeLimit.messageBytes(for: layout))
+    let control = codec.control(.registered(Registration(
+        trainerID: .max, shardIndex: .max, shardCount: .max, partition: "dirichlet:0.5", seed: .max, modelVersion: .max)))
+    #expect(control.map(\.count).max()! < MessageSizeLimit.controlMessageBytes)
+}

@@ -24,3 +24,15 @@ import Testing
     #expect(html.contains("run &lt;1&gt;") && !html.contains("<script"))
     #expect(html.contains("60.00 %"))  // best accuracy
 }
+
+@Test func aWriterReopenedAfterACrashMidLineStartsOnAFreshLine() throws {
+    let path = NSTemporaryDirectory() + "fedmq-metrics-\(UUID().uuidString).jsonl"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try MetricsWriter(path: path).write(MetricsRecord(version: 1, wallTime: 1))
+    let handle = try #require(FileHandle(forWritingAtPath: path))
+    handle.seekToEndOfFile()
+    handle.write(Data("{\"version\":2,\"wallT".utf8))  // killed mid-line
+    try handle.close()
+    try MetricsWriter(path: path).write(MetricsRecord(version: 3, wallTime: 3))
+    #expect(MetricsWriter.read(path: path).map(\.version) == [1, 3])
+}

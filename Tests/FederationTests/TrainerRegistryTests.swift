@@ -42,3 +42,17 @@ import Testing
     _ = registry.register(identity: "n", now: 5)  // a restarted trainer counts from 1 again
     try registry.accept(sequence: 1, from: named.id, now: 5)
 }
+
+@Test func mergeAddsTrainersOnlyTheNewerMembershipKnowsAndNeverReusesTheirIds() throws {
+    var checkpointed = TrainerRegistry(shardCount: 3, timeout: 10)
+    let a = checkpointed.register(identity: "a", now: 0)
+    var membership = checkpointed  // written later: "b" joined after the checkpoint
+    try membership.accept(sequence: 5, from: a.id, now: 1)
+    let b = membership.register(identity: "b", now: 1)
+    checkpointed.merge(membership)
+    #expect(checkpointed.records[b.id]?.identity == "b" && checkpointed.records[b.id]?.shardIndex == b.shardIndex)
+    #expect(checkpointed.records[a.id]?.lastSequence == 0, "known trainers keep the checkpoint's record")
+    #expect(checkpointed.register(identity: "b", now: 2).id == b.id)
+    let c = checkpointed.register(identity: "c", now: 2)
+    #expect(![a.id, b.id].contains(c.id))
+}

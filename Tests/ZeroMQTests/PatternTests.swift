@@ -173,3 +173,25 @@ func sameBytes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     guard a.count == b.count else { return false }
     return a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, a.count) == 0 } }
 }
+
+@Suite struct HeldMessageTests {
+    @Test func aHeldMessageIsForwardedTwiceWithoutChangeAndReadInPlace() throws {
+        let context = try Context(maxSockets: 2048)
+        #expect(context.maxSockets == 2048)
+        let pull = try makeSocket(context, .pull)
+        let push = try makeSocket(context, .push)
+        try push.connect(try bindEphemeral(pull))
+        let big = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        try push.send([bytes("topic"), big])
+        let held = try #require(try pull.receiveHeld())
+        #expect(held.frameCount == 2 && held.byteCount == 5 + big.count)
+        #expect(held.bytes(ofFrame: 0) == bytes("topic"))
+        #expect(held.withBytes(ofFrame: 1) { $0.count == big.count && $0.elementsEqual(big) })
+        let out = try makeSocket(context, .pull)
+        let relay = try makeSocket(context, .push)
+        try relay.connect(try bindEphemeral(out))
+        #expect(try relay.send(held) && relay.send(held))
+        for _ in 0..<2 { #expect(try out.receiveMultipart() == [bytes("topic"), big]) }
+        #expect(try pull.receiveHeld(options: .dontWait) == nil)
+    }
+}

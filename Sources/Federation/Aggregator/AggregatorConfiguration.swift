@@ -11,6 +11,11 @@ public struct AggregatorConfiguration: Sendable {
     public var mode: AggregationMode = .buffered
     /// Sync: updates per round (M), capped by the number of live trainers.
     public var roundSize = 4
+    /// Sync: rounds wait until this many trainers have registered (a start gate, like
+    /// Flower's `min_available_clients`; trainers learn the run id from the published model,
+    /// so the model itself is published at once). Once reached (a restored registry counts),
+    /// rounds follow the live trainers, so a trainer that dies later does not stall them.
+    public var minTrainers = 1
     /// Sync: seconds after which a round closes with what arrived (nil = wait for M).
     public var roundDeadline: Double? = 60
     /// Async: base mixing rate α ∈ (0, 1].
@@ -31,6 +36,10 @@ public struct AggregatorConfiguration: Sendable {
     public var maxStaleness: UInt64? = nil
     /// Update norm policy: `none`, `reject:<bound>`, `clip:<bound>`.
     public var normPolicy = "none"
+    /// `ZMQ_MAXMSGSIZE` of the update socket in bytes: a bigger frame makes libzmq drop the
+    /// connection (to the broker, which reconnects). nil = `MessageSizeLimit.messageBytes(for:)`
+    /// of the model. The control socket always takes `MessageSizeLimit.controlMessageBytes`.
+    public var maxMessageBytes: Int? = nil
 
     // MARK: Trainers
     /// Data shards handed out at registration.
@@ -92,9 +101,11 @@ public struct AggregatorConfiguration: Sendable {
         try require(roundSize >= 1, "round size must be ≥ 1, got \(roundSize)")
         try require(roundDeadline.map { $0 > 0 } ?? true, "round deadline must be > 0 seconds")
         try require(alpha > 0 && alpha <= 1, "alpha must be in (0, 1], got \(alpha)")
+        try require(maxMessageBytes.map { $0 > 0 } ?? true, "max message bytes must be > 0")
         try require(history >= 1 && history <= 4096, "history must be in 1…4096, got \(history)")
         try require(bufferSize >= 1, "buffer size must be ≥ 1, got \(bufferSize)")
         try require(shardCount >= 1, "shard count must be ≥ 1, got \(shardCount)")
+        try require(minTrainers >= 1, "min trainers must be ≥ 1")
         try require(heartbeatTimeout > 0, "heartbeat timeout must be > 0 seconds")
         try require(republishInterval > 0, "republish interval must be > 0 seconds")
         try require(finalEvaluationTimeout >= 0, "final evaluation timeout must be ≥ 0 seconds")

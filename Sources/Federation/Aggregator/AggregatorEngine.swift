@@ -48,6 +48,15 @@ public final class AggregatorEngine {
         }
     }
 
+    /// Takes in trainers of `saved` (a membership file newer than the checkpoint) unknown to
+    /// this engine, so trainers registered after the last checkpoint keep their ids across a
+    /// crash; they get a fresh heartbeat deadline from `now`. Ignored if the shard count differs.
+    public func mergeRegistry(_ saved: TrainerRegistry, now: Double) {
+        guard saved.shardCount == configuration.shardCount else { return }
+        registry.merge(saved)
+        registry.touchAll(now: now)
+    }
+
     /// The current state as a checkpoint (wall time `savedAt`, seconds since 1970; run time
     /// `runSeconds` across restarts; `stopReason` once the run has ended).
     public func checkpoint(savedAt: Double, runSeconds: Double = 0, stopReason: String? = nil) -> Checkpoint {
@@ -73,6 +82,10 @@ public final class AggregatorEngine {
             }
             let outcome = try strategy.submit(update, now: now)
             counters.updatesAccepted += 1
+            if update.clipped {
+                counters.updatesClipped += 1
+                logger.notice("clipped update", metadata: ["trainer": "\(update.trainerID)", "norm": "\(update.receivedNorm)"])
+            }
             counters.staleness.record(outcome.staleness)
             return outcome.newVersion
         } catch {
@@ -109,20 +122,26 @@ public final class AggregatorEngine {
         return nil
     }
 
+    /// Whether `minTrainers` trainers have registered (ever, restored ones included).
+    public var isStartGateOpen: Bool { registry.records.count >= configuration.minTrainers }
+
     /// Time-driven work: expires silent trainers, sizes sync rounds to the live trainers,
     /// closes overdue rounds. Returns the new version if one was made.
     public func tick(now: Double) -> UInt64? {
         for id in registry.expire(now: now) { logger.notice("trainer expired", metadata: ["id": "\(id)"]) }
         if let sync = strategy as? SyncFedAvg {
-            sync.roundSize = max(1, min(configuration.roundSize, registry.liveCount))
+            let expected = isStartGateOpen ? registry.liveCount : configuration.minTrainers
+            sync.roundSize = max(1, min(configuration.roundSize, expected))
         }
         return strategy.poll(now: now)
     }
 
     // MARK: Outbound
 
-    /// Frames publishing the current model.
-    public func modelFrames() -> [[UInt8]] { counted(codec.model(model, version: version)) }
+    /// Frames publishing the current model, stamped with `publishedAt` (seconds since 1970).
+    public func modelFrames(publishedAt: Double? = nil) -> [[UInt8]] {
+        counted(codec.model(model, version: version, publishedAt: publishedAt))
+    }
 
     /// Frames broadcasting the end of the run.
     public func stopFrames(reason: String) -> [[UInt8]] { counted(codec.stop(version: version, reason: reason)) }
@@ -132,6 +151,7 @@ public final class AggregatorEngine {
         MetricsRecord(
             version: evaluatedVersion ?? version, wallTime: wallTime, testAccuracy: evaluation?.accuracy,
             testLoss: evaluation?.loss, updatesAccepted: counters.updatesAccepted, rejected: counters.rejected,
+            updatesClipped: counters.updatesClipped,
             stalenessMean: counters.staleness.mean, stalenessHistogram: counters.staleness.buckets,
             bytesIn: counters.bytesIn, bytesOut: counters.bytesOut, liveTrainers: registry.liveCount)
     }

@@ -85,10 +85,13 @@ public final class AggregatorService: Service, Sendable {
             state.withLock { $0.resumedFrom = engine.version }
             logger.notice("resumed from checkpoint", metadata: ["version": "\(engine.version)"])
         }
+        if let saved = store?.latestRegistry() { engine.mergeRegistry(saved, now: now()) }
         let metrics = try configuration.metricsPath.map { path throws(ConfigurationError) in try MetricsWriter(path: path) }
         let worker = evaluator.map { EvaluationWorker(evaluator: $0) }
         defer { worker?.stop() }
-        let sockets = try AggregatorSockets(context: context, configuration: configuration)
+        let sockets = try AggregatorSockets(
+            context: context, configuration: configuration,
+            maxMessageBytes: configuration.maxMessageBytes ?? MessageSizeLimit.messageBytes(for: layout))
         defer { sockets.close() }
         logger.notice("aggregator running", metadata: [
             "strategy": "\(configuration.strategyDescription)", "version": "\(engine.version)", "run": "\(configuration.runID)",
@@ -103,6 +106,11 @@ public final class AggregatorService: Service, Sendable {
         }
         loop.publish()
         var lastPublish = now()
+        var modelConnections = 0
+        // PUB drops messages until its connection is up: republish often for 2 s after each
+        // connection to the broker (the first one, and after a broker restart emptied its
+        // last-value cache) so the cache holds this run's model (not a previous run's stop).
+        var fastRepublishUntil = 2.0
         while !stopRequested.load(ordering: .acquiring) {
             let readable = try sockets.poll(timeout: .milliseconds(50))
             let t = now()
@@ -110,9 +118,14 @@ public final class AggregatorService: Service, Sendable {
             if readable.control { try loop.drainControl(now: t) }
             if let v = engine.tick(now: t) { loop.newVersion(v, now: t) }
             loop.collectEvaluations(wallTime: t)
-            // PUB drops messages until its connection is up: republish often in the first seconds
-            // so the broker's last-value cache holds this run's model (not a previous run's stop).
-            if t - lastPublish >= (t < 2 ? min(0.25, configuration.republishInterval) : configuration.republishInterval) {
+            let connections = sockets.newModelConnections()
+            if connections > 0 {
+                if modelConnections > 0 { logger.notice("model channel reconnected (broker restarted?); republishing the model") }
+                modelConnections += connections
+                fastRepublishUntil = t + 2
+            }
+            let interval = configuration.republishInterval
+            if t - lastPublish >= (t < fastRepublishUntil ? min(0.25, interval) : interval) {
                 loop.publish()
                 lastPublish = t
             }
@@ -165,6 +178,9 @@ public final class AggregatorService: Service, Sendable {
             $0.version = engine.version
             $0.counters = engine.counters
             $0.liveTrainers = engine.registry.liveCount
+            let sync = engine.strategy as? SyncFedAvg
+            $0.roundSize = sync?.roundSize
+            $0.roundPending = sync?.pendingUpdates
             if let e = loop.lastEvaluation { $0.lastEvaluation = e }
         }
     }

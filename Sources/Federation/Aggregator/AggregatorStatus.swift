@@ -8,6 +8,11 @@ public struct AggregatorStatus: Sendable, Equatable {
     public var counters = RunCounters()
     /// Live trainers.
     public var liveTrainers = 0
+    /// Sync mode: updates that close the current round (the configured size, capped by the
+    /// live trainers); nil in the other modes.
+    public var roundSize: Int? = nil
+    /// Sync mode: updates collected in the open round; nil in the other modes.
+    public var roundPending: Int? = nil
     /// Latest evaluation and the version it was made on.
     public var lastEvaluation: (version: UInt64, result: EvaluationResult)? = nil
     /// Why the run stopped, once a stop condition held.
@@ -18,6 +23,7 @@ public struct AggregatorStatus: Sendable, Equatable {
     public static func == (a: Self, b: Self) -> Bool {
         a.version == b.version && a.resumedFrom == b.resumedFrom && a.counters == b.counters
             && a.liveTrainers == b.liveTrainers && a.stopReason == b.stopReason
+            && a.roundSize == b.roundSize && a.roundPending == b.roundPending
             && a.lastEvaluation?.version == b.lastEvaluation?.version && a.lastEvaluation?.result == b.lastEvaluation?.result
     }
 }

@@ -54,7 +54,9 @@ struct IntakeLoop {
             guard let frames = try sockets.control.receiveMultipart(options: .dontWait) else { return }
             let envelope = Array(frames.dropLast(min(3, max(0, frames.count - 1))))
             let body = Array(frames.dropFirst(envelope.count))
+            let known = engine.registry.records.count
             if let reply = engine.handleControl(body, now: now) {
+                if engine.registry.records.count != known { saveRegistry() }
                 _ = try sockets.control.send(envelope + reply, options: .dontWait)
             }
         }
@@ -62,10 +64,12 @@ struct IntakeLoop {
 
     // MARK: New versions
 
-    /// Publishes the new model, checkpoints and evaluates when due (`now`: seconds since start).
+    /// Checkpoints when due, publishes the new model and evaluates when due (`now`: seconds
+    /// since start). The checkpoint comes first: with `checkpointEvery` 1 no trainer or metrics
+    /// line ever sees a version that a crash (kill -9) right after could lose.
     mutating func newVersion(_ version: UInt64, now: Double) {
-        publish()
         if version % configuration.checkpointEvery == 0 { saveCheckpoint(now: now) }
+        publish()
         if configuration.evalEvery > 0 && version % configuration.evalEvery == 0 {
             if let worker {
                 worker.submit(version: version, weights: engine.model)
@@ -77,7 +81,7 @@ struct IntakeLoop {
     }
 
     func publish() {
-        send(engine.modelFrames(), what: "model")
+        send(engine.modelFrames(publishedAt: Date().timeIntervalSince1970), what: "model")
     }
 
     func broadcastStop(reason: String) {
@@ -99,6 +103,13 @@ struct IntakeLoop {
             logger.debug("checkpoint written", metadata: ["path": "\(path)"])
         } catch {
             logger.error("checkpoint failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Persists trainer membership (a trainer joined) before it learns its id.
+    private func saveRegistry() {
+        do { try store?.saveRegistry(engine.registry) } catch {
+            logger.error("cannot save trainer registry", metadata: ["error": "\(error)"])
         }
     }
 

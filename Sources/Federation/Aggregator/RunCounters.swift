@@ -1,6 +1,8 @@
 /// Running totals of what the aggregator did.
 public struct RunCounters: Sendable, Equatable {
     public var updatesAccepted: UInt64 = 0
+    /// Accepted updates clipped to the norm bound (counted in `updatesAccepted` too).
+    public var updatesClipped: UInt64 = 0
     /// Rejections by `RejectionReason.rawValue`.
     public var rejected: [String: UInt64] = [:]
     public var bytesIn: UInt64 = 0
@@ -16,7 +18,7 @@ public struct RunCounters: Sendable, Equatable {
 
     /// Flat form for checkpoints.
     public var dictionary: [String: UInt64] {
-        var out = ["updates_accepted": updatesAccepted, "bytes_in": bytesIn, "bytes_out": bytesOut]
+        var out = ["updates_accepted": updatesAccepted, "updates_clipped": updatesClipped, "bytes_in": bytesIn, "bytes_out": bytesOut]
         for (k, v) in rejected { out["rejected." + k] = v }
         return out
     }
@@ -24,6 +26,7 @@ public struct RunCounters: Sendable, Equatable {
     /// Restores totals saved by `dictionary` (the staleness histogram starts afresh).
     public init(dictionary d: [String: UInt64]) {
         updatesAccepted = d["updates_accepted"] ?? 0
+        updatesClipped = d["updates_clipped"] ?? 0
         bytesIn = d["bytes_in"] ?? 0
         bytesOut = d["bytes_out"] ?? 0
         for (k, v) in d where k.hasPrefix("rejected.") { rejected[String(k.dropFirst(9))] = v }

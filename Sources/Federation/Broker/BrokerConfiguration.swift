@@ -21,13 +21,23 @@ public struct BrokerConfiguration: Sendable {
     public var updateHighWaterMark = 256
     /// Send/receive high-water mark of the control channel sockets, in messages.
     public var controlHighWaterMark = 1000
-    /// Largest inbound message in bytes; larger ones make libzmq drop the peer. `nil` = no limit.
+    /// Largest inbound frame in bytes on the sockets that carry models and updates
+    /// (`ZMQ_MAXMSGSIZE`); a peer that sends a bigger one is disconnected by libzmq (it
+    /// reconnects by itself) and the message is never forwarded. `nil` = no limit. Set it from
+    /// the model with `MessageSizeLimit.messageBytes(for:)`; the default suits any model.
     public var maxMessageSize: Int? = 1 << 30
+    /// Largest inbound frame in bytes on the sockets that carry only control messages or
+    /// subscriptions (control in/out, model out).
+    public var maxControlMessageSize: Int? = MessageSizeLimit.controlMessageBytes
     /// If set, every broker socket is a CURVE server with this secret key.
     public var curveSecretKey: CurveKey?
     /// If set (with `curveSecretKey`), only clients with these public keys may connect
     /// (checked by a ZAP handler). Include the aggregator's key.
     public var allowedClientKeys: Set<CurveKey>?
+    /// libzmq I/O threads: they read and write every TCP connection, so the broker — which
+    /// receives each message once and sends it again — moves twice the bytes of any peer;
+    /// two threads let reading and writing proceed on different cores.
+    public var ioThreads = 2
     /// How often a one-line statistics summary is logged.
     public var statisticsInterval: Duration = .seconds(30)
 
@@ -43,8 +53,11 @@ public struct BrokerConfiguration: Sendable {
         where value < 0 {
             throw BrokerError(.invalidConfiguration, "\(name) high-water mark must be ≥ 0, got \(value)")
         }
-        if let maxMessageSize, maxMessageSize <= 0 {
-            throw BrokerError(.invalidConfiguration, "max message size must be > 0 bytes, got \(maxMessageSize)")
+        guard (1...64).contains(ioThreads) else {
+            throw BrokerError(.invalidConfiguration, "I/O threads must be in 1…64, got \(ioThreads)")
+        }
+        for (name, limit) in [("message", maxMessageSize), ("control message", maxControlMessageSize)] {
+            if let limit, limit <= 0 { throw BrokerError(.invalidConfiguration, "max \(name) size must be > 0 bytes, got \(limit)") }
         }
         if allowedClientKeys != nil, curveSecretKey == nil {
             throw BrokerError(.invalidConfiguration, "allowed client keys need a CURVE secret key")

@@ -40,7 +40,7 @@ public final class BrokerService: Service, Sendable {
         self.logger = logger
         let context: Context
         do {
-            context = try Context()
+            context = try Context(ioThreads: configuration.ioThreads)
             if let keys = configuration.allowedClientKeys {
                 authenticator = try ZAPAuthenticator(context: context, allowedClientKeys: keys)
             } else {
@@ -71,13 +71,20 @@ public final class BrokerService: Service, Sendable {
     {
         let configuration = factory.configuration
         let ports = configuration.ports
-        let (xsub, modelIn) = try factory.bind(.xsub, port: ports.modelIn, highWaterMark: configuration.modelHighWaterMark)
+        let (data, small) = (configuration.maxMessageSize, configuration.maxControlMessageSize)
+        let (xsub, modelIn) = try factory.bind(
+            .xsub, port: ports.modelIn, highWaterMark: configuration.modelHighWaterMark, maxMessageSize: data)
         let (xpub, modelOut) = try factory.bind(
-            .xpub, port: ports.modelOut, highWaterMark: configuration.modelHighWaterMark, extra: [.xpubVerbose(true)])
-        let (pull, updatesIn) = try factory.bind(.pull, port: ports.updatesIn, highWaterMark: configuration.updateHighWaterMark)
-        let (push, updatesOut) = try factory.bind(.push, port: ports.updatesOut, highWaterMark: configuration.updateHighWaterMark)
-        let (router, controlIn) = try factory.bind(.router, port: ports.controlIn, highWaterMark: configuration.controlHighWaterMark)
-        let (dealer, controlOut) = try factory.bind(.dealer, port: ports.controlOut, highWaterMark: configuration.controlHighWaterMark)
+            .xpub, port: ports.modelOut, highWaterMark: configuration.modelHighWaterMark, maxMessageSize: small,
+            extra: [.xpubVerbose(true)])
+        let (pull, updatesIn) = try factory.bind(
+            .pull, port: ports.updatesIn, highWaterMark: configuration.updateHighWaterMark, maxMessageSize: data)
+        let (push, updatesOut) = try factory.bind(
+            .push, port: ports.updatesOut, highWaterMark: configuration.updateHighWaterMark, maxMessageSize: data)
+        let (router, controlIn) = try factory.bind(
+            .router, port: ports.controlIn, highWaterMark: configuration.controlHighWaterMark, maxMessageSize: small)
+        let (dealer, controlOut) = try factory.bind(
+            .dealer, port: ports.controlOut, highWaterMark: configuration.controlHighWaterMark, maxMessageSize: small)
         let model: ModelChannel
         do {
             model = try ModelChannel(upstream: xsub, downstream: xpub)
@@ -86,8 +93,10 @@ public final class BrokerService: Service, Sendable {
         }
         return (
             model,
-            ForwardingChannel(name: "updates", frontend: pull, backend: push, bidirectional: false),
-            ForwardingChannel(name: "control", frontend: router, backend: dealer, bidirectional: true),
+            ForwardingChannel(name: "updates", frontend: pull, backend: push, bidirectional: false,
+                              frontendMonitor: try factory.monitor(pull)),
+            ForwardingChannel(name: "control", frontend: router, backend: dealer, bidirectional: true,
+                              frontendMonitor: try factory.monitor(router)),
             BrokerEndpoints(
                 modelIn: modelIn, modelOut: modelOut, updatesIn: updatesIn,
                 updatesOut: updatesOut, controlIn: controlIn, controlOut: controlOut)
@@ -130,7 +139,10 @@ public final class BrokerService: Service, Sendable {
                 if let error = channel.run() { reportFailure.yield("\(channel.name) channel: \(error)") }
             }
         }
-        logger.notice("broker listening: \(endpoints.summary)")
+        logger.notice("broker listening: \(endpoints.summary)", metadata: [
+            "max_message_bytes": "\(configuration.maxMessageSize.map(String.init) ?? "unlimited")",
+            "max_control_message_bytes": "\(configuration.maxControlMessageSize.map(String.init) ?? "unlimited")",
+        ])
         logger.info("model replay to late subscribers: \(model.replaysExclusively ? "new subscriber only" : "broadcast")")
         let failure = await cancelWhenGracefulShutdown { [self] in await superviseUntilCancelled(failures) }
         context.shutdown()

@@ -6,6 +6,8 @@ final class ChannelCounters: Sendable {
     private let bytesIn = Atomic<Int>(0)
     private let messagesOut = Atomic<Int>(0)
     private let bytesOut = Atomic<Int>(0)
+    private let connections = Atomic<Int>(0)
+    private let disconnections = Atomic<Int>(0)
 
     func received(bytes: Int) {
         messagesIn.add(1, ordering: .relaxed)
@@ -17,12 +19,18 @@ final class ChannelCounters: Sendable {
         bytesOut.add(bytes, ordering: .relaxed)
     }
 
+    func accepted() { connections.add(1, ordering: .relaxed) }
+
+    func disconnected() { disconnections.add(1, ordering: .relaxed) }
+
     var snapshot: ChannelStatistics {
         var statistics = ChannelStatistics()
         statistics.messagesIn = messagesIn.load(ordering: .relaxed)
         statistics.bytesIn = bytesIn.load(ordering: .relaxed)
         statistics.messagesOut = messagesOut.load(ordering: .relaxed)
         statistics.bytesOut = bytesOut.load(ordering: .relaxed)
+        statistics.connections = connections.load(ordering: .relaxed)
+        statistics.disconnections = disconnections.load(ordering: .relaxed)
         return statistics
     }
 }

@@ -8,11 +8,19 @@ public struct ChannelStatistics: Sendable, Equatable {
     public var bytesIn = 0
     public var messagesOut = 0
     public var bytesOut = 0
+    /// Trainer connections accepted on the channel's trainer-facing socket (updates in,
+    /// control in; 0 on the model channel).
+    public var connections = 0
+    /// Trainer connections closed there: trainers that left, and peers libzmq disconnected
+    /// for a frame over the socket's `ZMQ_MAXMSGSIZE` (they reconnect by themselves).
+    public var disconnections = 0
 
     public init() {}
 
-    /// `in=<n> msgs/<bytes> B out=<n> msgs/<bytes> B`.
-    public var summary: String { "in=\(messagesIn)/\(bytesIn)B out=\(messagesOut)/\(bytesOut)B" }
+    /// `in=<n>/<bytes>B out=<n>/<bytes>B conn=+<accepted>/-<closed>`.
+    public var summary: String {
+        "in=\(messagesIn)/\(bytesIn)B out=\(messagesOut)/\(bytesOut)B conn=+\(connections)/-\(disconnections)"
+    }
 }
 
 /// A snapshot of all broker counters.

@@ -11,13 +11,16 @@ final class ForwardingChannel: BrokerChannel {
     let frontend: Socket
     let backend: Socket
     let bidirectional: Bool
+    /// Connection events of the trainer-facing `frontend` (see `Socket.monitor`).
+    let frontendMonitor: Socket?
     let counters = ChannelCounters()
 
-    init(name: String, frontend: Socket, backend: Socket, bidirectional: Bool) {
+    init(name: String, frontend: Socket, backend: Socket, bidirectional: Bool, frontendMonitor: Socket? = nil) {
         self.name = name
         self.frontend = frontend
         self.backend = backend
         self.bidirectional = bidirectional
+        self.frontendMonitor = frontendMonitor
     }
 
     /// Forwards until the context shuts down (returns `nil`) or a socket fails (returns
@@ -26,18 +29,28 @@ final class ForwardingChannel: BrokerChannel {
         defer {
             frontend.close(linger: .zero)
             backend.close(linger: .zero)
+            frontendMonitor?.close(linger: .zero)
         }
-        let items = bidirectional ? [PollItem(frontend), PollItem(backend)] : [PollItem(frontend)]
+        let sockets = [frontend] + (bidirectional ? [backend] : []) + (frontendMonitor.map { [$0] } ?? [])
+        let items = sockets.map { PollItem($0) }
         do {
             while true {
                 let ready = try Poller.poll(items, timeout: nil)
                 if ready[0].contains(.readable) { try drain(from: frontend, to: backend) }
-                if ready.count > 1, ready[1].contains(.readable) { try drain(from: backend, to: frontend) }
+                if bidirectional, ready[1].contains(.readable) { try drain(from: backend, to: frontend) }
+                if let frontendMonitor, ready[ready.count - 1].contains(.readable) { try countEvents(frontendMonitor) }
             }
         } catch where error.isContextTerminated {
             return nil
         } catch {
             return error
+        }
+    }
+
+    private func countEvents(_ monitor: Socket) throws(ZMQError) {
+        while let event = try monitor.receiveEvent(options: .dontWait) {
+            if event.kind == .accepted { counters.accepted() }
+            if event.kind == .disconnected { counters.disconnected() }
         }
     }
 

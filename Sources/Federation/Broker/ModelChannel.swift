@@ -65,7 +65,7 @@ final class ModelChannel: BrokerChannel {
     }
 
     private func drainPublications(into cache: inout LastValueCache) throws(ZMQError) {
-        while let message = try upstream.receiveMultipart(options: .dontWait) {
+        while let message = try upstream.receiveHeld(options: .dontWait) {
             counters.received(bytes: message.byteCount)
             cache.store(message)
             topicCount.store(cache.count, ordering: .relaxed)
@@ -95,14 +95,15 @@ final class ModelChannel: BrokerChannel {
     /// Sends `message` only to the subscriber whose subscription was just applied: last-value
     /// mode is on for exactly this one send, then back to plain manual mode (libzmq would
     /// otherwise keep a pending "last pipe" and send the next publication to it alone).
-    private func publishToNewestSubscriber(_ message: [[UInt8]]) throws(ZMQError) {
+    private func publishToNewestSubscriber(_ message: HeldMessage) throws(ZMQError) {
         try downstream.set(.xpubManualLastValue(true))
         try publish(message)
         try downstream.set(.xpubManualLastValue(false), .xpubManual(true))
     }
 
     /// XPUB never blocks: at the high-water mark libzmq drops the message for that subscriber.
-    private func publish(_ message: [[UInt8]]) throws(ZMQError) {
+    /// The message is shared with the cache, not copied.
+    private func publish(_ message: HeldMessage) throws(ZMQError) {
         if try downstream.send(message, options: .dontWait) { counters.sent(bytes: message.byteCount) }
     }
 }

@@ -16,6 +16,8 @@ import TensorCore
 /// (atomic), and the parent directory fsynced. Loading verifies every manifest checksum and
 /// decodes against the layout. `latest()` returns the newest checkpoint that verifies,
 /// logging and skipping corrupt ones. Only the newest `keep` checkpoints are retained.
+/// `registry.json` is replaced atomically (temp file, fsync, rename) before a new trainer
+/// learns its id, so a crash between checkpoints does not forget who joined.
 public struct CheckpointStore: Sendable {
     public let directory: String
     public let layout: ParameterLayout
@@ -105,6 +107,31 @@ public struct CheckpointStore: Sendable {
         }
         return Checkpoint(state: state, model: model, stateVectors: vectors)
     }
+
+    /// Writes the trainer membership to `registry.json` durably (atomic replace).
+    public func saveRegistry(_ registry: TrainerRegistry) throws(CheckpointError) {
+        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+            throw CheckpointError("io", "cannot create \(directory): \(error)")
+        }
+        let temp = directory + "/.tmp-registry-\(ProcessInfo.processInfo.processIdentifier)"
+        try DurableFile.write(try Self.json(registry), to: temp)
+        try DurableFile.rename(temp, registryPath)
+        try DurableFile.syncDirectory(directory)
+    }
+
+    /// The membership saved by `saveRegistry`, or nil if there is none or it cannot be read
+    /// (logged).
+    public func latestRegistry() -> TrainerRegistry? {
+        guard FileManager.default.fileExists(atPath: registryPath) else { return nil }
+        do {
+            return try Self.unjson(try DurableFile.read(registryPath), "registry.json")
+        } catch {
+            logger.warning("ignoring unreadable trainer registry", metadata: ["reason": "\(error)"])
+            return nil
+        }
+    }
+
+    private var registryPath: String { directory + "/registry.json" }
 
     /// Versions present on disk (complete directories only), ascending.
     public func versions() -> [UInt64] {

@@ -24,9 +24,9 @@ public struct LaunchPlan: Sendable {
 
     private func endpoint(_ port: Int) -> String { "tcp://127.0.0.1:\(port)" }
 
-    /// `broker` arguments: loopback only, the six ports.
+    /// `broker` arguments: loopback only, the six ports, the model (sets its message size limit).
     public var brokerArguments: [String] {
-        ["--bind", "127.0.0.1",
+        ["--bind", "127.0.0.1", "--model", configuration.modelName,
          "--model-in-port", "\(ports.modelIn)", "--model-out-port", "\(ports.modelOut)",
          "--updates-in-port", "\(ports.updatesIn)", "--updates-out-port", "\(ports.updatesOut)",
          "--control-in-port", "\(ports.controlIn)", "--control-out-port", "\(ports.controlOut)",
@@ -41,7 +41,7 @@ public struct LaunchPlan: Sendable {
                  "--control-endpoint", endpoint(ports.controlOut),
                  "--model", c.modelName, "--mode", c.mode.rawValue, "--run-id", "\(c.runID)", "--seed", "\(c.seed)",
                  "--shards", "\(c.trainers)", "--partition", c.partition,
-                 "--buffer-size", "\(c.bufferSize)", "--round-size", "\(c.roundSize ?? c.trainers)", "--alpha", "\(c.alpha)",
+                 "--buffer-size", "\(c.bufferSize)", "--round-size", "\(c.roundSize ?? c.trainers)", "--min-trainers", "\(c.trainers)", "--alpha", "\(c.alpha)",
                  "--eval-every", "\(c.evalEvery)", "--checkpoint-dir", layout.checkpoints,
                  "--metrics", layout.metrics, "--report", layout.report, "--log-level", c.logLevel]
         if let t = c.targetAccuracy { a += ["--target-accuracy", "\(t)"] }

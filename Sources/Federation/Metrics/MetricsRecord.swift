@@ -12,6 +12,9 @@ public struct MetricsRecord: Sendable, Codable, Equatable {
     public var updatesAccepted: UInt64
     /// Updates/messages rejected so far, by `RejectionReason.rawValue`.
     public var rejected: [String: UInt64]
+    /// Accepted updates whose delta the aggregator clipped to the norm bound (`clip:` policy);
+    /// absent in files written before this field existed.
+    public var updatesClipped: UInt64?
     /// Mean staleness t − τ of accepted updates so far.
     public var stalenessMean: Double
     /// Accepted updates by staleness: index i counts staleness i (last bucket: ≥ that).
@@ -24,7 +27,7 @@ public struct MetricsRecord: Sendable, Codable, Equatable {
 
     public init(
         version: UInt64, wallTime: Double, testAccuracy: Double? = nil, testLoss: Double? = nil,
-        updatesAccepted: UInt64 = 0, rejected: [String: UInt64] = [:], stalenessMean: Double = 0,
+        updatesAccepted: UInt64 = 0, rejected: [String: UInt64] = [:], updatesClipped: UInt64? = nil, stalenessMean: Double = 0,
         stalenessHistogram: [UInt64] = [], bytesIn: UInt64 = 0, bytesOut: UInt64 = 0, liveTrainers: Int = 0
     ) {
         self.version = version
@@ -33,6 +36,7 @@ public struct MetricsRecord: Sendable, Codable, Equatable {
         self.testLoss = testLoss
         self.updatesAccepted = updatesAccepted
         self.rejected = rejected
+        self.updatesClipped = updatesClipped
         self.stalenessMean = stalenessMean
         self.stalenessHistogram = stalenessHistogram
         self.bytesIn = bytesIn

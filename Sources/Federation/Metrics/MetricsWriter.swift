@@ -13,10 +13,14 @@ public final class MetricsWriter {
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try? fm.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         if !fm.fileExists(atPath: path) { fm.createFile(atPath: path, contents: nil) }
-        guard let handle = FileHandle(forWritingAtPath: path) else {
+        guard let handle = FileHandle(forUpdatingAtPath: path) else {
             throw ConfigurationError("cannot open metrics file \(path)", code: "metrics_io")
         }
-        handle.seekToEndOfFile()
+        // A process killed mid-line leaves a partial last line: start on a fresh line.
+        if handle.seekToEndOfFile() > 0 {
+            handle.seek(toFileOffset: handle.offsetInFile - 1)
+            if handle.readDataToEndOfFile() != Data([0x0A]) { handle.write(Data([0x0A])) }
+        }
         self.handle = handle
         encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

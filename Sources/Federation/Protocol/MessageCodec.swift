@@ -12,7 +12,7 @@ public struct MessageCodec: Sendable {
     public let runID: UInt64
     /// Payload format for weights and deltas (safetensors).
     public let payloadCodec: any ParameterPayloadCodec
-    /// Largest accepted payload, bytes. Default: twice the raw Float32 size plus 64 KiB of header.
+    /// Largest accepted payload, bytes. Default: `MessageSizeLimit.payloadBytes(for: layout)`.
     public var maxPayloadBytes: Int
     /// Bound on update norms.
     public var normPolicy: UpdateNormPolicy
@@ -24,17 +24,25 @@ public struct MessageCodec: Sendable {
         self.layout = layout
         self.runID = runID
         self.payloadCodec = payloadCodec
-        self.maxPayloadBytes = maxPayloadBytes ?? (layout.count * 8 + 65_536)
+        self.maxPayloadBytes = maxPayloadBytes ?? MessageSizeLimit.payloadBytes(for: layout)
         self.normPolicy = normPolicy
     }
 
     // MARK: Encoding
 
-    /// Frames of a `model` message carrying `weights` (flat, `layout.count`) at `version`.
-    public func model(_ weights: [Float], version: UInt64) -> [[UInt8]] {
+    /// The model payload's metadata key holding when the aggregator built the message:
+    /// Unix time in whole microseconds (informational; lets receivers on the same clock
+    /// measure delivery latency).
+    public static let publishedKey = "fedmq.published_us"
+
+    /// Frames of a `model` message carrying `weights` (flat, `layout.count`) at `version`;
+    /// `publishedAt` (seconds since 1970) is recorded in the payload metadata when given.
+    public func model(_ weights: [Float], version: UInt64, publishedAt: Double? = nil) -> [[UInt8]] {
         var h = header(.model)
         h.modelVersion = version
-        let payload = payloadCodec.encode(flat: weights, layout: layout, metadata: ["fedmq.version": String(version)])
+        var metadata = ["fedmq.version": String(version)]
+        if let publishedAt { metadata[Self.publishedKey] = String(Int64((publishedAt * 1e6).rounded())) }
+        let payload = payloadCodec.encode(flat: weights, layout: layout, metadata: metadata)
         return FrameCodec.encode(Message(header: h, payload: payload))
     }
 

@@ -49,6 +49,9 @@ public struct MessageHeader: Sendable, Hashable {
     public var payloadChecksum: UInt32 = 0
     /// Option bits.
     public var flags: MessageFlags = []
+    /// Reserved bits: written 0 by this build, ignored on receipt but kept, so a decoded header
+    /// re-encodes to the same bytes.
+    public var reserved: UInt32 = 0
 
     public init(kind: MessageKind, runID: UInt64, fingerprint: UInt64) {
         self.kind = kind
@@ -66,7 +69,7 @@ public struct MessageHeader: Sendable, Hashable {
         put(protocolVersion); put(kind.rawValue); put(runID); put(fingerprint)
         put(modelVersion); put(baseVersion); put(sequence); put(payloadLength)
         put(trainerID); put(sampleCount); put(trainingLoss.bitPattern); put(payloadChecksum)
-        put(flags.rawValue); put(UInt32(0))
+        put(flags.rawValue); put(reserved)
         return out
     }
 
@@ -98,6 +101,7 @@ public struct MessageHeader: Sendable, Hashable {
         h.trainingLoss = Float(bitPattern: get(64, UInt32.self))
         h.payloadChecksum = get(68, UInt32.self)
         h.flags = MessageFlags(rawValue: get(72, UInt32.self))
+        h.reserved = get(76, UInt32.self)
         return h
     }
 }

@@ -73,6 +73,15 @@ public struct TrainerRegistry: Sendable, Codable, Equatable {
         for id in records.keys { records[id]!.lastSeen = now }
     }
 
+    /// Adds the trainers of `other` this registry does not know (same ids, identities, shards and
+    /// sequences) and never hands out their ids again. Known trainers keep their records here.
+    /// Used after a restart: a membership file written after the checkpoint knows trainers the
+    /// checkpoint does not.
+    public mutating func merge(_ other: TrainerRegistry) {
+        for (id, record) in other.records where records[id] == nil { records[id] = record }
+        nextID = max(nextID, other.nextID)
+    }
+
     /// Number of live trainers.
     public var liveCount: Int { records.values.reduce(0) { $0 + ($1.live ? 1 : 0) } }
 

@@ -14,6 +14,10 @@ public protocol AggregationStrategy: AnyObject {
     func poll(now: Double) -> UInt64?
     /// Vectors (optimizer moments) to checkpoint alongside the model.
     var stateVectors: [String: [Float]] { get }
+    /// Floats held between calls — model, delta buffer, version history, optimizer state —
+    /// counted by array capacity. O(model) for the mean modes whatever the number of updates
+    /// or trainers (O(K·model) for median / trimmed mean, O(history·model) for FedAsync).
+    var retainedFloats: Int { get }
     /// Server-optimizer steps taken (checkpointed).
     var optimizerSteps: UInt64 { get }
     /// Replaces model, version and optimizer state from a checkpoint; pending buffers are cleared.

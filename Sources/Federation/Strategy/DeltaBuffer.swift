@@ -55,6 +55,9 @@ struct DeltaBuffer {
         }
     }
 
+    /// Floats held: the running sum (mean) or the stored rows (robust modes).
+    var retainedFloats: Int { sum.capacity + rows.reduce(0) { $0 + $1.capacity } }
+
     mutating func reset() {
         updates = 0
         normalizer = 0

@@ -83,6 +83,9 @@ public struct ServerOptimizer: Sendable {
         }
     }
 
+    /// Floats of optimizer state (moments).
+    public var retainedFloats: Int { m.capacity + v.capacity }
+
     /// Named state vectors for checkpoints.
     public var stateVectors: [String: [Float]] {
         var out: [String: [Float]] = [:]

@@ -32,6 +32,9 @@ struct ServerStep {
     /// Drops the buffered deltas.
     mutating func discardBuffer() { buffer.reset() }
 
+    /// Floats held: model, buffer and optimizer state.
+    var retainedFloats: Int { model.capacity + buffer.retainedFloats + optimizer.retainedFloats }
+
     var stateVectors: [String: [Float]] { optimizer.stateVectors }
     var optimizerSteps: UInt64 { optimizer.steps }
 

@@ -57,6 +57,7 @@ public final class SyncFedAvg: AggregationStrategy {
         return step.apply()
     }
 
+    public var retainedFloats: Int { step.retainedFloats }
     public var stateVectors: [String: [Float]] { step.stateVectors }
     public var optimizerSteps: UInt64 { step.optimizerSteps }
 

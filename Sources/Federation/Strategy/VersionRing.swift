@@ -32,5 +32,8 @@ struct VersionRing {
         return body(slots[slot])
     }
 
+    /// Floats held in the slots.
+    var retainedFloats: Int { slots.reduce(0) { $0 + $1.capacity } }
+
     mutating func clear() { versions = versions.map { _ in nil } }
 }

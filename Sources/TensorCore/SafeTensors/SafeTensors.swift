@@ -87,6 +87,12 @@ public enum SafeTensors {
         try bytes.withUnsafeBytes { raw in Result { () throws(SafeTensorsError) in try decode(raw) } }.get()
     }
 
+    /// The `__metadata__` of a payload (empty if absent), from its header alone: the tensor
+    /// data is validated against the header but neither copied nor converted.
+    public static func metadata(_ bytes: UnsafeRawBufferPointer) throws(SafeTensorsError) -> [String: String] {
+        try SafeTensorsHeader.parse(bytes).metadata
+    }
+
     /// Parses a payload held in borrowed memory (e.g. a received message) without copying it first.
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(SafeTensorsError) -> SafeTensorsFile {
         let header = try SafeTensorsHeader.parse(bytes)

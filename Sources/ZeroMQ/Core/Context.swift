@@ -20,18 +20,24 @@ public final class Context: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
     private let terminated = Atomic<Bool>(false)
 
-    /// Creates a context with `ioThreads` background I/O threads (libzmq default: 1).
-    public init(ioThreads: Int = 1) throws(ZMQError) {
+    /// Creates a context with `ioThreads` background I/O threads (libzmq default: 1) and room
+    /// for `maxSockets` sockets (`ZMQ_MAX_SOCKETS`; `nil` keeps libzmq's default of 1023 —
+    /// a process that simulates many peers needs more, and as many file descriptors).
+    public init(ioThreads: Int = 1, maxSockets: Int? = nil) throws(ZMQError) {
         guard let handle = zmq_ctx_new() else { throw ZMQError.last("zmq_ctx_new") }
         self.handle = handle
-        if ioThreads != 1 {
-            guard zmq_ctx_set(handle, ZMQ_IO_THREADS, Int32(clamping: ioThreads)) == 0 else {
-                let error = ZMQError.last("zmq_ctx_set(ZMQ_IO_THREADS)")
-                zmq_ctx_term(handle)
-                throw error
-            }
+        var settings: [(Int32, String, Int)] = []
+        if ioThreads != 1 { settings.append((ZMQ_IO_THREADS, "ZMQ_IO_THREADS", ioThreads)) }
+        if let maxSockets { settings.append((ZMQ_MAX_SOCKETS, "ZMQ_MAX_SOCKETS", maxSockets)) }
+        for (option, name, value) in settings where zmq_ctx_set(handle, option, Int32(clamping: value)) != 0 {
+            let error = ZMQError.last("zmq_ctx_set(\(name))")
+            zmq_ctx_term(handle)
+            throw error
         }
     }
+
+    /// The number of sockets this context allows (`ZMQ_MAX_SOCKETS`).
+    public var maxSockets: Int { Int(zmq_ctx_get(handle, ZMQ_MAX_SOCKETS)) }
 
     /// Makes all blocking operations on this context's sockets fail with `ETERM` now and
     /// later; sockets must still be closed (dropped) before the context can terminate.
