@@ -73,18 +73,18 @@ public final class BrokerService: Service, Sendable {
         let ports = configuration.ports
         let (data, small) = (configuration.maxMessageSize, configuration.maxControlMessageSize)
         let (xsub, modelIn) = try factory.bind(
-            .xsub, port: ports.modelIn, highWaterMark: configuration.modelHighWaterMark, maxMessageSize: data)
+            .xsub, port: ports.modelIn, highWaterMark: configuration.modelHighWaterMark, maxMessageSize: data, side: .aggregator)
         let (xpub, modelOut) = try factory.bind(
-            .xpub, port: ports.modelOut, highWaterMark: configuration.modelHighWaterMark, maxMessageSize: small,
+            .xpub, port: ports.modelOut, highWaterMark: configuration.modelHighWaterMark, maxMessageSize: small, side: .trainers,
             extra: [.xpubVerbose(true)])
         let (pull, updatesIn) = try factory.bind(
-            .pull, port: ports.updatesIn, highWaterMark: configuration.updateHighWaterMark, maxMessageSize: data)
+            .pull, port: ports.updatesIn, highWaterMark: configuration.updateHighWaterMark, maxMessageSize: data, side: .trainers)
         let (push, updatesOut) = try factory.bind(
-            .push, port: ports.updatesOut, highWaterMark: configuration.updateHighWaterMark, maxMessageSize: data)
+            .push, port: ports.updatesOut, highWaterMark: configuration.updateHighWaterMark, maxMessageSize: data, side: .aggregator)
         let (router, controlIn) = try factory.bind(
-            .router, port: ports.controlIn, highWaterMark: configuration.controlHighWaterMark, maxMessageSize: small)
+            .router, port: ports.controlIn, highWaterMark: configuration.controlHighWaterMark, maxMessageSize: small, side: .trainers)
         let (dealer, controlOut) = try factory.bind(
-            .dealer, port: ports.controlOut, highWaterMark: configuration.controlHighWaterMark, maxMessageSize: small)
+            .dealer, port: ports.controlOut, highWaterMark: configuration.controlHighWaterMark, maxMessageSize: small, side: .aggregator)
         let model: ModelChannel
         do {
             model = try ModelChannel(upstream: xsub, downstream: xpub)

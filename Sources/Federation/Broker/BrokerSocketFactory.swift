@@ -9,12 +9,13 @@ struct BrokerSocketFactory {
     /// zero linger (the broker stops promptly and drops what is in flight), the inbound frame
     /// size limit `maxMessageSize` (`nil` = none), and CURVE server mode when a secret key is
     /// configured.
-    func bind(_ type: SocketType, port: Int, highWaterMark: Int, maxMessageSize: Int?,
+    func bind(_ type: SocketType, port: Int, highWaterMark: Int, maxMessageSize: Int?, side: Side,
               extra: [SocketOption] = []) throws(BrokerError) -> (Socket, String) {
         let endpoint = configuration.endpoint(port: port)
         do {
             let socket = try context.socket(type)
-            for option in options(highWaterMark: highWaterMark, maxMessageSize: maxMessageSize) + extra { try socket.set(option) }
+            let all = options(highWaterMark: highWaterMark, maxMessageSize: maxMessageSize) + [.affinity(affinity(side))] + extra
+            for option in all { try socket.set(option) }
             try socket.bind(endpoint)
             return (socket, try socket.lastEndpoint())
         } catch {
@@ -29,6 +30,19 @@ struct BrokerSocketFactory {
         } catch {
             throw BrokerError(.socketSetupFailed, "cannot monitor \(socket.type) socket: \(error)")
         }
+    }
+
+    /// Which peers connect to a socket.
+    enum Side {
+        case aggregator, trainers
+    }
+
+    /// I/O thread 0 for the aggregator's side, the others for the trainers' (any thread when
+    /// there is only one).
+    private func affinity(_ side: Side) -> UInt64 {
+        guard configuration.ioThreads >= 2 else { return 0 }
+        let all = configuration.ioThreads >= 64 ? UInt64.max : (UInt64(1) << UInt64(configuration.ioThreads)) - 1
+        return side == .aggregator ? 1 : all & ~1
     }
 
     private func options(highWaterMark: Int, maxMessageSize: Int?) -> [SocketOption] {
