@@ -104,6 +104,9 @@ import Testing
             #expect((version ?? 0) >= floor, "resumed at \(version.map(String.init) ?? "nothing"), metrics had \(floor)")
         }
         #expect(logs.last?.contains("reached version \(Self.maxVersions)") ?? false)
+        // Each broker restart is noticed and the model re-published (the broker's cache is empty).
+        let reconnects = logs.joined().components(separatedBy: "model channel reconnected").count - 1
+        #expect(reconnects >= 2, "the aggregators noticed \(reconnects) broker restarts")
         // A trainer adopting an older model would log it.
         for t in 0..<4 {
             for log in federation.logTexts(.trainer(t)) { #expect(!log.contains("went back to an earlier version")) }

@@ -106,6 +106,11 @@ public final class AggregatorService: Service, Sendable {
         }
         loop.publish()
         var lastPublish = now()
+        var modelConnections = 0
+        // PUB drops messages until its connection is up: republish often for 2 s after each
+        // connection to the broker (the first one, and after a broker restart emptied its
+        // last-value cache) so the cache holds this run's model (not a previous run's stop).
+        var fastRepublishUntil = 2.0
         while !stopRequested.load(ordering: .acquiring) {
             let readable = try sockets.poll(timeout: .milliseconds(50))
             let t = now()
@@ -113,9 +118,14 @@ public final class AggregatorService: Service, Sendable {
             if readable.control { try loop.drainControl(now: t) }
             if let v = engine.tick(now: t) { loop.newVersion(v, now: t) }
             loop.collectEvaluations(wallTime: t)
-            // PUB drops messages until its connection is up: republish often in the first seconds
-            // so the broker's last-value cache holds this run's model (not a previous run's stop).
-            if t - lastPublish >= (t < 2 ? min(0.25, configuration.republishInterval) : configuration.republishInterval) {
+            let connections = sockets.newModelConnections()
+            if connections > 0 {
+                if modelConnections > 0 { logger.notice("model channel reconnected (broker restarted?); republishing the model") }
+                modelConnections += connections
+                fastRepublishUntil = t + 2
+            }
+            let interval = configuration.republishInterval
+            if t - lastPublish >= (t < fastRepublishUntil ? min(0.25, interval) : interval) {
                 loop.publish()
                 lastPublish = t
             }

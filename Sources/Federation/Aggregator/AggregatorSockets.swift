@@ -9,9 +9,13 @@ final class AggregatorSockets {
     /// Receives control requests and answers them (connects to the broker's control-out DEALER).
     let control: Socket
 
+    /// Connection events of `models` (monitor PAIR socket).
+    private let modelEvents: Socket
+
     /// - Parameter maxMessageBytes: `ZMQ_MAXMSGSIZE` of the update socket, bytes.
     init(context: Context, configuration: AggregatorConfiguration, maxMessageBytes: Int) throws(ZMQError) {
         models = try context.socket(.pub)
+        modelEvents = try models.monitor(.connected)
         updates = try context.socket(.pull)
         control = try context.socket(.router)
         try models.set(.sendHighWaterMark(8))
@@ -28,8 +32,19 @@ final class AggregatorSockets {
         return (events[0].contains(.readable), events[1].contains(.readable))
     }
 
+    /// How many times the model socket has connected to the broker since the last call: the
+    /// first connection, and one after every broker restart (its cache is empty then).
+    func newModelConnections() -> Int {
+        var count = 0
+        while let event = try? modelEvents.receiveEvent(options: .dontWait) {
+            if event.kind == .connected { count += 1 }
+        }
+        return count
+    }
+
     /// Closes all sockets; the model socket lingers briefly so a final stop gets out.
     func close() {
+        modelEvents.close(linger: .zero)
         models.close(linger: .seconds(2))
         updates.close(linger: .zero)
         control.close(linger: .milliseconds(500))
