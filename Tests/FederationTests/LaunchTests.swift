@@ -51,6 +51,28 @@ import ZeroMQ
         #expect(trainers.compactMap { value($0, "--slowdown") } == ["1.0", "4.0", "1.0"])
     }
 
+    /// The settings of the Flower comparison (benchmarks/peers/compare-flower.sh) reach the
+    /// aggregator and every trainer: sync FedAvg, iid shards, 1 local epoch of batch 64 with SGD
+    /// lr 0.01 momentum 0.5, evaluation every version, stop at 85 % or after 20 rounds.
+    @Test func flowerComparisonSettingsReachEveryProcess() throws {
+        var c = LaunchConfiguration(executablesDirectory: "/bin", outputDirectory: "/tmp/run")
+        (c.mode, c.partition, c.localWork, c.batchSize) = (.sync, "iid", .epochs(1), 64)
+        (c.learningRate, c.momentum, c.evalEvery, c.maxVersions) = (0.01, 0.5, 1, 20)
+        let plan = try LaunchPlan(configuration: c, layout: RunLayout(directory: "/tmp/run"))
+        let aggregator = plan.aggregatorArguments
+        for (flag, expected) in [("--mode", "sync"), ("--partition", "iid"), ("--shards", "8"), ("--round-size", "8"),
+                                 ("--eval-every", "1"), ("--max-versions", "20"), ("--target-accuracy", "0.85")] {
+            #expect(value(aggregator, flag) == expected, "aggregator \(flag)")
+        }
+        for t in (0..<8).map(plan.trainerArguments(index:)) {
+            for (flag, expected) in [("--local-epochs", "1"), ("--batch-size", "64"), ("--lr", "0.01"), ("--momentum", "0.5"),
+                                     ("--prox-mu", "0.0"), ("--model-wait", "inf")] {
+                #expect(value(t, flag) == expected, "trainer \(flag)")
+            }
+            #expect(!t.contains("--local-steps"))
+        }
+    }
+
     @Test func invalidLaunchConfigurationsAreRejected() {
         let base = LaunchConfiguration(executablesDirectory: "/bin", outputDirectory: "/tmp/run")
         let bad: [(inout LaunchConfiguration) -> Void] = [

@@ -57,6 +57,9 @@ import TensorCore
         let epoch = try Self.trainer(.epochs(1), data: Self.samples.subset(Array(0..<100)))
         let one = try #require(try epoch.train(from: Self.base) { true })
         #expect(one.sampleCount == 100 && one.steps == 4)  // 32 + 32 + 32 + 4
+        // Every round is one whole pass (like a Flower client's epoch), not 4 batches carried on.
+        let two = try #require(try epoch.train(from: Self.base) { true })
+        #expect(two.sampleCount == 100 && two.steps == 4)
     }
 
     @Test func repeatedRoundsLowerTheTrainingLoss() throws {
