@@ -18,6 +18,8 @@ struct AggregatorCommand: AsyncParsableCommand {
 
             Strategy strings: staleness const | poly:<a> | hinge:<a>,<b> | sqrt; server optimizer sgd:<lr> | momentum:<lr>,<beta> | adam:<lr>[,<beta1>,<beta2>,<eps>]; aggregator mean | median | trimmed:<fraction>; norm policy none | reject:<bound> | clip:<bound>; partition iid | dirichlet:<alpha> | labels:<k> | quantity:<beta>.
 
+            Encryption: --curve-server-key(-file) (the broker's public key) and --curve-secret-key(-file) (the aggregator's own) make all three connections CURVE clients; the broker then attests each sender's public key, and --trainer-keys(-file) limits accepted updates and requests to listed trainers (others are rejected as unauthorized_key). See docs/SECURITY.md.
+
             Resumes from the newest valid checkpoint in --checkpoint-dir. SIGTERM/SIGINT checkpoint and exit without ending the run; a stop condition (target accuracy, max versions, time limit) broadcasts stop to all trainers.
             """
     )
@@ -71,6 +73,11 @@ struct AggregatorCommand: AsyncParsableCommand {
     @Option(help: "Stop when test accuracy reaches this fraction. [env: FEDMQ_TARGET_ACCURACY]") var targetAccuracy: Double?
     @Option(help: "Stop at this global version. [env: FEDMQ_MAX_VERSIONS]") var maxVersions: UInt64?
     @Option(help: "Stop after this many seconds. [env: FEDMQ_TIME_LIMIT]") var timeLimit: Double?
+
+    // Security
+    @OptionGroup var curve: CurveClientOptions
+    @Option(help: "Comma-separated public keys of the trainers whose updates are accepted (needs CURVE). [env: FEDMQ_TRAINER_KEYS, default: any key the broker admits]") var trainerKeys: String?
+    @Option(help: "File listing the allowed trainer keys, one per line, '#' comments (keygen's trainer_keys). [env: FEDMQ_TRAINER_KEYS_FILE]") var trainerKeysFile: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: FEDMQ_LOG_LEVEL, default: info]") var logLevel: String?
 
@@ -147,8 +154,12 @@ struct AggregatorCommand: AsyncParsableCommand {
         c.maxVersions = try maxVersions ?? env.value("FEDMQ_MAX_VERSIONS")
         c.timeLimit = try timeLimit ?? env.value("FEDMQ_TIME_LIMIT")
         do {
+            if let keys = try curve.keyTexts(env) { c.curve = try CurveClientKeys(serverKey: keys.serverKey, secretKey: keys.secretKey) }
+            if let list = try env.valueOrFile(trainerKeys, file: trainerKeysFile, variable: "FEDMQ_TRAINER_KEYS") {
+                c.allowedTrainerKeys = try CurveKeyList.keys(list, what: "--trainer-keys")
+            }
             try c.validate()
-        } catch {
+        } catch let error as ConfigurationError {
             throw ValidationError(error.message)
         }
         if c.reportPath != nil && c.metricsPath == nil {

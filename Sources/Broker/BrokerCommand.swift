@@ -21,6 +21,8 @@ struct BrokerCommand: AsyncParsableCommand {
 
             control: trainers' DEALER → control-in (ROUTER) → control-out (DEALER) → aggregator ROUTER.
 
+            Encryption: with --curve-secret-key(-file) every socket is a CURVE server; clients need the broker's public key. --allowed-keys(-file) restricts who may connect; --aggregator-keys(-file) restricts the aggregator-side ports (model-in, updates-out, control-out) to the aggregator. Every update and control request then reaches the aggregator with the sender's public key as an extra last frame. Key files come from `fedmq keygen`; see docs/SECURITY.md.
+
             High-water marks: the model channel keeps few messages (models are large and superseded), the update channel more (updates are work that should not be dropped).
 
             Stops cleanly on SIGTERM/SIGINT.
@@ -69,8 +71,20 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "CURVE secret key of the broker (40 Z85 characters); enables encryption. [env: FEDMQ_CURVE_SECRET_KEY]")
     var curveSecretKey: String?
 
-    @Option(help: "Comma-separated Z85 public keys of the clients allowed to connect (needs --curve-secret-key; include the aggregator). [env: FEDMQ_ALLOWED_KEYS]")
+    @Option(help: "File holding the broker's secret key, e.g. keys/broker.key. [env: FEDMQ_CURVE_SECRET_KEY_FILE]")
+    var curveSecretKeyFile: String?
+
+    @Option(help: "Comma-separated Z85 public keys of the clients allowed to connect (needs a CURVE secret key; include the aggregator unless --aggregator-keys is given). [env: FEDMQ_ALLOWED_KEYS]")
     var allowedKeys: String?
+
+    @Option(help: "File listing the allowed public keys, one per line, '#' comments (keygen's allowed_keys). [env: FEDMQ_ALLOWED_KEYS_FILE]")
+    var allowedKeysFile: String?
+
+    @Option(help: "Comma-separated public keys admitted on the aggregator-side ports (model-in, updates-out, control-out), instead of the allowed keys. [env: FEDMQ_AGGREGATOR_KEYS]")
+    var aggregatorKeys: String?
+
+    @Option(help: "File listing the aggregator-side keys, e.g. keys/aggregator.pub. [env: FEDMQ_AGGREGATOR_KEYS_FILE]")
+    var aggregatorKeysFile: String?
 
     @Option(help: "Seconds between statistics log lines. [env: FEDMQ_STATS_INTERVAL, default: 30]")
     var statsInterval: Int?
@@ -117,13 +131,7 @@ struct BrokerCommand: AsyncParsableCommand {
             guard seconds > 0 else { throw ValidationError("--stats-interval must be > 0 seconds, got \(seconds)") }
             configuration.statisticsInterval = .seconds(seconds)
         }
-        if let secret = curveSecretKey ?? env.string("FEDMQ_CURVE_SECRET_KEY") {
-            configuration.curveSecretKey = try key(secret, option: "--curve-secret-key")
-        }
-        if let list = allowedKeys ?? env.string("FEDMQ_ALLOWED_KEYS") {
-            let texts = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            configuration.allowedClientKeys = Set(try texts.map { try key($0, option: "--allowed-keys") })
-        }
+        try readKeys(into: &configuration, env)
         do {
             try configuration.validate()
         } catch {
@@ -132,8 +140,21 @@ struct BrokerCommand: AsyncParsableCommand {
         return configuration
     }
 
-    private func key(_ text: String, option: String) throws -> CurveKey {
-        do { return try CurveKey(z85: text) } catch { throw ValidationError("\(option): \(error.message)") }
+    /// The CURVE secret key and the key lists, each inline or from a file.
+    private func readKeys(into configuration: inout BrokerConfiguration, _ env: EnvironmentValues) throws {
+        do {
+            if let secret = try env.valueOrFile(curveSecretKey, file: curveSecretKeyFile, variable: "FEDMQ_CURVE_SECRET_KEY") {
+                configuration.curveSecretKey = try CurveKeyList.key(secret, what: "--curve-secret-key")
+            }
+            if let list = try env.valueOrFile(allowedKeys, file: allowedKeysFile, variable: "FEDMQ_ALLOWED_KEYS") {
+                configuration.allowedClientKeys = try CurveKeyList.keys(list, what: "--allowed-keys")
+            }
+            if let list = try env.valueOrFile(aggregatorKeys, file: aggregatorKeysFile, variable: "FEDMQ_AGGREGATOR_KEYS") {
+                configuration.aggregatorKeys = try CurveKeyList.keys(list, what: "--aggregator-keys")
+            }
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.message)
+        }
     }
 
     private func resolvedLogLevel() throws -> Logger.Level {

@@ -24,6 +24,20 @@ public struct EnvironmentValues: Sendable {
         return value
     }
 
+    /// A value given inline or in a file (secrets mounted by compose): `value`, else the contents
+    /// of `file`, else the variable `name`, else the contents of the file named by `name_FILE`.
+    /// Surrounding blanks and newlines are removed; a file that cannot be read is a validation
+    /// error naming it.
+    public func valueOrFile(_ value: String?, file: String?, variable name: String) throws -> String? {
+        if let value { return value }
+        guard let path = file ?? string(name + "_FILE") else { return string(name) }
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        } catch {
+            throw ValidationError("cannot read \(path) (\(name) as a file): \(error.localizedDescription)")
+        }
+    }
+
     /// `name` as an integer, if set; a non-integer is a validation error.
     public func int(_ name: String) throws -> Int? {
         try value(name, as: Int.self)

@@ -78,6 +78,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated slowdown factors given to the trainers in turn, e.g. 1,1,2,4 (heterogeneous devices).")
     var slowdowns: String?
 
+    @Flag(help: "Encrypt and authenticate every connection with CURVE: fresh keys for each process go to <run directory>/keys; the broker admits only those keys, the aggregator only the trainers'.")
+    var curve = false
+
     @Option(help: "Run directory. [default: runs/<UTC yyyyMMdd-HHmmss>]")
     var outputDir: String?
 
@@ -109,6 +112,7 @@ struct RunCommand: AsyncParsableCommand {
         InterruptSignal.install()
         let supervisor = ProcessSupervisor(plan: plan)
         print("run directory: \(plan.layout.directory)")
+        if plan.configuration.curve { print("CURVE encryption on; keys in \(plan.layout.keys)") }
         print("\(plan.configuration.trainers) trainers, \(plan.configuration.mode.rawValue), \(plan.configuration.partition), \(plan.configuration.modelName); broker on 127.0.0.1 ports \(plan.ports.named.map { "\($0.name) \($0.port)" }.joined(separator: ", "))")
         fflush(nil)
         do { try supervisor.start() } catch {
@@ -199,6 +203,7 @@ struct RunCommand: AsyncParsableCommand {
                 return x
             }
         }
+        c.curve = curve
         c.gracePeriod = gracePeriod
         c.logLevel = logLevel
         c.aggregatorArguments = aggregatorArgs.map(Self.words) ?? []

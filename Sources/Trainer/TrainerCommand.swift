@@ -15,6 +15,8 @@ struct TrainerCommand: AsyncParsableCommand {
 
             The trainer subscribes to the broker's model channel (the broker replays the current model at once), learns the run id from it, registers on the control channel and gets a trainer id and a data shard (identical replicas need no numbering). It then repeatedly trains from the newest model it holds — local epochs or steps of SGD (+ momentum, + FedProx μ) — and pushes the delta (local − base) tagged with the base version, sample count and mean loss. Heartbeats go out every --heartbeat-interval seconds, also while training.
 
+            Encryption: --curve-server-key(-file) (the broker's public key) and --curve-secret-key(-file) (the trainer's own, from `fedmq keygen`) make all three connections CURVE clients. See docs/SECURITY.md.
+
             It exits 0 when the aggregator broadcasts stop, and stops cleanly (goodbye) on SIGTERM/SIGINT.
             """
     )
@@ -92,6 +94,8 @@ struct TrainerCommand: AsyncParsableCommand {
     @Option(help: "Seed for the mini-batch order (combined with the trainer id). [env: FEDMQ_SEED, default: 0]")
     var seed: UInt64?
 
+    @OptionGroup var curve: CurveClientOptions
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: FEDMQ_LOG_LEVEL, default: info]")
     var logLevel: String?
 
@@ -139,8 +143,9 @@ struct TrainerCommand: AsyncParsableCommand {
         c.modelWait = try modelWait ?? env.value("FEDMQ_MODEL_WAIT") ?? c.modelWait
         c.seed = try seed ?? env.value("FEDMQ_SEED") ?? c.seed
         do {
+            if let keys = try curve.keyTexts(env) { c.curve = try CurveClientKeys(serverKey: keys.serverKey, secretKey: keys.secretKey) }
             try c.validate()
-        } catch {
+        } catch let error as ConfigurationError {
             throw ValidationError(error.message)
         }
         return c

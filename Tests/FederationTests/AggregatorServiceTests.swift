@@ -151,10 +151,16 @@ let initialWeights: [Float] = [0.5, -0.5, 1, 0, 0.25, 2, -1, 0.125]
 
 /// Broker on ephemeral loopback ports, an aggregator connected to it (model `layout`, starting
 /// from `weights`), and a scripted trainer.
+///
+/// - Parameters:
+///   - configureBroker: changes to the broker's configuration (e.g. CURVE).
+///   - trainerCurve: CURVE keys of the scripted trainer (nil: plaintext).
+///   - route: the endpoints the scripted trainer connects to, given the broker's (e.g. relays).
 func withBrokerAndAggregator(
     configure: @Sendable (inout AggregatorConfiguration) -> Void, evaluator: (any ModelEvaluator)? = nil,
     configureBroker: (inout BrokerConfiguration) -> Void = { _ in }, expectStop: Bool = false,
     layout: ParameterLayout = smallLayout, weights: [Float] = initialWeights,
+    trainerCurve: CurveClientKeys? = nil, route: (BrokerEndpoints) throws -> BrokerEndpoints = { $0 },
     _ body: (BrokerService, AggregatorService, ScriptedTrainer) async throws -> Void
 ) async throws {
     var brokerConfiguration = BrokerConfiguration()
@@ -180,7 +186,8 @@ func withBrokerAndAggregator(
                                            evaluator: evaluator, logger: quietLogger)
     let aggregatorRun = Task { try await aggregator.run() }
     let trainer = try ScriptedTrainer(
-        endpoints: broker.endpoints, codec: MessageCodec(layout: layout, runID: 7, payloadCodec: SafeTensorsPayloadCodec()))
+        endpoints: route(broker.endpoints), codec: MessageCodec(layout: layout, runID: 7, payloadCodec: SafeTensorsPayloadCodec()),
+        curve: trainerCurve)
     defer { trainer.close() }
     do {
         // The services start on tasks that a busy cooperative pool may run late: wait for the
@@ -206,7 +213,8 @@ final class ScriptedTrainer: Sendable {
     private let models: Socket
     private let sequence = Atomic<UInt64>(0)
 
-    init(endpoints: BrokerEndpoints, codec: MessageCodec) throws {
+    /// - Parameter curve: CURVE keys for all three sockets (nil: plaintext).
+    init(endpoints: BrokerEndpoints, codec: MessageCodec, curve: CurveClientKeys? = nil) throws {
         self.codec = codec
         let context = try Context()
         control = try context.socket(.dealer)
@@ -214,6 +222,7 @@ final class ScriptedTrainer: Sendable {
         models = try context.socket(.sub)
         for socket in [control, updates, models] {
             try socket.set(.linger(.zero), .receiveTimeout(.seconds(5)), .sendTimeout(.seconds(5)))
+            for option in curve?.socketOptions ?? [] { try socket.set(option) }
         }
         try models.set(.subscribe(Array("model".utf8)))
         try control.connect(endpoints.controlIn)
@@ -261,10 +270,13 @@ final class ScriptedTrainer: Sendable {
         _ = try await SocketThread.run { [self] in try control.send(frames) }
     }
 
-    /// Receives broadcasts until a model whose version satisfies `accept` arrives.
-    func awaitModel(_ accept: @escaping @Sendable (UInt64) -> Bool) async throws -> (version: UInt64, weights: [Float]) {
+    /// Receives broadcasts until a model whose version satisfies `accept` arrives (at most
+    /// `limit`: republished models would otherwise keep a failing test waiting forever).
+    func awaitModel(within limit: Duration = .seconds(60), _ accept: @escaping @Sendable (UInt64) -> Bool) async throws -> (version: UInt64, weights: [Float]) {
         try await SocketThread.run { [self] in
+            let deadline = ContinuousClock.now + limit
             while true {
+                guard ContinuousClock.now < deadline else { throw AggregatorError("no accepted model within \(limit)") }
                 guard let frames = try models.receiveMultipart() else { throw AggregatorError("no model within the timeout") }
                 if case .model(let version, let weights) = try codec.decodeBroadcast(frames), accept(version) {
                     return (version, weights)

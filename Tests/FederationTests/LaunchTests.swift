@@ -168,7 +168,7 @@ import ZeroMQ
 // MARK: - Helpers
 
 /// The value following `flag` in an argument list.
-private func value(_ arguments: [String], _ flag: String) -> String? {
+func value(_ arguments: [String], _ flag: String) -> String? {
     guard let i = arguments.firstIndex(of: flag), i + 1 < arguments.count else { return nil }
     return arguments[i + 1]
 }

@@ -70,4 +70,40 @@ struct CurveTests {
         #expect(authenticator.accepted >= 1)
         #expect(authenticator.refused >= 1)
     }
+
+    /// A forwarder reading the ZAP User-Id of each message appends the sender's Z85 key, and a
+    /// ZAP domain with its own key set admits only those keys.
+    @Test func forwardingAppendsTheAuthenticatedKeyAndDomainsHaveTheirOwnKeys() async throws {
+        let server = try CurveKeyPair.generate()
+        let friend = try CurveKeyPair.generate()
+        let other = try CurveKeyPair.generate()
+        let context = try Context()
+        let authenticator = try ZAPAuthenticator(context: context, allowedClientKeys: nil, domainKeys: ["inner": [other.publicKey]])
+        let result = try await SocketThread.run {
+            let front = try makeSocket(context, .pull, timeout: .seconds(2))
+            try front.set(.curveServer(true), .curveSecretKey(server.secretKey), .zapDomain("outer"))
+            let inner = try makeSocket(context, .pull, timeout: .milliseconds(700))
+            try inner.set(.curveServer(true), .curveSecretKey(server.secretKey), .zapDomain("inner"))
+            let back = try makeSocket(context, .push)
+            let sink = try makeSocket(context, .pull, timeout: .seconds(2))
+            let sinkEndpoint = try bindEphemeral(sink)
+            try back.connect(sinkEndpoint)
+            var pushers: [Socket] = []
+            for (endpoint, client) in [(try bindEphemeral(front), friend), (try bindEphemeral(inner), friend)] {
+                let pusher = try makeSocket(context, .push)
+                try pusher.set(.curveServerKey(server.publicKey), .curvePublicKey(client.publicKey), .curveSecretKey(client.secretKey))
+                try pusher.connect(endpoint)
+                try pusher.send([bytes("a"), bytes("b")], options: .dontWait)
+                pushers.append(pusher)
+            }
+            return try withExtendedLifetime(pushers) {
+                let moved = try front.forwardMessage(to: back, appendingProperty: "User-Id")
+                return (moved, try sink.receiveMultipart(), try inner.receiveMultipart())
+            }
+        }
+        await authenticator.stopAsync()
+        #expect(result.0?.frames == 2 && result.0?.bytes == 2)
+        #expect(result.1 == [bytes("a"), bytes("b"), Array(friend.publicKey.z85.utf8)])
+        #expect(result.2 == nil)  // "inner" admits only `other`
+    }
 }

@@ -1,3 +1,5 @@
+import ZeroMQ
+
 /// Everything the aggregator needs to run, with defaults for a local run.
 public struct AggregatorConfiguration: Sendable {
     /// Model architecture name, e.g. "cnn" or "mlp".
@@ -61,6 +63,15 @@ public struct AggregatorConfiguration: Sendable {
     /// Seconds between re-publications of the current model (late joiners, lost messages).
     public var republishInterval = 5.0
 
+    // MARK: Security
+    /// CURVE: the broker's public key and the aggregator's key pair (nil = plaintext). With
+    /// CURVE the broker appends each sender's public key to every update and control request;
+    /// the aggregator reads it (see docs/SECURITY.md).
+    public var curve: CurveClientKeys? = nil
+    /// Public keys of the trainers whose updates and requests are accepted (needs `curve`);
+    /// others are rejected as `unauthorized_key`. Nil: any key the broker admitted.
+    public var allowedTrainerKeys: Set<CurveKey>? = nil
+
     // MARK: Evaluation, checkpoints, metrics
     /// Evaluate on the test set every N new versions (0 = never).
     public var evalEvery: UInt64 = 5
@@ -113,6 +124,7 @@ public struct AggregatorConfiguration: Sendable {
         try require(keepCheckpoints >= 1, "keep at least one checkpoint")
         try require(targetAccuracy.map { $0 > 0 && $0 <= 1 } ?? true, "target accuracy must be in (0, 1]")
         try require(timeLimit.map { $0 > 0 } ?? true, "time limit must be > 0 seconds")
+        try require(allowedTrainerKeys == nil || curve != nil, "an allowed-trainer key list needs CURVE (the broker's key and the aggregator's secret key)")
         for (name, endpoint) in [("model", modelEndpoint), ("update", updateEndpoint), ("control", controlEndpoint)] {
             try require(endpoint.contains("://"), "\(name) endpoint \"\(endpoint)\" is not a ZeroMQ endpoint like tcp://broker:5555")
         }

@@ -1,5 +1,6 @@
 import Logging
 import TensorCore
+import ZeroMQ
 
 /// The aggregator's decision logic, free of sockets and threads: validates updates and
 /// control requests, drives the strategy and the trainer registry, and produces the frames
@@ -73,10 +74,13 @@ public final class AggregatorEngine {
 
     /// Handles one update message; returns the new version if the model changed.
     /// A rejected update is counted under its reason and logged; the model is untouched.
-    public func handleUpdate(_ frames: [[UInt8]], now: Double) -> UInt64? {
+    /// - Parameter sender: who sent it (with CURVE, the key the broker attested).
+    public func handleUpdate(_ frames: [[UInt8]], sender: MessageSender = .plaintext, now: Double) -> UInt64? {
         counters.bytesIn += UInt64(frames.reduce(0) { $0 + $1.count })
         do throws(ProtocolError) {
+            try authorize(sender)
             let update = try codec.decodeUpdate(frames)
+            try checkOwner(of: update.trainerID, sender)
             if configuration.requireRegistration {
                 try registry.accept(sequence: update.sequence, from: update.trainerID, now: now)
             }
@@ -96,20 +100,27 @@ public final class AggregatorEngine {
     }
 
     /// Handles one control request (frames without routing prefix); returns the reply frames, if any.
-    public func handleControl(_ frames: [[UInt8]], now: Double) -> [[UInt8]]? {
+    /// - Parameter sender: who sent it (with CURVE, the key the broker attested).
+    public func handleControl(_ frames: [[UInt8]], sender: MessageSender = .plaintext, now: Double) -> [[UInt8]]? {
         counters.bytesIn += UInt64(frames.reduce(0) { $0 + $1.count })
         do throws(ProtocolError) {
+            try authorize(sender)
             switch try codec.decodeControl(frames) {
             case .register(let request, _):
-                let record = registry.register(identity: request.identity, now: now)
+                if let identity = request.identity, let bound = registry.record(identity: identity) {
+                    try checkOwner(of: bound.id, sender)
+                }
+                let record = registry.register(identity: request.identity, publicKey: sender.key?.z85, now: now)
                 logger.info("trainer registered", metadata: ["id": "\(record.id)", "shard": "\(record.shardIndex)",
                                                              "identity": "\(request.identity ?? "-")"])
                 return codec.control(.registered(Registration(
                     trainerID: record.id, shardIndex: record.shardIndex, shardCount: configuration.shardCount,
                     partition: configuration.partition, seed: configuration.seed, modelVersion: version)))
             case .heartbeat(let id, _):
+                try checkOwner(of: id, sender)
                 if !registry.heartbeat(id, now: now) { throw ProtocolError(.unknownTrainer, "heartbeat from unknown trainer \(id)") }
             case .goodbye(let id, _):
+                try checkOwner(of: id, sender)
                 registry.goodbye(id)
                 logger.info("trainer left", metadata: ["id": "\(id)"])
             case .registered:
@@ -120,6 +131,19 @@ public final class AggregatorEngine {
             logger.warning("rejected control message", metadata: ["reason": "\(error.reason.rawValue)", "detail": "\(error.message)"])
         }
         return nil
+    }
+
+    /// With an allowed-trainer list, only a listed, broker-attested key may send anything.
+    private func authorize(_ sender: MessageSender) throws(ProtocolError) {
+        guard let allowed = configuration.allowedTrainerKeys else { return }
+        guard let key = sender.key else { throw ProtocolError(.unauthorizedKey, "no attested sender key (\(sender))") }
+        guard allowed.contains(key) else { throw ProtocolError(.unauthorizedKey, "sender key \(key.z85) is not an allowed trainer") }
+    }
+
+    /// A trainer id registered with a key answers to that key only.
+    private func checkOwner(of id: UInt32, _ sender: MessageSender) throws(ProtocolError) {
+        guard let key = sender.key, let bound = registry.records[id]?.publicKey, bound != key.z85 else { return }
+        throw ProtocolError(.unauthorizedKey, "trainer id \(id) belongs to key \(bound), not \(key.z85)")
     }
 
     /// Whether `minTrainers` trainers have registered (ever, restored ones included).

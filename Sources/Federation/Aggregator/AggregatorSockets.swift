@@ -18,6 +18,9 @@ final class AggregatorSockets {
         modelEvents = try models.monitor(.connected)
         updates = try context.socket(.pull)
         control = try context.socket(.router)
+        for socket in [models, updates, control] {
+            for option in configuration.curve?.socketOptions ?? [] { try socket.set(option) }
+        }
         try models.set(.sendHighWaterMark(8))
         try updates.set(.receiveHighWaterMark(1024), .maxMessageSize(maxMessageBytes))
         try control.set(.maxMessageSize(MessageSizeLimit.controlMessageBytes))

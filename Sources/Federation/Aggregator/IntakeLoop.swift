@@ -43,23 +43,34 @@ struct IntakeLoop {
                 return
             }
             guard let frames else { return }
-            if let version = engine.handleUpdate(frames, now: now) { newVersion(version, now: now) }
+            let (message, sender) = splitSender(frames)
+            if let version = engine.handleUpdate(message, sender: sender, now: now) { newVersion(version, now: now) }
         }
     }
 
-    /// Control messages arrive as `[routing ids…, topic, header, payload]`; replies go back
-    /// with the same routing ids.
+    /// Control messages arrive as `[routing ids…, topic, header, payload]` (plus the sender
+    /// frame with CURVE); replies go back with the same routing ids.
     mutating func drainControl(now: Double) throws {
         for _ in 0..<batch {
-            guard let frames = try sockets.control.receiveMultipart(options: .dontWait) else { return }
+            guard let received = try sockets.control.receiveMultipart(options: .dontWait) else { return }
+            let (frames, sender) = splitSender(received)
             let envelope = Array(frames.dropLast(min(3, max(0, frames.count - 1))))
             let body = Array(frames.dropFirst(envelope.count))
             let known = engine.registry.records.count
-            if let reply = engine.handleControl(body, now: now) {
+            if let reply = engine.handleControl(body, sender: sender, now: now) {
                 if engine.registry.records.count != known { saveRegistry() }
                 _ = try sockets.control.send(envelope + reply, options: .dontWait)
             }
         }
+    }
+
+    /// With CURVE, the broker appends the sender's Z85 public key as the last frame: splits it
+    /// off (`.unknown` when it is absent or not a key). Without CURVE, `.plaintext`.
+    private func splitSender(_ frames: [[UInt8]]) -> ([[UInt8]], MessageSender) {
+        guard configuration.curve != nil else { return (frames, .plaintext) }
+        guard let last = frames.last, frames.count > 1 else { return (frames, .unknown) }
+        let key = try? CurveKey(z85: String(decoding: last, as: UTF8.self))
+        return (Array(frames.dropLast()), key.map(MessageSender.key) ?? .unknown)
     }
 
     // MARK: New versions

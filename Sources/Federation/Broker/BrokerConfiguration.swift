@@ -29,11 +29,18 @@ public struct BrokerConfiguration: Sendable {
     /// Largest inbound frame in bytes on the sockets that carry only control messages or
     /// subscriptions (control in/out, model out).
     public var maxControlMessageSize: Int? = MessageSizeLimit.controlMessageBytes
-    /// If set, every broker socket is a CURVE server with this secret key.
+    /// If set, every broker socket is a CURVE server with this secret key: traffic is
+    /// encrypted, and every update and control request is forwarded to the aggregator with
+    /// one extra last frame holding the sender's Z85 public key (see docs/SECURITY.md).
     public var curveSecretKey: CurveKey?
     /// If set (with `curveSecretKey`), only clients with these public keys may connect
-    /// (checked by a ZAP handler). Include the aggregator's key.
+    /// (checked by a ZAP handler); nil admits any CURVE client. Include the aggregator's key
+    /// unless `aggregatorKeys` is set.
     public var allowedClientKeys: Set<CurveKey>?
+    /// If set (with `curveSecretKey`), the aggregator-side sockets (model-in, updates-out,
+    /// control-out) admit only these keys, whatever `allowedClientKeys` says — so an allowed
+    /// trainer cannot publish models or pull other trainers' updates.
+    public var aggregatorKeys: Set<CurveKey>?
     /// libzmq I/O threads: they read and write every TCP connection, so the broker — which
     /// receives each message once and sends it again — moves twice the bytes of any peer.
     /// With 2 or more, thread 0 serves only the aggregator's connections (model-in,
@@ -63,7 +70,7 @@ public struct BrokerConfiguration: Sendable {
         for (name, limit) in [("message", maxMessageSize), ("control message", maxControlMessageSize)] {
             if let limit, limit <= 0 { throw BrokerError(.invalidConfiguration, "max \(name) size must be > 0 bytes, got \(limit)") }
         }
-        if allowedClientKeys != nil, curveSecretKey == nil {
+        if allowedClientKeys != nil || aggregatorKeys != nil, curveSecretKey == nil {
             throw BrokerError(.invalidConfiguration, "allowed client keys need a CURVE secret key")
         }
         guard statisticsInterval > .zero else {

@@ -41,8 +41,10 @@ public final class BrokerService: Service, Sendable {
         let context: Context
         do {
             context = try Context(ioThreads: configuration.ioThreads)
-            if let keys = configuration.allowedClientKeys {
-                authenticator = try ZAPAuthenticator(context: context, allowedClientKeys: keys)
+            if configuration.curveSecretKey != nil {
+                authenticator = try ZAPAuthenticator(
+                    context: context, allowedClientKeys: configuration.allowedClientKeys,
+                    domainKeys: configuration.aggregatorKeys.map { [BrokerSocketFactory.aggregatorDomain: $0] } ?? [:])
             } else {
                 authenticator = nil
             }
@@ -72,19 +74,23 @@ public final class BrokerService: Service, Sendable {
         let configuration = factory.configuration
         let ports = configuration.ports
         let (data, small) = (configuration.maxMessageSize, configuration.maxControlMessageSize)
+        let (trainers, aggregator) = (BrokerSocketFactory.trainerDomain, BrokerSocketFactory.aggregatorDomain)
         let (xsub, modelIn) = try factory.bind(
-            .xsub, port: ports.modelIn, highWaterMark: configuration.modelHighWaterMark, maxMessageSize: data, side: .aggregator)
+            .xsub, port: ports.modelIn, highWaterMark: configuration.modelHighWaterMark, maxMessageSize: data, domain: aggregator)
         let (xpub, modelOut) = try factory.bind(
-            .xpub, port: ports.modelOut, highWaterMark: configuration.modelHighWaterMark, maxMessageSize: small, side: .trainers,
+            .xpub, port: ports.modelOut, highWaterMark: configuration.modelHighWaterMark, maxMessageSize: small, domain: trainers,
             extra: [.xpubVerbose(true)])
         let (pull, updatesIn) = try factory.bind(
-            .pull, port: ports.updatesIn, highWaterMark: configuration.updateHighWaterMark, maxMessageSize: data, side: .trainers)
+            .pull, port: ports.updatesIn, highWaterMark: configuration.updateHighWaterMark, maxMessageSize: data, domain: trainers)
         let (push, updatesOut) = try factory.bind(
-            .push, port: ports.updatesOut, highWaterMark: configuration.updateHighWaterMark, maxMessageSize: data, side: .aggregator)
+            .push, port: ports.updatesOut, highWaterMark: configuration.updateHighWaterMark, maxMessageSize: data, domain: aggregator)
         let (router, controlIn) = try factory.bind(
-            .router, port: ports.controlIn, highWaterMark: configuration.controlHighWaterMark, maxMessageSize: small, side: .trainers)
+            .router, port: ports.controlIn, highWaterMark: configuration.controlHighWaterMark, maxMessageSize: small, domain: trainers)
         let (dealer, controlOut) = try factory.bind(
-            .dealer, port: ports.controlOut, highWaterMark: configuration.controlHighWaterMark, maxMessageSize: small, side: .aggregator)
+            .dealer, port: ports.controlOut, highWaterMark: configuration.controlHighWaterMark, maxMessageSize: small,
+            domain: aggregator)
+        // With CURVE, the ZAP handler's User-Id (the sender's public key) rides along as a last frame.
+        let sender = configuration.curveSecretKey == nil ? nil : "User-Id"
         let model: ModelChannel
         do {
             model = try ModelChannel(upstream: xsub, downstream: xpub)
@@ -94,9 +100,9 @@ public final class BrokerService: Service, Sendable {
         return (
             model,
             ForwardingChannel(name: "updates", frontend: pull, backend: push, bidirectional: false,
-                              frontendMonitor: try factory.monitor(pull)),
+                              frontendMonitor: try factory.monitor(pull), senderProperty: sender),
             ForwardingChannel(name: "control", frontend: router, backend: dealer, bidirectional: true,
-                              frontendMonitor: try factory.monitor(router)),
+                              frontendMonitor: try factory.monitor(router), senderProperty: sender),
             BrokerEndpoints(
                 modelIn: modelIn, modelOut: modelOut, updatesIn: updatesIn,
                 updatesOut: updatesOut, controlIn: controlIn, controlOut: controlOut)
@@ -118,7 +124,7 @@ public final class BrokerService: Service, Sendable {
     /// XPUB subscriptions with last value) rather than broadcast to every matching subscriber.
     public var replaysModelToNewSubscriberOnly: Bool { model.replaysExclusively }
 
-    /// Admissions and refusals of the ZAP handler, when client keys are restricted.
+    /// Admissions and refusals of the ZAP handler, when CURVE is on.
     public var authentication: (accepted: Int, refused: Int)? {
         authenticator.map { ($0.accepted, $0.refused) }
     }
@@ -143,6 +149,11 @@ public final class BrokerService: Service, Sendable {
             "max_message_bytes": "\(configuration.maxMessageSize.map(String.init) ?? "unlimited")",
             "max_control_message_bytes": "\(configuration.maxControlMessageSize.map(String.init) ?? "unlimited")",
         ])
+        if configuration.curveSecretKey != nil {
+            let count = { (keys: Set<CurveKey>?) in keys.map { "\($0.count) keys" } ?? "any key" }
+            let aggregatorSide = configuration.aggregatorKeys ?? configuration.allowedClientKeys
+            logger.notice("CURVE on: trainer side admits \(count(configuration.allowedClientKeys)), aggregator side \(count(aggregatorSide))")
+        }
         logger.info("model replay to late subscribers: \(model.replaysExclusively ? "new subscriber only" : "broadcast")")
         let failure = await cancelWhenGracefulShutdown { [self] in await superviseUntilCancelled(failures) }
         context.shutdown()

@@ -4,6 +4,10 @@ import ZeroMQ
 /// copying payloads, on its own thread: one-way (PULL → PUSH, updates) or both ways
 /// (ROUTER ⇄ DEALER, control request/reply).
 ///
+/// With `senderProperty` set, each message from the frontend (trainers) reaches the backend
+/// with one extra last frame: that metadata property of the message (the ZAP User-Id, i.e.
+/// the sender's CURVE public key). Replies from the backend pass unchanged.
+///
 /// Sends block when the far side has no peer (PUSH/DEALER with nobody connected); the
 /// messages then wait in the inbound queue, and the context shutdown still ends the loop.
 final class ForwardingChannel: BrokerChannel {
@@ -13,14 +17,17 @@ final class ForwardingChannel: BrokerChannel {
     let bidirectional: Bool
     /// Connection events of the trainer-facing `frontend` (see `Socket.monitor`).
     let frontendMonitor: Socket?
+    let senderProperty: String?
     let counters = ChannelCounters()
 
-    init(name: String, frontend: Socket, backend: Socket, bidirectional: Bool, frontendMonitor: Socket? = nil) {
+    init(name: String, frontend: Socket, backend: Socket, bidirectional: Bool, frontendMonitor: Socket? = nil,
+         senderProperty: String? = nil) {
         self.name = name
         self.frontend = frontend
         self.backend = backend
         self.bidirectional = bidirectional
         self.frontendMonitor = frontendMonitor
+        self.senderProperty = senderProperty
     }
 
     /// Forwards until the context shuts down (returns `nil`) or a socket fails (returns
@@ -36,8 +43,8 @@ final class ForwardingChannel: BrokerChannel {
         do {
             while true {
                 let ready = try Poller.poll(items, timeout: nil)
-                if ready[0].contains(.readable) { try drain(from: frontend, to: backend) }
-                if bidirectional, ready[1].contains(.readable) { try drain(from: backend, to: frontend) }
+                if ready[0].contains(.readable) { try drain(from: frontend, to: backend, appending: senderProperty) }
+                if bidirectional, ready[1].contains(.readable) { try drain(from: backend, to: frontend, appending: nil) }
                 if let frontendMonitor, ready[ready.count - 1].contains(.readable) { try countEvents(frontendMonitor) }
             }
         } catch where error.isContextTerminated {
@@ -54,8 +61,8 @@ final class ForwardingChannel: BrokerChannel {
         }
     }
 
-    private func drain(from source: Socket, to destination: Socket) throws(ZMQError) {
-        while let moved = try source.forwardMessage(to: destination, options: .dontWait) {
+    private func drain(from source: Socket, to destination: Socket, appending property: String?) throws(ZMQError) {
+        while let moved = try source.forwardMessage(to: destination, options: .dontWait, appendingProperty: property) {
             counters.received(bytes: moved.bytes)
             counters.sent(bytes: moved.bytes)
         }

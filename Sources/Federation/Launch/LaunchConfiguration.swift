@@ -52,6 +52,12 @@ public struct LaunchConfiguration: Sendable {
     /// Per-trainer slowdown factors, used in turn (trainer i gets `slowdowns[i % count]`); empty = all 1.
     public var slowdowns: [Double] = []
 
+    // MARK: Security
+    /// Encrypt every connection with CURVE: fresh keys for the broker, the aggregator and each
+    /// trainer in the run directory's `keys/`; the broker admits only those keys and the
+    /// aggregator only the trainers'.
+    public var curve = false
+
     // MARK: Processes
     /// Seconds children get to exit after the run ends or SIGTERM, before SIGKILL.
     public var gracePeriod = 5.0

@@ -24,6 +24,22 @@ public struct LaunchPlan: Sendable {
 
     private func endpoint(_ port: Int) -> String { "tcp://127.0.0.1:\(port)" }
 
+    /// Where the CURVE keys of this run go (used when `configuration.curve`).
+    public var keys: CurveKeyDirectory { CurveKeyDirectory(path: layout.keys) }
+
+    /// Writes fresh CURVE keys for the broker, the aggregator and every trainer into `keys`.
+    public func generateKeys() throws(ConfigurationError) {
+        try keys.generate(names: [CurveKeyDirectory.brokerName, "aggregator"]
+            + CurveKeyDirectory.trainerNames(count: configuration.trainers))
+    }
+
+    /// The CURVE arguments of a client called `name` (nothing without `curve`).
+    private func curveClientArguments(_ name: String) -> [String] {
+        guard configuration.curve else { return [] }
+        return ["--curve-server-key-file", keys.publicKeyFile(CurveKeyDirectory.brokerName),
+                "--curve-secret-key-file", keys.secretKeyFile(name)]
+    }
+
     /// `broker` arguments: loopback only, the six ports, the model (sets its message size limit).
     public var brokerArguments: [String] {
         ["--bind", "127.0.0.1", "--model", configuration.modelName,
@@ -31,6 +47,10 @@ public struct LaunchPlan: Sendable {
          "--updates-in-port", "\(ports.updatesIn)", "--updates-out-port", "\(ports.updatesOut)",
          "--control-in-port", "\(ports.controlIn)", "--control-out-port", "\(ports.controlOut)",
          "--log-level", configuration.logLevel]
+            + (configuration.curve
+                ? ["--curve-secret-key-file", keys.secretKeyFile(CurveKeyDirectory.brokerName),
+                   "--allowed-keys-file", keys.allowedKeysFile, "--aggregator-keys-file", keys.publicKeyFile("aggregator")]
+                : [])
     }
 
     /// `aggregator` arguments: endpoints, strategy, one shard per trainer, evaluation,
@@ -47,6 +67,8 @@ public struct LaunchPlan: Sendable {
         if let t = c.targetAccuracy { a += ["--target-accuracy", "\(t)"] }
         if let v = c.maxVersions { a += ["--max-versions", "\(v)"] }
         if let s = c.timeLimit { a += ["--time-limit", "\(s)"] }
+        a += curveClientArguments("aggregator")
+        if c.curve { a += ["--trainer-keys-file", keys.trainerKeysFile] }
         return a + c.aggregatorArguments
     }
 
@@ -64,6 +86,6 @@ public struct LaunchPlan: Sendable {
         case .epochs(let n): a += ["--local-epochs", "\(n)"]
         case .steps(let n): a += ["--local-steps", "\(n)"]
         }
-        return a + c.trainerArguments
+        return a + curveClientArguments(CurveKeyDirectory.trainerName(index)) + c.trainerArguments
     }
 }

@@ -21,6 +21,9 @@ public final class ProcessSupervisor {
         do { try layout.create() } catch {
             throw LaunchError("cannot create \(layout.directory): \(error.localizedDescription)", code: "output_directory")
         }
+        if plan.configuration.curve {
+            do { try plan.generateKeys() } catch { throw LaunchError(error.message, code: "keygen") }
+        }
         var planned = [(name: "broker", executable: "broker", arguments: plan.brokerArguments),
                        (name: "aggregator", executable: "aggregator", arguments: plan.aggregatorArguments)]
         for i in 0..<plan.configuration.trainers {

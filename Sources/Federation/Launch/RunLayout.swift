@@ -13,6 +13,8 @@ public struct RunLayout: Sendable, Equatable {
     public var report: String { directory + "/report.html" }
     /// Checkpoints.
     public var checkpoints: String { directory + "/checkpoints" }
+    /// CURVE key files of an encrypted run (`fedmq run --curve`).
+    public var keys: String { directory + "/keys" }
     /// One log file per child process.
     public var logs: String { directory + "/logs" }
 

@@ -40,4 +40,7 @@ public enum RejectionReason: String, Sendable, Hashable, Codable, CaseIterable {
     case unknownTrainer = "unknown_trainer"
     /// Replayed sequence number (not greater than the last one seen from that trainer).
     case duplicateSequence = "duplicate_sequence"
+    /// With CURVE: the sender's public key (attested by the broker) is not in the aggregator's
+    /// allowed-trainer list, is missing, or is not the key the trainer id was registered with.
+    case unauthorizedKey = "unauthorized_key"
 }

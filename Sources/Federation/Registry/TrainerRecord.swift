@@ -12,4 +12,7 @@ public struct TrainerRecord: Sendable, Codable, Equatable {
     public var live: Bool
     /// Highest sequence number seen from this trainer.
     public var lastSequence: UInt64
+    /// With CURVE: the Z85 public key the trainer registered with; only that key may use this
+    /// id afterwards. Nil without CURVE.
+    public var publicKey: String? = nil
 }

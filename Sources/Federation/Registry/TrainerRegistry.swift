@@ -19,19 +19,27 @@ public struct TrainerRegistry: Sendable, Codable, Equatable {
 
     /// Registers (or re-registers) a trainer; returns its record. Re-registering starts a new
     /// sequence (a restarted trainer counts from 1 again).
-    public mutating func register(identity: String?, now: Double) -> TrainerRecord {
-        if let identity, var existing = records.values.first(where: { $0.identity == identity }) {
+    /// - Parameter publicKey: the sender's CURVE key (Z85), bound to the record when given.
+    public mutating func register(identity: String?, publicKey: String? = nil, now: Double) -> TrainerRecord {
+        if let identity, var existing = record(identity: identity) {
             existing.live = true
             existing.lastSeen = now
             existing.lastSequence = 0
+            existing.publicKey = publicKey ?? existing.publicKey
             records[existing.id] = existing
             return existing
         }
         let record = TrainerRecord(
-            id: nextID, identity: identity, shardIndex: leastLoadedShard(), lastSeen: now, live: true, lastSequence: 0)
+            id: nextID, identity: identity, shardIndex: leastLoadedShard(), lastSeen: now, live: true, lastSequence: 0,
+            publicKey: publicKey)
         nextID += 1
         records[record.id] = record
         return record
+    }
+
+    /// The record of a named identity, if it ever registered.
+    public func record(identity: String) -> TrainerRecord? {
+        records.values.first { $0.identity == identity }
     }
 
     /// Marks `id` alive at `now`; false if the id was never registered.

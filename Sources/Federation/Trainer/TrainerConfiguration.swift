@@ -11,6 +11,9 @@ public struct TrainerConfiguration: Sendable {
     public var updateEndpoint = "tcp://localhost:5557"
     /// Where control requests go (broker ROUTER, control-in).
     public var controlEndpoint = "tcp://localhost:5559"
+    /// CURVE: the broker's public key and this trainer's key pair, set on all three sockets
+    /// (nil = plaintext).
+    public var curve: CurveClientKeys? = nil
 
     // MARK: Identity and model
     /// Stable name sent at registration: the same identity gets back the same trainer id and

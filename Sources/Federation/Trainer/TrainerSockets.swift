@@ -13,6 +13,9 @@ final class TrainerSockets {
         models = try context.socket(.sub)
         updates = try context.socket(.push)
         control = try context.socket(.dealer)
+        for socket in [models, updates, control] {
+            for option in configuration.curve?.socketOptions ?? [] { try socket.set(option) }
+        }
         // Few models queued: they are large and superseded by the next one.
         try models.set(.receiveHighWaterMark(16), .subscribe(Array("model".utf8)))
         try updates.set(.sendTimeout(.seconds(10)))

@@ -86,12 +86,19 @@ extension Socket {
     /// Moves one whole multipart message from this socket to `destination` without copying
     /// payloads (libzmq message handles are passed along, as `zmq_proxy` does).
     ///
-    /// - Returns: frame and byte counts, or `nil` if nothing was pending and `options`
-    ///   contains `dontWait` (or the receive timeout expired).
-    public func forwardMessage(to destination: Socket, options: ReceiveOptions = []) throws(ZMQError) -> ForwardedMessage? {
+    /// - Parameter appendingProperty: if set, the value of this metadata property of the
+    ///   received message (`zmq_msg_gets`, e.g. `"User-Id"`, which a ZAP handler sets to what
+    ///   it authenticated) is sent as one extra last frame, UTF-8, empty when the property is
+    ///   absent. The sender cannot forge that frame: it is always the last one.
+    /// - Returns: frame and byte counts (without the appended frame), or `nil` if nothing was
+    ///   pending and `options` contains `dontWait` (or the receive timeout expired).
+    public func forwardMessage(
+        to destination: Socket, options: ReceiveOptions = [], appendingProperty property: String? = nil
+    ) throws(ZMQError) -> ForwardedMessage? {
         let source = try open("zmq_msg_recv")
         let target = try destination.open("zmq_msg_send")
         var counts = ForwardedMessage(frames: 0, bytes: 0)
+        var propertyValue: [UInt8] = []
         var more = true
         while more {
             var message = zmq_msg_t()
@@ -103,11 +110,17 @@ extension Socket {
             } catch where error.isWouldBlock && counts.frames == 0 {
                 return nil
             }
+            // A ROUTER's routing-id frame may carry no metadata: take the first frame that has it.
+            if let property, propertyValue.isEmpty, let value = zmq_msg_gets(&message, property) {
+                propertyValue = Array(String(cString: value).utf8)
+            }
             more = zmq_msg_more(&message) != 0
             counts.frames += 1
             counts.bytes += zmq_msg_size(&message)
-            _ = try retryingInterrupts("zmq_msg_send") { zmq_msg_send(&message, target, more ? ZMQ_SNDMORE : 0) }
+            let sendMore = more || property != nil
+            _ = try retryingInterrupts("zmq_msg_send") { zmq_msg_send(&message, target, sendMore ? ZMQ_SNDMORE : 0) }
         }
+        if property != nil { try sendFrame(propertyValue, handle: target, flags: 0) }
         return counts
     }
 

@@ -1,7 +1,12 @@
 import Synchronization
 
 /// A ZAP (ZeroMQ RFC 27) handler that admits CURVE clients whose public key is in an
-/// allowed set and refuses everyone else (status 400).
+/// allowed set and refuses everyone else (status 400). An admitted client's Z85 public key
+/// is returned as its User-Id, so a receiving socket can read who sent each message
+/// (`zmq_msg_gets(msg, "User-Id")`, see `Socket.forwardMessage(to:options:appendingProperty:)`).
+///
+/// Sockets can be split by ZAP domain (`SocketOption.zapDomain`): a domain listed in
+/// `domainKeys` admits only its own keys; every other domain uses `allowedClientKeys`.
 ///
 /// It binds `inproc://zeromq.zap.01` on the context — at most one authenticator per
 /// context — and answers requests on its own `SocketThread`. Sockets of that context with
@@ -11,7 +16,8 @@ public final class ZAPAuthenticator: Sendable {
     /// The well-known endpoint libzmq sends ZAP requests to.
     public static let endpoint = "inproc://zeromq.zap.01"
 
-    private let allowed: Mutex<Set<CurveKey>>
+    private let allowed: Mutex<Set<CurveKey>?>
+    private let domainKeys: [String: Set<CurveKey>]
     private let acceptedCount = Atomic<Int>(0)
     private let refusedCount = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
@@ -19,9 +25,13 @@ public final class ZAPAuthenticator: Sendable {
 
     /// Binds the ZAP endpoint on `context` and starts answering on a dedicated thread.
     ///
-    /// - Parameter allowedClientKeys: public keys of clients to admit.
-    public init(context: Context, allowedClientKeys: Set<CurveKey>) throws(ZMQError) {
+    /// - Parameters:
+    ///   - allowedClientKeys: public keys of clients to admit; nil admits every CURVE client
+    ///     (encryption without access control, the key still reported as User-Id).
+    ///   - domainKeys: per ZAP domain, the only keys admitted on sockets of that domain.
+    public init(context: Context, allowedClientKeys: Set<CurveKey>?, domainKeys: [String: Set<CurveKey>] = [:]) throws(ZMQError) {
         allowed = Mutex(allowedClientKeys)
+        self.domainKeys = domainKeys
         let socket = try context.socket(.rep)
         try socket.set(.linger(.zero), .receiveTimeout(.milliseconds(50)))
         try socket.bind(Self.endpoint)
@@ -36,10 +46,10 @@ public final class ZAPAuthenticator: Sendable {
     /// Number of handshakes refused so far.
     public var refused: Int { refusedCount.load(ordering: .relaxed) }
 
-    /// Adds a client public key to the allowed set.
-    public func allow(_ key: CurveKey) { _ = allowed.withLock { $0.insert(key) } }
+    /// Adds a client public key to the allowed set (no effect when every key is admitted).
+    public func allow(_ key: CurveKey) { _ = allowed.withLock { $0?.insert(key) } }
     /// Removes a client public key from the allowed set (existing connections stay up).
-    public func revoke(_ key: CurveKey) { _ = allowed.withLock { $0.remove(key) } }
+    public func revoke(_ key: CurveKey) { _ = allowed.withLock { $0?.remove(key) } }
 
     /// Stops answering and waits (at most ~50 ms) for the thread to exit; idempotent.
     /// Blocking: call from a normal thread, not from async code (use `stopAsync()` there).
@@ -73,13 +83,19 @@ public final class ZAPAuthenticator: Sendable {
             return [Array("1.0".utf8), [], Array("500".utf8), Array("malformed ZAP request".utf8), [], []]
         }
         let requestId = request[1]
+        let domain = String(decoding: request[2], as: UTF8.self)
         let mechanism = String(decoding: request[5], as: UTF8.self)
         let key = request.count >= 7 ? try? CurveKey(bytes: request[6]) : nil
-        if mechanism == "CURVE", let key, allowed.withLock({ $0.contains(key) }) {
+        if mechanism == "CURVE", let key, admits(key, domain: domain) {
             acceptedCount.add(1, ordering: .relaxed)
             return [Array("1.0".utf8), requestId, Array("200".utf8), Array("OK".utf8), Array(key.z85.utf8), []]
         }
         refusedCount.add(1, ordering: .relaxed)
         return [Array("1.0".utf8), requestId, Array("400".utf8), Array("client key not allowed".utf8), [], []]
+    }
+
+    private func admits(_ key: CurveKey, domain: String) -> Bool {
+        if let keys = domainKeys[domain] { return keys.contains(key) }
+        return allowed.withLock { $0?.contains(key) ?? true }
     }
 }
