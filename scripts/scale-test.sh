@@ -5,7 +5,10 @@
 #
 # Settings (environment): COUNTS="10 100 1000", MODEL=cnn, INTERVAL=2 (seconds between two
 # updates of one trainer), DURATION=20 (seconds measured), BASE_PORT=25555, K_DIVISOR=10
-# (FedBuff K = max(4, trainers / K_DIVISOR), so versions per second stay alike across counts).
+# (FedBuff K = max(4, trainers / K_DIVISOR), so versions per second stay alike across counts),
+# K (a fixed K instead), INTERVALS ("0.001 0.01 0.1": one interval per count, in order, instead
+# of INTERVAL — e.g. the same offered load from every count), BROKER_ARGS (extra broker options,
+# e.g. "--update-hwm 16" to bound the broker's queues when the offered load exceeds intake).
 # Needs a release build (swift build -c release) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +19,9 @@ INTERVAL=${INTERVAL:-2}
 DURATION=${DURATION:-20}
 BASE_PORT=${BASE_PORT:-25555}
 K_DIVISOR=${K_DIVISOR:-10}
+FIXED_K=${K:-}
+read -r -a INTERVAL_LIST <<< "${INTERVALS:-}"
+BROKER_ARGS=${BROKER_ARGS:-}
 [ -x "$BIN/broker" ] && [ -x "$BIN/aggregator" ] && [ -x "$BIN/fedmq" ] || swift build -c release
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 WORK=$(mktemp -d /tmp/fedmq-scale.XXXXXX)
@@ -27,10 +33,12 @@ rss() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"; }
 p() { echo $((BASE_PORT + $1)); }
 
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); model $MODEL, interval $INTERVAL s, $DURATION s measured; open files $(ulimit -n)"
+RUN=0
 for N in $COUNTS; do
-    K=$(( N / K_DIVISOR > 4 ? N / K_DIVISOR : 4 ))
+    K=${K:-$(( N / K_DIVISOR > 4 ? N / K_DIVISOR : 4 ))}
+    RUN_INTERVAL=${INTERVAL_LIST[$RUN]:-$INTERVAL}; RUN=$((RUN + 1))
     "$BIN/broker" --bind 127.0.0.1 --model-in-port "$(p 0)" --model-out-port "$(p 1)" --updates-in-port "$(p 2)" \
-        --updates-out-port "$(p 3)" --control-in-port "$(p 4)" --control-out-port "$(p 5)" --log-level warning \
+        --updates-out-port "$(p 3)" --control-in-port "$(p 4)" --control-out-port "$(p 5)" --log-level warning $BROKER_ARGS \
         > "$WORK/broker-$N.log" 2>&1 &
     BROKER=$!; PIDS+=("$BROKER")
     "$BIN/aggregator" --model "$MODEL" --mode buffered --buffer-size "$K" --shards "$N" --eval-every 0 \
@@ -40,7 +48,7 @@ for N in $COUNTS; do
     AGGREGATOR=$!; PIDS+=("$AGGREGATOR")
     sleep 2
     echo "{\"broker\": $(rss "$BROKER"), \"aggregator\": $(rss "$AGGREGATOR")}" > "$WORK/idle-$N.json"
-    "$BIN/fedmq" loadgen --trainers "$N" --model "$MODEL" --interval "$INTERVAL" --duration "$DURATION" --json \
+    "$BIN/fedmq" loadgen --trainers "$N" --model "$MODEL" --interval "$RUN_INTERVAL" --duration "$DURATION" --json \
         --setup-timeout 120 --identity-prefix "scale-$N-$$" --log-level warning \
         --model-endpoint "tcp://127.0.0.1:$(p 1)" --update-endpoint "tcp://127.0.0.1:$(p 2)" \
         --control-endpoint "tcp://127.0.0.1:$(p 4)" --watch "broker=$BROKER" --watch "aggregator=$AGGREGATOR" \
@@ -48,6 +56,7 @@ for N in $COUNTS; do
     kill -TERM "$AGGREGATOR"; wait "$AGGREGATOR" || true
     kill -TERM "$BROKER"; wait "$BROKER" || true
     echo "K=$K" > "$WORK/k-$N"
+    [ -n "${FIXED_K:-}" ] || unset K
 done
 
 python3 - "$WORK" $COUNTS <<'PY'

@@ -59,7 +59,7 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Control channel high-water mark in messages. [env: FEDMQ_CONTROL_HWM, default: 1000]")
     var controlHwm: Int?
 
-    @Option(help: "libzmq I/O threads (they read and write every connection; the broker moves each message twice). [env: FEDMQ_IO_THREADS, default: 2]")
+    @Option(help: "libzmq I/O threads (they read and write every connection; the broker moves each message twice). [env: FEDMQ_IO_THREADS, default: 3; thread 0 serves the aggregator side]")
     var ioThreads: Int?
 
     @Option(help: "Largest accepted model or update frame in bytes (ZMQ_MAXMSGSIZE); a bigger one drops the sender's connection and is never forwarded. [env: FEDMQ_MAX_MESSAGE_BYTES, default: from --model (8 × parameters + 128 KiB), else 1 GiB]")

@@ -13,14 +13,14 @@ struct BrokerSocketFactory {
     /// A socket of `type` bound to `port` (0 = ephemeral), with `highWaterMark` both ways,
     /// zero linger (the broker stops promptly and drops what is in flight), the inbound frame
     /// size limit `maxMessageSize` (`nil` = none), and CURVE server mode in ZAP `domain` when a
-    /// secret key is configured.
+    /// secret key is configured; served by the I/O threads of `domain` (see `affinity`).
     func bind(_ type: SocketType, port: Int, highWaterMark: Int, maxMessageSize: Int?, domain: String,
               extra: [SocketOption] = []) throws(BrokerError) -> (Socket, String) {
         let endpoint = configuration.endpoint(port: port)
         do {
             let socket = try context.socket(type)
             let options = options(highWaterMark: highWaterMark, maxMessageSize: maxMessageSize, domain: domain)
-            for option in options + extra { try socket.set(option) }
+            for option in options + [.affinity(affinity(domain))] + extra { try socket.set(option) }
             try socket.bind(endpoint)
             return (socket, try socket.lastEndpoint())
         } catch {
@@ -35,6 +35,14 @@ struct BrokerSocketFactory {
         } catch {
             throw BrokerError(.socketSetupFailed, "cannot monitor \(socket.type) socket: \(error)")
         }
+    }
+
+    /// I/O thread 0 for the aggregator's domain, the others for the trainers' (any thread when
+    /// there is only one): see `BrokerConfiguration.ioThreads`.
+    private func affinity(_ domain: String) -> UInt64 {
+        guard configuration.ioThreads >= 2 else { return 0 }
+        let all = configuration.ioThreads >= 64 ? UInt64.max : (UInt64(1) << UInt64(configuration.ioThreads)) - 1
+        return domain == Self.aggregatorDomain ? 1 : all & ~1
     }
 
     private func options(highWaterMark: Int, maxMessageSize: Int?, domain: String) -> [SocketOption] {

@@ -55,7 +55,9 @@ final class LoadWorker: @unchecked Sendable {
                     measuring = true
                     scheduleFirstUpdates(now: now)
                 }
-                let events = try Poller.poll(items, timeout: .milliseconds(10))
+                // Poll without waiting while an update is already due (high offered loads).
+                let due = measuring && trainers.contains { $0.isReady && $0.nextUpdate <= now }
+                let events = try Poller.poll(items, timeout: due ? .zero : .milliseconds(10))
                 for (i, trainer) in trainers.enumerated() {
                     if events[2 * i].contains(.readable) { try receiveModels(trainer, measuring: measuring) }
                     if events[2 * i + 1].contains(.readable), let codec { try trainer.drainControl(codec: codec) }

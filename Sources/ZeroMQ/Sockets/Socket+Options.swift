@@ -74,6 +74,9 @@ extension Socket {
         case .curveSecretKey(let key): try setBytes(ZMQ_CURVE_SECRETKEY, "ZMQ_CURVE_SECRETKEY", key.bytes)
         case .curveServerKey(let key): try setBytes(ZMQ_CURVE_SERVERKEY, "ZMQ_CURVE_SERVERKEY", key.bytes)
         case .zapDomain(let domain): try setBytes(ZMQ_ZAP_DOMAIN, "ZMQ_ZAP_DOMAIN", Array(domain.utf8))
+        case .affinity(let mask):
+            var value = mask
+            try setRaw(ZMQ_AFFINITY, "ZMQ_AFFINITY", &value, MemoryLayout<UInt64>.size)
         }
     }
 

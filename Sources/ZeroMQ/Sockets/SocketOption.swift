@@ -57,6 +57,9 @@ public enum SocketOption: Sendable {
     case curveServerKey(CurveKey)
     /// ZAP domain used for authentication (`ZMQ_ZAP_DOMAIN`).
     case zapDomain(String)
+    /// The libzmq I/O threads that serve this socket's new connections, as a bit mask (bit i =
+    /// thread i; `ZMQ_AFFINITY`); 0 = any thread.
+    case affinity(UInt64)
 
     /// `subscribe` with the UTF-8 bytes of a string prefix.
     public static func subscribe(_ prefix: String) -> SocketOption { .subscribe(Array(prefix.utf8)) }
