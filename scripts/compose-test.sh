@@ -7,7 +7,10 @@
 # Scenario: broker + aggregator + 4 trainers; accuracy rises; scale to 8 trainers during the run
 # (the new ones register and get their own shards); kill one trainer container; restart the
 # aggregator container (it resumes from its checkpoint, its version never goes back); the run
-# ends at the target accuracy. Containers, network and volume are removed whatever happens.
+# ends at the target accuracy. Then the same stack encrypted (compose.curve.yaml, keys from
+# `fedmq keygen` mounted as secrets): 2 trainers with the trainer key train to a fixed version,
+# while a third trainer without CURVE never registers. Containers, networks and volumes are
+# removed whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,9 +19,16 @@ TIMEOUT=${FEDMQ_COMPOSE_TIMEOUT:-900}
 project="fedmqtest$$"
 export DOCKER_HOST=unix:///run/podman/podman.sock
 compose() { docker-compose -f compose/compose.yaml -p "$project" "$@"; }
+keys=$(mktemp -d /tmp/fedmq-compose-keys.XXXXXX)
+curve_compose() { FEDMQ_KEYS_DIR=$keys docker-compose -f compose/compose.yaml -f compose/compose.curve.yaml -p "${project}curve" "$@"; }
 log() { printf '[compose-test %s] %s\n' "$(date +%T)" "$*"; }
 fail() { log "FAIL: $*"; compose logs --tail 20 aggregator 2>&1 | tail -20 || true; exit 1; }
-cleanup() { compose down -v -t 5 >/dev/null 2>&1 || true; }
+cleanup() {
+    compose down -v -t 5 >/dev/null 2>&1 || true
+    podman rm -f "${project}curve_plaintext" >/dev/null 2>&1 || true
+    curve_compose down -v -t 5 >/dev/null 2>&1 || true
+    rm -rf "$keys"
+}
 trap cleanup EXIT
 
 setup_podman() {
@@ -105,3 +115,26 @@ stop_line=$(grep -o "target accuracy $TARGET reached ([0-9.]* at version [0-9]*)
 read -r vend aend < <(latest_metrics)
 [ "$vend" -ge "$resumed" ] || fail "final version $vend below resumed version $resumed"
 log "PASS: $stop_line; last version $vend (the evaluation after the stop: $aend)"
+
+log "encrypted stack: keys from fedmq keygen as secrets, 2 trainers with the trainer key, 1 without CURVE"
+compose down -v -t 5 >/dev/null 2>&1 || true
+.build/release/fedmq keygen --out "$keys" --name broker --name aggregator --name trainer >/dev/null
+curve_up() { FEDMQ_MODEL=mlp FEDMQ_MAX_VERSIONS=40 FEDMQ_TARGET_ACCURACY=0.99 FEDMQ_LOCAL_STEPS=20 curve_compose up -d "$@"; }
+curve_up --scale trainer=0 >/dev/null 2>&1 || fail "encrypted compose up"
+# A trainer without CURVE on the same network, waiting for a model before the keyed ones start.
+podman run -d --name "${project}curve_plaintext" --network "${project}curve_default" \
+    -e FEDMQ_BROKER=broker -e FEDMQ_MODEL=mlp localhost/fedmq:latest trainer >/dev/null || fail "plaintext trainer"
+wait_for 60 "the plaintext trainer to load its data" bash -c "podman logs ${project}curve_plaintext 2>&1 | grep -q 'training data loaded'"
+curve_up --no-recreate --scale trainer=2 >/dev/null 2>&1 || fail "encrypted trainers up"
+curve_exited() { [ -n "$(podman ps -a --filter "name=${project}curve_aggregator_1" --filter status=exited -q)" ]; }
+wait_for 300 "the encrypted run to reach version 40" curve_exited
+curve_log=$(curve_compose logs aggregator 2>/dev/null)
+grep -q "reached version 40" <<<"$curve_log" || fail "the encrypted run did not end at version 40"
+curve_compose logs broker 2>/dev/null | grep "CURVE on" >/dev/null || fail "the broker did not turn CURVE on"
+registered=$(grep -c "trainer registered" <<<"$curve_log" || true)
+[ "$registered" -eq 2 ] || fail "expected exactly the 2 keyed trainers to register, saw $registered"
+if grep -q "unauthorized_key" <<<"$curve_log"; then fail "a keyed trainer was refused"; fi
+plaintext_log=$(podman logs "${project}curve_plaintext" 2>&1 || true)
+if grep -q "joined run\\|trainer ready" <<<"$plaintext_log"; then fail "the plaintext trainer received a model"; fi
+[ -n "$(podman ps --filter "name=${project}curve_plaintext" -q)" ] || fail "the plaintext trainer should still be waiting, not gone"
+log "PASS: encrypted run reached version 40 with $registered keyed trainers; the plaintext trainer never registered"
