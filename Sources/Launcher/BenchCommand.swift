@@ -201,7 +201,8 @@ struct BenchCommand: AsyncParsableCommand {
 
     private func printFederation() {
         print("Federation, median of \(repetitions) passes")
-        print("  CRC-32C (slicing-by-8) \(fixed(FederationBenchmark.crc32c(repetitions: repetitions), 2)) GB/s")
+        print("  CRC-32C \(fixed(FederationBenchmark.crc32c(repetitions: repetitions), 2)) GB/s"
+              + " (portable slicing-by-8 tables: \(fixed(FederationBenchmark.crc32c(repetitions: repetitions, portable: true), 2)) GB/s)")
         for (model, count) in [("cnn", 21_840), ("mlp", 199_210)] {
             let r = FederationBenchmark.updateIntake(parameters: count, repetitions: repetitions)
             print("  update intake \(pad(model, 4)) \(fixed(r.updatesPerSecond, 0)) updates/s (\(fixed(r.megabytesPerSecond, 0)) MB/s of payload)")

@@ -1,8 +1,13 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
+
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78, initial value and final XOR
 /// 0xFFFFFFFF) — the checksum of every federation payload, as used by iSCSI and ext4.
 ///
-/// Table-driven slicing-by-8: eight bytes per step through eight 256-entry tables.
-/// `CRC32C.checksum(Array("123456789".utf8)) == 0xE3069283`.
+/// On x86-64 the SSE 4.2 `crc32` instruction, eight bytes per step (the package is built for
+/// haswell, which has it); elsewhere table-driven slicing-by-8, eight bytes per step through
+/// eight 256-entry tables. `CRC32C.checksum(Array("123456789".utf8)) == 0xE3069283`.
 public enum CRC32C {
     /// The CRC-32C of `bytes`.
     public static func checksum(_ bytes: [UInt8]) -> UInt32 {
@@ -17,6 +22,36 @@ public enum CRC32C {
     /// Continues a running (non-finalised) CRC over `buffer`; start from 0xFFFFFFFF and
     /// complement the result when done.
     public static func update(_ state: UInt32, _ buffer: UnsafeRawBufferPointer) -> UInt32 {
+        #if arch(x86_64)
+        return instructionUpdate(state, buffer)
+        #else
+        return tableUpdate(state, buffer)
+        #endif
+    }
+
+    #if arch(x86_64)
+    /// `update` through the SSE 4.2 `crc32` instruction.
+    static func instructionUpdate(_ state: UInt32, _ buffer: UnsafeRawBufferPointer) -> UInt32 {
+        var crc = UInt64(state)
+        let count = buffer.count
+        guard count > 0, let base = buffer.baseAddress else { return state }
+        var i = 0
+        while i + 8 <= count {
+            crc = _mm_crc32_u64(crc, base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            i += 8
+        }
+        var crc32 = UInt32(truncatingIfNeeded: crc)
+        while i < count {
+            crc32 = _mm_crc32_u8(crc32, base.load(fromByteOffset: i, as: UInt8.self))
+            i += 1
+        }
+        return crc32
+    }
+    #endif
+
+    /// `update` through the slicing-by-8 tables (the portable path, and the reference the
+    /// instruction path is tested against).
+    public static func tableUpdate(_ state: UInt32, _ buffer: UnsafeRawBufferPointer) -> UInt32 {
         var crc = state
         let count = buffer.count
         guard count > 0, let base = buffer.baseAddress else { return crc }
