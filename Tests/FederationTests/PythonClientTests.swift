@@ -25,6 +25,32 @@ import ZeroMQ
             #expect(aggregator.status.counters.rejectedTotal == 0)
         }
     }
+
+    /// The same client as a CURVE client (pyzmq), with its key read from a file as `fedmq
+    /// keygen` writes it: the broker and the aggregator admit it only by that key.
+    @Test(.enabled(if: PythonPeer.available && zmqHas("curve"), "python3 with pyzmq, numpy and safetensors; libzmq with CURVE"))
+    func pythonClientJoinsOverCurveWithItsKeyFromAFile() async throws {
+        let keys = try FederationKeys()
+        let python = try CurveKeyPair.generate()
+        let keyFile = NSTemporaryDirectory() + "fedmq-python-\(UUID().uuidString).key"
+        try (python.secretKey.z85 + "\n").write(toFile: keyFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: keyFile) }
+        let admitted: Set<CurveKey> = [python.publicKey, keys.trainer.publicKey]  // the client, the observer
+        try await withBrokerAndAggregator(
+            configure: keys.aggregator(trainers: admitted), configureBroker: keys.broker(allowed: admitted),
+            trainerCurve: keys.client(keys.trainer)
+        ) { broker, aggregator, observer in
+            let result = try await PythonPeer.runClient(
+                endpoints: broker.endpoints, runID: 7, deltaScale: 0.001,
+                extraArguments: ["--curve-server-key", keys.broker.publicKey.z85, "--curve-secret-key-file", keyFile])
+            let summary = try #require(
+                try JSONSerialization.jsonObject(with: Data(result.utf8)) as? [String: Any], "client printed: \(result)")
+            #expect(summary["model_version"] as? Int == 0)
+            let v1 = try await observer.awaitModel { $0 == 1 }
+            #expect(v1.weights != initialWeights)
+            #expect(aggregator.status.counters.updatesAccepted == 1 && aggregator.status.counters.rejectedTotal == 0)
+        }
+    }
 }
 
 /// Runs the Python protocol client as a child process.
@@ -40,11 +66,12 @@ enum PythonPeer {
         return (try? run(["-c", "import zmq, numpy, safetensors"], timeout: 30)) != nil
     }()
 
-    static func runClient(endpoints: BrokerEndpoints, runID: UInt64, deltaScale: Double) async throws -> String {
+    static func runClient(endpoints: BrokerEndpoints, runID: UInt64, deltaScale: Double,
+                          extraArguments: [String] = []) async throws -> String {
         let args = [clientPath, "--host", "127.0.0.1",
                     "--model-port", port(endpoints.modelOut), "--updates-port", port(endpoints.updatesIn),
                     "--control-port", port(endpoints.controlIn), "--run-id", "\(runID)",
-                    "--delta-scale", "\(deltaScale)", "--json"]
+                    "--delta-scale", "\(deltaScale)", "--json", "--timeout", "20"] + extraArguments
         return try await SocketThread.run { try run(args, timeout: 60) }
     }
 

@@ -8,7 +8,10 @@ and pushes an update (the delta ``local - base``) that the aggregator validates 
     python3 clients/python/fedmq_client.py --host 127.0.0.1 --run-id 7 \\
         --delta-scale 0.001 --json
 
-With ``--json`` it prints one JSON object describing what it received and sent.
+With ``--json`` it prints one JSON object describing what it received and sent. Against an
+encrypted broker (docs/SECURITY.md) add ``--curve-server-key-file keys/broker.pub
+--curve-secret-key-file keys/NAME.key`` (or the inline forms); the broker and the aggregator
+must list NAME's public key.
 """
 
 import argparse
@@ -92,20 +95,26 @@ def decode_header(frame: bytes) -> dict:
 
 
 class Client:
-    def __init__(self, host, ports, run_id, identity, timeout_s):
+    def __init__(self, host, ports, run_id, identity, timeout_s, curve=None):
+        """curve: None (plaintext) or (broker public key, own secret key), Z85 bytes."""
         self.ctx = zmq.Context.instance()
         self.run_id = run_id
         self.identity = identity
         self.timeout_ms = int(timeout_s * 1000)
         self.sub = self.ctx.socket(zmq.SUB)
-        self.sub.setsockopt(zmq.SUBSCRIBE, b"model")
-        self.sub.connect(f"tcp://{host}:{ports['model']}")
         self.push = self.ctx.socket(zmq.PUSH)
-        self.push.connect(f"tcp://{host}:{ports['updates']}")
         self.control = self.ctx.socket(zmq.DEALER)
-        self.control.connect(f"tcp://{host}:{ports['control']}")
         for s in (self.sub, self.push, self.control):
             s.setsockopt(zmq.LINGER, 2000)
+            if curve is not None:  # CURVE client: the broker's key, our key pair (docs/SECURITY.md)
+                server_key, secret_key = curve
+                s.curve_serverkey = server_key
+                s.curve_secretkey = secret_key
+                s.curve_publickey = zmq.curve_public(secret_key)
+        self.sub.setsockopt(zmq.SUBSCRIBE, b"model")
+        self.sub.connect(f"tcp://{host}:{ports['model']}")
+        self.push.connect(f"tcp://{host}:{ports['updates']}")
+        self.control.connect(f"tcp://{host}:{ports['control']}")
         self.sequence = 0
         self.trainer_id = 0
 
@@ -170,6 +179,22 @@ class Client:
             s.close()
 
 
+def key_argument(parser, inline, path, option):
+    """A Z85 key given inline or as a file's first word; None when neither is given."""
+    if inline is not None and path is not None:
+        parser.error(f"give {option} or {option}-file, not both")
+    text = inline
+    if path is not None:
+        with open(path) as f:
+            words = f.read().split()
+        text = words[0] if words else ""
+    if text is None:
+        return None
+    if len(text) != 40:
+        parser.error(f"{option}: a Z85 CURVE key has 40 characters, got {len(text)}")
+    return text.encode("ascii")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--host", default="127.0.0.1", help="broker host name")
@@ -183,10 +208,20 @@ def main(argv=None):
     p.add_argument("--samples", type=int, default=100, help="sample count reported with the update")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each reply")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
+    p.add_argument("--curve-server-key", help="the broker's CURVE public key (Z85); with a secret key, "
+                   "every connection is encrypted and authenticated")
+    p.add_argument("--curve-server-key-file", help="file holding the broker's public key (broker.pub)")
+    p.add_argument("--curve-secret-key", help="this client's CURVE secret key (Z85)")
+    p.add_argument("--curve-secret-key-file", help="file holding this client's secret key (NAME.key)")
     args = p.parse_args(argv)
 
+    server_key = key_argument(p, args.curve_server_key, args.curve_server_key_file, "--curve-server-key")
+    secret_key = key_argument(p, args.curve_secret_key, args.curve_secret_key_file, "--curve-secret-key")
+    if (server_key is None) != (secret_key is None):
+        p.error("CURVE needs both the broker's public key and this client's secret key")
+    curve = (server_key, secret_key) if server_key is not None else None
     client = Client(args.host, {"model": args.model_port, "updates": args.updates_port,
-                                "control": args.control_port}, args.run_id, args.identity, args.timeout)
+                                "control": args.control_port}, args.run_id, args.identity, args.timeout, curve)
     try:
         registration = client.register()
         header, tensors, order, fp = client.receive_model()
