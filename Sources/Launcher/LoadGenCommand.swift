@@ -33,6 +33,7 @@ struct LoadGenCommand: AsyncParsableCommand {
     @Option(help: "Seed of update values and send times. [env: FEDMQ_SEED, default: 0]") var seed: UInt64?
     @Option(help: "Identity prefix of the trainers (unique per run against one aggregator). [env: FEDMQ_LOADGEN_IDENTITY, default: loadgen-<pid>]") var identityPrefix: String?
     @Option(help: "Process whose peak RSS to report, as name=pid (repeatable). [env: FEDMQ_LOADGEN_WATCH, comma-separated]") var watch: [String] = []
+    @OptionGroup(title: "Encryption (one key pair for every simulated trainer)") var curve: CurveClientOptions
     @Flag(help: "Print the report as one JSON object instead of text.") var json = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: FEDMQ_LOG_LEVEL, default: info]") var logLevel: String?
 
@@ -69,6 +70,7 @@ struct LoadGenCommand: AsyncParsableCommand {
         c.threads = try threads ?? env.int("FEDMQ_LOADGEN_THREADS") ?? c.threads
         c.seed = try seed ?? env.value("FEDMQ_SEED") ?? c.seed
         c.identityPrefix = identityPrefix ?? env.string("FEDMQ_LOADGEN_IDENTITY") ?? "loadgen-\(getpid())"
+        if let keys = try curve.keyTexts(env) { c.curve = try CurveClientKeys(serverKey: keys.serverKey, secretKey: keys.secretKey) }
         let watched = watch.isEmpty ? (env.string("FEDMQ_LOADGEN_WATCH")?.split(separator: ",").map(String.init) ?? []) : watch
         c.watchedProcesses = try watched.map { entry in
             let parts = entry.split(separator: "=", maxSplits: 1)

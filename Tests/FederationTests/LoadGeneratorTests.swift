@@ -34,6 +34,34 @@ import ZeroMQ
         }
     }
 
+    /// The same load through an encrypting broker: every simulated trainer is a CURVE client
+    /// with the one admitted key pair.
+    @Test(.enabled(if: zmqHas("curve"), "libzmq built without CURVE"))
+    func simulatedTrainersWorkThroughAnEncryptingBroker() async throws {
+        let keys = try FederationKeys()
+        let loadKey = try CurveKeyPair.generate()
+        let admitted: Set<CurveKey> = [loadKey.publicKey, keys.trainer.publicKey]  // the load, the observer
+        let layout = ModelArchitecture.cnn.layout
+        try await withBrokerAndAggregator(
+            configure: { keys.aggregator(trainers: admitted)(&$0); $0.bufferSize = 3; $0.shardCount = 3 },
+            configureBroker: keys.broker(allowed: admitted), layout: layout,
+            weights: [Float](repeating: 0, count: layout.count), trainerCurve: keys.client(keys.trainer)
+        ) { broker, aggregator, _ in
+            var configuration = LoadGeneratorConfiguration()
+            configuration.trainers = 3
+            configuration.modelEndpoint = broker.endpoints.modelOut
+            configuration.updateEndpoint = broker.endpoints.updatesIn
+            configuration.controlEndpoint = broker.endpoints.controlIn
+            configuration.updateInterval = 0.2
+            configuration.duration = 1
+            configuration.curve = keys.client(loadKey)
+            let report = try await LoadGenerator(configuration: configuration, logger: quietLogger).run()
+            #expect(report.readyTrainers == 3 && report.updatesSent > 0)
+            try await eventually(timeout: .seconds(30)) { aggregator.status.counters.updatesAccepted == UInt64(report.updatesSent) }
+            #expect(aggregator.status.counters.rejectedTotal == 0)
+        }
+    }
+
     @Test func rejectsNonsenseSettings() {
         var configuration = LoadGeneratorConfiguration()
         configuration.trainers = 0

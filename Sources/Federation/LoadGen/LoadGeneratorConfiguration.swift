@@ -29,6 +29,9 @@ public struct LoadGeneratorConfiguration: Sendable {
     /// Prefix of the trainers' identities (`<prefix>-<index>`); make it unique per run
     /// against the same aggregator, whose registry remembers identities and sequences.
     public var identityPrefix = "loadgen"
+    /// CURVE client keys shared by every simulated trainer (nil: plaintext), to measure an
+    /// encrypting broker; the broker and aggregator must admit the key pair's public key.
+    public var curve: CurveClientKeys? = nil
     /// Processes whose resident memory is sampled during the run (name, pid).
     public var watchedProcesses: [(name: String, pid: Int32)] = []
 

@@ -30,6 +30,9 @@ final class SimulatedTrainer {
         try models.set(.receiveHighWaterMark(16), .subscribe("model"), .linger(.zero))
         try updates.set(.sendHighWaterMark(8), .linger(.zero))
         try control.set(.linger(.milliseconds(200)))
+        for socket in [models, updates, control] {
+            for option in configuration.curve?.socketOptions ?? [] { try socket.set(option) }
+        }
         try models.connect(configuration.modelEndpoint)
         try updates.connect(configuration.updateEndpoint)
         try control.connect(configuration.controlEndpoint)
