@@ -8,7 +8,8 @@
 # (FedBuff K = max(4, trainers / K_DIVISOR), so versions per second stay alike across counts),
 # K (a fixed K instead), INTERVALS ("0.001 0.01 0.1": one interval per count, in order, instead
 # of INTERVAL — e.g. the same offered load from every count), BROKER_ARGS (extra broker options,
-# e.g. "--update-hwm 16" to bound the broker's queues when the offered load exceeds intake).
+# e.g. "--update-hwm 16" to bound the broker's queues when the offered load exceeds intake),
+# CURVE=1 (every connection encrypted: keys from `fedmq keygen`, one pair for the load).
 # Needs a release build (swift build -c release) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,30 +29,39 @@ WORK=$(mktemp -d /tmp/fedmq-scale.XXXXXX)
 PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
+BROKER_CURVE=(); AGGREGATOR_CURVE=(); LOADGEN_CURVE=()
+if [ -n "${CURVE:-}" ]; then
+    "$BIN/fedmq" keygen --out "$WORK/keys" --name broker --name aggregator --name trainer-load > /dev/null
+    BROKER_CURVE=(--curve-secret-key-file "$WORK/keys/broker.key" --allowed-keys-file "$WORK/keys/allowed_keys"
+                  --aggregator-keys-file "$WORK/keys/aggregator.pub")
+    AGGREGATOR_CURVE=(--curve-server-key-file "$WORK/keys/broker.pub" --curve-secret-key-file "$WORK/keys/aggregator.key"
+                      --trainer-keys-file "$WORK/keys/trainer_keys")
+    LOADGEN_CURVE=(--curve-server-key-file "$WORK/keys/broker.pub" --curve-secret-key-file "$WORK/keys/trainer-load.key")
+fi
 
 rss() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"; }
 p() { echo $((BASE_PORT + $1)); }
 
-echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); model $MODEL, interval $INTERVAL s, $DURATION s measured; open files $(ulimit -n)"
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); ${CURVE:+CURVE on; }model $MODEL, interval $INTERVAL s, $DURATION s measured; open files $(ulimit -n)"
 RUN=0
 for N in $COUNTS; do
     K=${K:-$(( N / K_DIVISOR > 4 ? N / K_DIVISOR : 4 ))}
     RUN_INTERVAL=${INTERVAL_LIST[$RUN]:-$INTERVAL}; RUN=$((RUN + 1))
     "$BIN/broker" --bind 127.0.0.1 --model-in-port "$(p 0)" --model-out-port "$(p 1)" --updates-in-port "$(p 2)" \
-        --updates-out-port "$(p 3)" --control-in-port "$(p 4)" --control-out-port "$(p 5)" --log-level warning $BROKER_ARGS \
+        --updates-out-port "$(p 3)" --control-in-port "$(p 4)" --control-out-port "$(p 5)" --log-level warning $BROKER_ARGS "${BROKER_CURVE[@]}" \
         > "$WORK/broker-$N.log" 2>&1 &
     BROKER=$!; PIDS+=("$BROKER")
     "$BIN/aggregator" --model "$MODEL" --mode buffered --buffer-size "$K" --shards "$N" --eval-every 0 \
         --heartbeat-timeout 120 --metrics "$WORK/metrics-$N.jsonl" --log-level warning \
         --model-endpoint "tcp://127.0.0.1:$(p 0)" --update-endpoint "tcp://127.0.0.1:$(p 3)" \
-        --control-endpoint "tcp://127.0.0.1:$(p 5)" > "$WORK/aggregator-$N.log" 2>&1 &
+        --control-endpoint "tcp://127.0.0.1:$(p 5)" "${AGGREGATOR_CURVE[@]}" > "$WORK/aggregator-$N.log" 2>&1 &
     AGGREGATOR=$!; PIDS+=("$AGGREGATOR")
     sleep 2
     echo "{\"broker\": $(rss "$BROKER"), \"aggregator\": $(rss "$AGGREGATOR")}" > "$WORK/idle-$N.json"
     "$BIN/fedmq" loadgen --trainers "$N" --model "$MODEL" --interval "$RUN_INTERVAL" --duration "$DURATION" --json \
         --setup-timeout 120 --identity-prefix "scale-$N-$$" --log-level warning \
         --model-endpoint "tcp://127.0.0.1:$(p 1)" --update-endpoint "tcp://127.0.0.1:$(p 2)" \
-        --control-endpoint "tcp://127.0.0.1:$(p 4)" --watch "broker=$BROKER" --watch "aggregator=$AGGREGATOR" \
+        --control-endpoint "tcp://127.0.0.1:$(p 4)" --watch "broker=$BROKER" --watch "aggregator=$AGGREGATOR" "${LOADGEN_CURVE[@]}" \
         > "$WORK/loadgen-$N.json"
     kill -TERM "$AGGREGATOR"; wait "$AGGREGATOR" || true
     kill -TERM "$BROKER"; wait "$BROKER" || true
