@@ -12,13 +12,7 @@ import ZeroMQ
             configure: { $0.bufferSize = 3; $0.shardCount = 5 }, layout: layout,
             weights: [Float](repeating: 0, count: layout.count)
         ) { broker, aggregator, _ in
-            var configuration = LoadGeneratorConfiguration()
-            configuration.trainers = 5
-            configuration.modelEndpoint = broker.endpoints.modelOut
-            configuration.updateEndpoint = broker.endpoints.updatesIn
-            configuration.controlEndpoint = broker.endpoints.controlIn
-            configuration.updateInterval = 0.2
-            configuration.duration = 2
+            var configuration = loadConfiguration(broker, trainers: 5, duration: 2)
             configuration.watchedProcesses = [("self", getpid())]
             let report = try await LoadGenerator(configuration: configuration, logger: quietLogger).run()
             #expect(report.readyTrainers == 5)
@@ -47,19 +41,25 @@ import ZeroMQ
             configureBroker: keys.broker(allowed: admitted), layout: layout,
             weights: [Float](repeating: 0, count: layout.count), trainerCurve: keys.client(keys.trainer)
         ) { broker, aggregator, _ in
-            var configuration = LoadGeneratorConfiguration()
-            configuration.trainers = 3
-            configuration.modelEndpoint = broker.endpoints.modelOut
-            configuration.updateEndpoint = broker.endpoints.updatesIn
-            configuration.controlEndpoint = broker.endpoints.controlIn
-            configuration.updateInterval = 0.2
-            configuration.duration = 1
+            var configuration = loadConfiguration(broker, trainers: 3, duration: 1)
             configuration.curve = keys.client(loadKey)
             let report = try await LoadGenerator(configuration: configuration, logger: quietLogger).run()
             #expect(report.readyTrainers == 3 && report.updatesSent > 0)
             try await eventually(timeout: .seconds(30)) { aggregator.status.counters.updatesAccepted == UInt64(report.updatesSent) }
             #expect(aggregator.status.counters.rejectedTotal == 0)
         }
+    }
+
+    /// `trainers` simulated trainers against `broker`, an update every 0.2 s each, for `duration` s.
+    private func loadConfiguration(_ broker: BrokerService, trainers: Int, duration: Double) -> LoadGeneratorConfiguration {
+        var configuration = LoadGeneratorConfiguration()
+        configuration.trainers = trainers
+        configuration.modelEndpoint = broker.endpoints.modelOut
+        configuration.updateEndpoint = broker.endpoints.updatesIn
+        configuration.controlEndpoint = broker.endpoints.controlIn
+        configuration.updateInterval = 0.2
+        configuration.duration = duration
+        return configuration
     }
 
     @Test func rejectsNonsenseSettings() {
