@@ -70,7 +70,6 @@ struct LoadGenCommand: AsyncParsableCommand {
         c.threads = try threads ?? env.int("FEDMQ_LOADGEN_THREADS") ?? c.threads
         c.seed = try seed ?? env.value("FEDMQ_SEED") ?? c.seed
         c.identityPrefix = identityPrefix ?? env.string("FEDMQ_LOADGEN_IDENTITY") ?? "loadgen-\(getpid())"
-        if let keys = try curve.keyTexts(env) { c.curve = try CurveClientKeys(serverKey: keys.serverKey, secretKey: keys.secretKey) }
         let watched = watch.isEmpty ? (env.string("FEDMQ_LOADGEN_WATCH")?.split(separator: ",").map(String.init) ?? []) : watch
         c.watchedProcesses = try watched.map { entry in
             let parts = entry.split(separator: "=", maxSplits: 1)
@@ -79,7 +78,12 @@ struct LoadGenCommand: AsyncParsableCommand {
             }
             return (String(parts[0]), pid)
         }
-        do { try c.validate() } catch { throw ValidationError(error.message) }
+        do {
+            if let keys = try curve.keyTexts(env) { c.curve = try CurveClientKeys(serverKey: keys.serverKey, secretKey: keys.secretKey) }
+            try c.validate()
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.message)
+        }
         return c
     }
 }
