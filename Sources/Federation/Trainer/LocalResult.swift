@@ -10,4 +10,7 @@ public struct LocalResult: Sendable {
     public var steps: Int
     /// Wall time of the round including any slowdown, seconds.
     public var seconds: Double
+    /// Steps whose compute alone took longer than the emulated device's step time
+    /// (`TrainerConfiguration.stepTime` × slowdown); 0 without a step time.
+    public var overrunSteps = 0
 }

@@ -42,19 +42,20 @@ public final class LocalTrainer {
         let start = clock.now
         var lossSum: Double = 0
         var samples = 0
+        var overruns = 0
         for _ in 0..<steps {
             let stepStart = clock.now
             let n = nextBatch()
             let loss = try model.trainStep(images: images, labels: labels, optimizer: &optimizer)
             lossSum += Double(loss)
             samples += n
-            slowDown(after: stepStart.duration(to: clock.now))
+            if !pace(stepStart: stepStart, clock: clock) { overruns += 1 }
             guard shouldContinue() else { return nil }
         }
         var delta = model.parameters
         VectorMath.axpy(-1, base, &delta)
         return LocalResult(delta: delta, sampleCount: samples, meanLoss: Float(lossSum / Double(steps)), steps: steps,
-                           seconds: start.duration(to: clock.now) / .seconds(1))
+                           seconds: start.duration(to: clock.now) / .seconds(1), overrunSteps: overruns)
     }
 
     /// Fills `images`/`labels` with the next mini-batch, starting a new epoch when one ends.
@@ -65,9 +66,19 @@ public final class LocalTrainer {
         return batches.next(into: &images, labels: &labels)!
     }
 
-    /// Sleeps (slowdown − 1) × `compute`, emulating a slower device.
-    private func slowDown(after compute: Duration) {
-        guard configuration.slowdown > 1 else { return }
-        Thread.sleep(forTimeInterval: (configuration.slowdown - 1) * (compute / .seconds(1)))
+    /// Emulates the configured device after a step that began at `stepStart`: with a step time,
+    /// sleeps until the step has lasted `slowdown × stepTime` (false when the compute alone took
+    /// longer: the machine could not keep that pace); otherwise sleeps (slowdown − 1) × the
+    /// step's compute time.
+    private func pace(stepStart: ContinuousClock.Instant, clock: ContinuousClock) -> Bool {
+        let compute = stepStart.duration(to: clock.now) / .seconds(1)
+        guard configuration.stepTime > 0 else {
+            if configuration.slowdown > 1 { Thread.sleep(forTimeInterval: (configuration.slowdown - 1) * compute) }
+            return true
+        }
+        let budget = configuration.slowdown * configuration.stepTime
+        guard compute < budget else { return false }
+        Thread.sleep(forTimeInterval: budget - compute)
+        return true
     }
 }

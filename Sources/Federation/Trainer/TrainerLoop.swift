@@ -184,6 +184,11 @@ final class TrainerLoop {
             "base": "\(base)", "loss": "\(format(Double(result.meanLoss)))", "samples": "\(result.sampleCount)",
             "seconds": "\(format(result.seconds))",
         ])
+        if result.overrunSteps > 0 {
+            logger.warning("the machine could not keep the emulated device's pace (--step-time)", metadata: [
+                "overrun_steps": "\(result.overrunSteps)", "steps": "\(result.steps)",
+            ])
+        }
     }
 
     // MARK: Sockets
