@@ -50,8 +50,9 @@ public struct TrainerConfiguration: Sendable {
     /// step lasts X × `stepTime`.
     public var slowdown = 1.0
     /// Emulated device speed, seconds per mini-batch step (0 = off: run at the machine's speed).
-    /// Each step lasts at least `slowdown × stepTime` of wall time (the trainer sleeps the rest),
-    /// so every trainer keeps a fixed speed however many processes share the machine's cores.
+    /// Step k of a round ends no sooner than k × `slowdown × stepTime` after the round's start
+    /// (the trainer sleeps the rest), so every trainer keeps a fixed speed however many processes
+    /// share the machine's cores.
     public var stepTime = 0.0
 
     // MARK: Timing
