@@ -12,6 +12,9 @@ public final class AggregatorEngine {
     public private(set) var registry: TrainerRegistry
     public private(set) var counters = RunCounters()
     private let logger: Logger
+    /// `unknown_trainer` rejections repeat (every heartbeat and update of a trainer the
+    /// aggregator forgot, until it registers again): logged at most every 10 s.
+    private var unknownTrainerLog = LogThrottle(interval: 10)
 
     /// A fresh engine at version 0 with `initialWeights` (flat, `layout.count`).
     public init(configuration: AggregatorConfiguration, layout: ParameterLayout, initialWeights: [Float], logger: Logger) throws(ConfigurationError) {
@@ -93,8 +96,7 @@ public final class AggregatorEngine {
             counters.staleness.record(outcome.staleness)
             return outcome.newVersion
         } catch {
-            counters.reject(error.reason)
-            logger.warning("rejected update", metadata: ["reason": "\(error.reason.rawValue)", "detail": "\(error.message)"])
+            reject(error, what: "update", now: now)
             return nil
         }
     }
@@ -116,21 +118,44 @@ public final class AggregatorEngine {
                 return codec.control(.registered(Registration(
                     trainerID: record.id, shardIndex: record.shardIndex, shardCount: configuration.shardCount,
                     partition: configuration.partition, seed: configuration.seed, modelVersion: version)))
-            case .heartbeat(let id, _):
+            case .heartbeat(let id, let sequence):
                 try checkOwner(of: id, sender)
-                if !registry.heartbeat(id, now: now) { throw ProtocolError(.unknownTrainer, "heartbeat from unknown trainer \(id)") }
-            case .goodbye(let id, _):
+                if !registry.heartbeat(id, now: now) { return unregistered(id, sequence: sequence, request: "heartbeat", now: now) }
+            case .goodbye(let id, let sequence):
                 try checkOwner(of: id, sender)
+                guard registry.records[id] != nil else { return unregistered(id, sequence: sequence, request: "goodbye", now: now) }
                 registry.goodbye(id)
                 logger.info("trainer left", metadata: ["id": "\(id)"])
-            case .registered:
-                throw ProtocolError(.unknownKind, "registered is a reply, not a request")
+            case .registered, .unregistered:
+                throw ProtocolError(.unknownKind, "registered and unregistered are replies, not requests")
             }
         } catch {
-            counters.reject(error.reason)
-            logger.warning("rejected control message", metadata: ["reason": "\(error.reason.rawValue)", "detail": "\(error.message)"])
+            reject(error, what: "control message", now: now)
         }
         return nil
+    }
+
+    /// A heartbeat or goodbye (`request`, sequence `sequence`) from trainer id `id`, which is not
+    /// registered (this aggregator started without its membership, or the id is made up):
+    /// counted and logged as `unknown_trainer`; the reply, `unregistered`, tells the sender to
+    /// register again. It goes back to the sending DEALER only (the ROUTER's envelope), and
+    /// registering again is checked like any registration (CURVE key ↔ identity binding).
+    private func unregistered(_ id: UInt32, sequence: UInt64, request: String, now: Double) -> [[UInt8]] {
+        reject(ProtocolError(.unknownTrainer, "\(request) from unknown trainer \(id); told to register again"),
+               what: "control message", now: now)
+        return codec.control(.unregistered(trainerID: id, sequence: sequence))
+    }
+
+    /// Counts a rejected `what` (update, control message) under its reason and logs it with
+    /// the detail; `unknown_trainer` lines are throttled (`suppressed`: lines held back before).
+    private func reject(_ error: ProtocolError, what: String, now: Double) {
+        counters.reject(error.reason)
+        var metadata: Logger.Metadata = ["reason": "\(error.reason.rawValue)", "detail": "\(error.message)"]
+        if error.reason == .unknownTrainer {
+            guard let suppressed = unknownTrainerLog.admit(now: now) else { return }
+            if suppressed > 0 { metadata["suppressed"] = "\(suppressed)" }
+        }
+        logger.warning("rejected \(what)", metadata: metadata)
     }
 
     /// With an allowed-trainer list, only a listed, broker-attested key may send anything.

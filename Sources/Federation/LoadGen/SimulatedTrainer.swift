@@ -59,11 +59,14 @@ final class SimulatedTrainer {
         }
     }
 
-    /// Takes the `registered` reply, if any.
+    /// Takes the `registered` reply, if any; after an `unregistered` one about its id (the
+    /// aggregator forgot it), registers again (same identity) at the next `registerIfDue`.
     func drainControl(codec: MessageCodec) throws(ZMQError) {
         while let frames = try control.receiveMultipart(options: .dontWait) {
-            if case .registered(let registration)? = try? codec.decodeControl(frames) {
-                trainerID = registration.trainerID
+            switch try? codec.decodeControl(frames) {
+            case .registered(let registration)?: trainerID = registration.trainerID
+            case .unregistered(let id, _)? where id == trainerID: (trainerID, lastRegister) = (nil, nil)
+            default: break
             }
         }
     }

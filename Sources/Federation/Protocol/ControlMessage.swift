@@ -8,4 +8,7 @@ public enum ControlMessage: Sendable, Equatable {
     case heartbeat(trainerID: UInt32, sequence: UInt64)
     /// Trainer `trainerID` leaves.
     case goodbye(trainerID: UInt32, sequence: UInt64)
+    /// Aggregator tells the sender of a heartbeat or goodbye that `trainerID` is not registered;
+    /// `sequence` is that request's, so the trainer can tell a reply from before it registered again.
+    case unregistered(trainerID: UInt32, sequence: UInt64)
 }

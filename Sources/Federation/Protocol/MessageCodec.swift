@@ -84,14 +84,9 @@ public struct MessageCodec: Sendable {
             h.trainerID = registration.trainerID
             h.modelVersion = registration.modelVersion
             payload = Self.json(registration)
-        case .heartbeat(let id, let sequence):
-            h = header(.heartbeat)
-            h.trainerID = id
-            h.sequence = sequence
-        case .goodbye(let id, let sequence):
-            h = header(.goodbye)
-            h.trainerID = id
-            h.sequence = sequence
+        case .heartbeat(let id, let sequence): h = header(.heartbeat, trainerID: id, sequence: sequence)
+        case .goodbye(let id, let sequence): h = header(.goodbye, trainerID: id, sequence: sequence)
+        case .unregistered(let id, let sequence): h = header(.unregistered, trainerID: id, sequence: sequence)
         }
         return FrameCodec.encode(Message(header: h, payload: payload))
     }
@@ -132,7 +127,7 @@ public struct MessageCodec: Sendable {
 
     /// Validates and decodes a control message.
     public func decodeControl(_ frames: [[UInt8]]) throws(ProtocolError) -> ControlMessage {
-        var expected = expectations([.register, .registered, .heartbeat, .goodbye])
+        var expected = expectations([.register, .registered, .heartbeat, .goodbye, .unregistered])
         expected.acceptsUnknownFingerprint = true
         let message = try FrameCodec.decode(frames, expecting: expected)
         let h = message.header
@@ -140,6 +135,7 @@ public struct MessageCodec: Sendable {
         case .register: return .register(try Self.unjson(RegisterRequest.self, message.payload), sequence: h.sequence)
         case .registered: return .registered(try Self.unjson(Registration.self, message.payload))
         case .heartbeat: return .heartbeat(trainerID: h.trainerID, sequence: h.sequence)
+        case .unregistered: return .unregistered(trainerID: h.trainerID, sequence: h.sequence)
         default: return .goodbye(trainerID: h.trainerID, sequence: h.sequence)
         }
     }
@@ -148,6 +144,14 @@ public struct MessageCodec: Sendable {
 
     private func header(_ kind: MessageKind) -> MessageHeader {
         MessageHeader(kind: kind, runID: runID, fingerprint: layout.fingerprint)
+    }
+
+    /// A header of `kind` from or about trainer `trainerID` with `sequence` (empty payload kinds).
+    private func header(_ kind: MessageKind, trainerID: UInt32, sequence: UInt64) -> MessageHeader {
+        var h = header(kind)
+        h.trainerID = trainerID
+        h.sequence = sequence
+        return h
     }
 
     private func expectations(_ kinds: Set<MessageKind>) -> FrameExpectations {

@@ -14,13 +14,17 @@ public enum MessageKind: UInt16, Sendable, Hashable, Codable, CaseIterable {
     case heartbeat = 6
     /// Trainer → aggregator (control): leaving; payload empty.
     case goodbye = 7
+    /// Aggregator → trainer (control): the reply to a `heartbeat` or `goodbye` whose trainer id
+    /// is not registered (e.g. the aggregator restarted without its membership); the trainer
+    /// registers again. Header: that trainer id, and the request's sequence number; payload empty.
+    case unregistered = 8
 
     /// The topic frame this kind travels with.
     public var topic: String {
         switch self {
         case .model, .stop: "model"
         case .update: "update"
-        case .register, .registered, .heartbeat, .goodbye: "control"
+        case .register, .registered, .heartbeat, .goodbye, .unregistered: "control"
         }
     }
 }

@@ -25,6 +25,11 @@ final class TrainerLoop {
     private var held: (version: UInt64, weights: [Float])?
     private var stopReason: String?
     private var sequence: UInt64 = 0
+    /// The last sequence number sent before the current registration arrived: an `unregistered`
+    /// reply to an older request is stale.
+    private var registeredAfter: UInt64 = 0
+    /// The aggregator answered `unregistered` for the current trainer id: register again.
+    private var forgotten = false
     private var lastHeartbeat: ContinuousClock.Instant
     private var lastPump: ContinuousClock.Instant
 
@@ -45,18 +50,18 @@ final class TrainerLoop {
     /// when the source is the default dataset).
     func run(dataset provided: Dataset?) throws -> Exit {
         let data = try provided ?? loadData()
-        guard try awaitRunID(), let registration = try register() else { return exit() }
-        let shard = try makeShard(data, registration)
-        shared.update { $0.shardSize = shard.count }
-        let seed = configuration.seed ^ (UInt64(registration.trainerID) << 32)
-        let trainer = try LocalTrainer(architecture: architecture, dataset: shard, configuration: configuration, seed: seed)
-        logger.info("trainer ready", metadata: [
-            "id": "\(registration.trainerID)", "shard": "\(registration.shardIndex)/\(registration.shardCount)",
-            "samples": "\(shard.count)", "work": "\(configuration.localWork)",
-        ])
+        guard try awaitRunID(), var registration = try register() else { return exit() }
+        var trainer = try makeTrainer(data, registration)
         var lastBase: UInt64?
         var lastPush = clock.now
         while !shouldExit {
+            if forgotten {
+                guard let again = try registerAgain() else { break }
+                if !Self.sameAssignment(again, registration) { trainer = try makeTrainer(data, again) }
+                registration = again
+                lastBase = nil  // the abandoned round's update never counted: train from the held model again
+                continue
+            }
             heartbeatIfDue()
             try pump(timeout: .zero)  // so the round starts from the newest model already queued
             guard let model = held, model.version != lastBase || seconds(since: lastPush) >= configuration.modelWait else {
@@ -69,6 +74,26 @@ final class TrainerLoop {
             lastPush = clock.now
         }
         return exit()
+    }
+
+    /// The local trainer for `registration`'s shard (its seed depends on the trainer id).
+    private func makeTrainer(_ data: Dataset, _ registration: Registration) throws -> LocalTrainer {
+        let shard = try makeShard(data, registration)
+        shared.update { $0.shardSize = shard.count }
+        let seed = configuration.seed ^ (UInt64(registration.trainerID) << 32)
+        let trainer = try LocalTrainer(architecture: architecture, dataset: shard, configuration: configuration, seed: seed)
+        logger.info("trainer ready", metadata: [
+            "id": "\(registration.trainerID)", "shard": "\(registration.shardIndex)/\(registration.shardCount)",
+            "samples": "\(shard.count)", "work": "\(configuration.localWork)",
+        ])
+        return trainer
+    }
+
+    /// Whether two registrations assign the same trainer id and shard (the model version aside).
+    private static func sameAssignment(_ a: Registration, _ b: Registration) -> Bool {
+        var a = a
+        a.modelVersion = b.modelVersion
+        return a == b
     }
 
     /// Sends goodbye if registered (the aggregator stops counting this trainer at once).
@@ -130,12 +155,27 @@ final class TrainerLoop {
             for frames in try sockets.drain(sockets.control) {
                 guard case .registered(let registration)? = try? codec.decodeControl(frames) else { continue }
                 self.registration = registration
+                registeredAfter = sequence
+                forgotten = false
                 shared.update { $0.registration = registration }
                 lastHeartbeat = clock.now
                 return registration
             }
         }
         return nil
+    }
+
+    /// The aggregator answered that it does not know this trainer's id (it restarted without
+    /// its membership): registers again under the same identity. Nil if the run ended first.
+    private func registerAgain() throws -> Registration? {
+        logger.notice("the aggregator does not know this trainer (restarted without its membership?); registering again",
+                      metadata: ["id": "\(registration?.trainerID ?? 0)"])
+        guard let again = try register() else { return nil }
+        shared.update { $0.reregistrations += 1 }
+        logger.notice("registered again", metadata: [
+            "id": "\(again.trainerID)", "shard": "\(again.shardIndex)/\(again.shardCount)", "version": "\(again.modelVersion)",
+        ])
+        return again
     }
 
     /// The samples this trainer trains on: the first `sampleLimit`, then (default dataset
@@ -159,7 +199,7 @@ final class TrainerLoop {
                 logger.warning("receiving broadcasts failed", metadata: ["error": "\(error)"])
             }
         }
-        return !shouldExit
+        return !shouldExit && !forgotten
     }
 
     private func push(_ result: LocalResult, base: UInt64, trainerID: UInt32) throws {
@@ -193,13 +233,23 @@ final class TrainerLoop {
 
     // MARK: Sockets
 
-    /// Waits up to `timeout` for input, then handles every broadcast and discards stray
-    /// control replies (duplicate `registered`).
+    /// Waits up to `timeout` for input, then handles every broadcast and control reply.
     private func pump(timeout: Duration) throws {
         lastPump = clock.now
         let readable = try sockets.poll(timeout: timeout)
-        if readable.control { _ = try sockets.drain(sockets.control) }
+        if readable.control { handleReplies(try sockets.drain(sockets.control)) }
         if readable.models { try handleBroadcasts(sockets.drain(sockets.models)) }
+    }
+
+    /// Notes an `unregistered` reply about the current trainer id to a request sent since it
+    /// registered (an older one is stale); discards the rest (duplicate `registered`, invalid).
+    private func handleReplies(_ messages: [[[UInt8]]]) {
+        guard let codec, let registration else { return }
+        for frames in messages {
+            guard case .unregistered(let id, let answered)? = try? codec.decodeControl(frames),
+                  id == registration.trainerID, answered > registeredAfter else { continue }
+            forgotten = true
+        }
     }
 
     /// Adopts the newest model among `messages` (oldest first; superseded ones are never

@@ -16,6 +16,8 @@ public struct TrainerStatus: Sendable, Equatable {
     public var lastLoss: Float? = nil
     /// Heartbeats sent.
     public var heartbeatsSent = 0
+    /// Times the aggregator answered that it did not know this trainer's id and it registered again.
+    public var reregistrations = 0
     /// Broadcasts that failed validation (wrong run, fingerprint, checksum…).
     public var broadcastsRejected = 0
     /// The aggregator's stop reason, once it broadcast stop.
