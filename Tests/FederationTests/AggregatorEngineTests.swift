@@ -1,22 +1,32 @@
 import Federation
 import Logging
+import Synchronization
 import Testing
+import ZeroMQ
 
 private let quiet = Logger(label: "test.engine") { _ in SwiftLogNoOpLogHandler() }
 
-private func engine(_ configure: (inout AggregatorConfiguration) -> Void) throws -> AggregatorEngine {
+private func engine(logger: Logger = quiet, _ configure: (inout AggregatorConfiguration) -> Void) throws -> AggregatorEngine {
     var configuration = AggregatorConfiguration()
     configuration.runID = 7
     configuration.heartbeatTimeout = 10
     configure(&configuration)
     return try AggregatorEngine(configuration: configuration, layout: smallLayout,
-                                initialWeights: [Float](repeating: 0, count: 8), logger: quiet)
+                                initialWeights: [Float](repeating: 0, count: 8), logger: logger)
 }
 
-private func register(_ engine: AggregatorEngine, _ identity: String, now: Double) throws -> Registration {
-    let reply = try #require(engine.handleControl(engine.codec.control(.register(RegisterRequest(identity: identity), sequence: 1)), now: now))
+private func register(_ engine: AggregatorEngine, _ identity: String, sender: MessageSender = .plaintext,
+                      now: Double) throws -> Registration {
+    let request = engine.codec.control(.register(RegisterRequest(identity: identity), sequence: 1))
+    let reply = try #require(engine.handleControl(request, sender: sender, now: now))
     guard case .registered(let r) = try engine.codec.decodeControl(reply) else { throw AggregatorError("not registered") }
     return r
+}
+
+/// The engine's reply to `message` from `sender`, decoded (nil: no reply).
+private func reply(_ engine: AggregatorEngine, _ message: ControlMessage, sender: MessageSender = .plaintext,
+                   now: Double) throws -> ControlMessage? {
+    try engine.handleControl(engine.codec.control(message), sender: sender, now: now).map { try engine.codec.decodeControl($0) }
 }
 
 private func send(_ engine: AggregatorEngine, from id: UInt32, base: UInt64, sequence: UInt64, now: Double) -> UInt64? {
@@ -42,7 +52,7 @@ private func send(_ engine: AggregatorEngine, from id: UInt32, base: UInt64, seq
     let e = try engine { _ in }
     let a = try register(e, "a", now: 0)
     #expect(try register(e, "a", now: 1).trainerID == a.trainerID)
-    #expect(e.handleControl(e.codec.control(.heartbeat(trainerID: 99, sequence: 1)), now: 1) == nil)
+    #expect(try reply(e, .heartbeat(trainerID: 99, sequence: 1), now: 1) == .unregistered(trainerID: 99, sequence: 1))
     #expect(e.handleControl([[1, 2, 3]], now: 1) == nil)
     #expect(e.counters.rejected == [RejectionReason.unknownTrainer.rawValue: 1, RejectionReason.wrongFrameCount.rawValue: 1])
     _ = e.handleControl(e.codec.control(.goodbye(trainerID: a.trainerID, sequence: 2)), now: 2)
@@ -81,4 +91,106 @@ private func send(_ engine: AggregatorEngine, from id: UInt32, base: UInt64, seq
     #expect(e.tick(now: 15) == nil && e.registry.liveCount == 2)
     #expect(send(e, from: a.trainerID, base: 1, sequence: 20, now: 15) == nil)
     #expect(send(e, from: b.trainerID, base: 1, sequence: 20, now: 15) == 2)
+}
+
+@Test func heartbeatsAndGoodbyesOfForgottenTrainersAreAnsweredUnregisteredAndTheyRegisterAgain() throws {
+    let first = try engine { $0.shardCount = 2 }
+    let a = try register(first, "a", now: 0), b = try register(first, "b", now: 0)
+    #expect(try reply(first, .heartbeat(trainerID: a.trainerID, sequence: 2), now: 1) == nil)
+    // A restart without checkpoints: the new engine knows no one.
+    let second = try engine { $0.shardCount = 2 }
+    #expect(try reply(second, .heartbeat(trainerID: a.trainerID, sequence: 3), now: 2) == .unregistered(trainerID: a.trainerID, sequence: 3))
+    #expect(try reply(second, .goodbye(trainerID: b.trainerID, sequence: 7), now: 2) == .unregistered(trainerID: b.trainerID, sequence: 7))
+    #expect(second.counters.rejected == [RejectionReason.unknownTrainer.rawValue: 2])
+    #expect(send(second, from: a.trainerID, base: 0, sequence: 4, now: 2) == nil)
+    #expect(second.counters.rejected == [RejectionReason.unknownTrainer.rawValue: 3])
+    // Registering again under the same identities: ids and updates are accepted again.
+    let again = try register(second, "a", now: 3), other = try register(second, "b", now: 3)
+    #expect(Set([again.shardIndex, other.shardIndex]) == [0, 1])
+    #expect(try reply(second, .heartbeat(trainerID: again.trainerID, sequence: 5), now: 4) == nil)
+    #expect(second.registry.liveCount == 2)
+    _ = send(second, from: again.trainerID, base: 0, sequence: 6, now: 4)
+    #expect(second.counters.updatesAccepted == 1 && second.counters.rejectedTotal == 3)
+    // Replies are requests' answers only: an aggregator never takes one as a request.
+    #expect(try reply(second, .unregistered(trainerID: again.trainerID, sequence: 8), now: 5) == nil)
+    #expect(second.counters.rejected[RejectionReason.unknownKind.rawValue] == 1)
+}
+
+@Test(.enabled(if: zmqHas("curve"), "libzmq built without CURVE"))
+func withCurveTheUnregisteredReplyNeverBypassesTheKeyChecks() throws {
+    let owner = try CurveKeyPair.generate().publicKey, other = try CurveKeyPair.generate().publicKey
+    let stranger = try CurveKeyPair.generate().publicKey
+    let keys = try FederationKeys()
+    let configure: (inout AggregatorConfiguration) -> Void = {
+        $0.curve = keys.client(keys.aggregator)
+        $0.allowedTrainerKeys = [owner, other]
+    }
+    let first = try engine(configure)
+    let a = try register(first, "a", sender: .key(owner), now: 0)
+    // Another key may not heartbeat for a's id, and an unlisted key gets no answer at all.
+    #expect(try reply(first, .heartbeat(trainerID: a.trainerID, sequence: 2), sender: .key(other), now: 1) == nil)
+    #expect(try reply(first, .heartbeat(trainerID: 99, sequence: 2), sender: .key(stranger), now: 1) == nil)
+    #expect(try reply(first, .heartbeat(trainerID: 99, sequence: 2), sender: .unknown, now: 1) == nil)
+    #expect(first.counters.rejected == [RejectionReason.unauthorizedKey.rawValue: 3])
+    // Restarted with the membership (checkpoint): a's identity stays bound to its key.
+    let restored = try engine(configure)
+    try restored.restore(first.checkpoint(savedAt: 0), now: 2)
+    #expect(try reply(restored, .register(RegisterRequest(identity: "a"), sequence: 3), sender: .key(other), now: 2) == nil)
+    #expect(restored.counters.rejected[RejectionReason.unauthorizedKey.rawValue] == 4)
+    // Restarted without it: a listed key is told to register again, and the identity it
+    // registers binds the id to that key.
+    let fresh = try engine(configure)
+    #expect(try reply(fresh, .heartbeat(trainerID: a.trainerID, sequence: 4), sender: .key(owner), now: 3)
+        == .unregistered(trainerID: a.trainerID, sequence: 4))
+    let again = try register(fresh, "a", sender: .key(owner), now: 3)
+    #expect(fresh.registry.records[again.trainerID]?.publicKey == owner.z85)
+    #expect(try reply(fresh, .register(RegisterRequest(identity: "a"), sequence: 5), sender: .key(other), now: 4) == nil)
+    #expect(try reply(fresh, .heartbeat(trainerID: again.trainerID, sequence: 5), sender: .key(other), now: 4) == nil)
+    #expect(fresh.counters.rejected == [RejectionReason.unknownTrainer.rawValue: 1, RejectionReason.unauthorizedKey.rawValue: 2])
+}
+
+@Test func repeatedUnknownTrainerRejectionsAreLoggedAtMostEveryTenSeconds() throws {
+    let lines = LogCapture()
+    let e = try engine(logger: Logger(label: "test.engine") { _ in lines }) { _ in }
+    for now in [0.0, 1, 2, 3, 9.5] { _ = e.handleControl(e.codec.control(.heartbeat(trainerID: 5, sequence: 1)), now: now) }
+    _ = send(e, from: 5, base: 0, sequence: 2, now: 9.9)
+    #expect(e.counters.rejected == [RejectionReason.unknownTrainer.rawValue: 6], "every one is counted")
+    #expect(lines.entries.count == 1)
+    _ = e.handleControl(e.codec.control(.heartbeat(trainerID: 5, sequence: 3)), now: 10.5)
+    let entries = lines.entries
+    #expect(entries.count == 2 && entries.allSatisfy { $0.metadata["reason"] == "unknown_trainer" })
+    #expect(entries.last?.metadata["suppressed"] == "5")
+    // Other reasons are not throttled.
+    for _ in 0..<3 { _ = e.handleControl([[1]], now: 11) }
+    #expect(lines.entries.count == 5)
+}
+
+/// A log handler keeping every entry (message and metadata as text).
+private final class LogCapture: LogHandler, Sendable {
+    struct Entry: Sendable {
+        let message: String
+        let metadata: [String: String]
+    }
+
+    private let store = Mutex<[Entry]>([])
+    var entries: [Entry] { store.withLock { $0 } }
+
+    var metadata: Logger.Metadata {
+        get { [:] }
+        set {}
+    }
+    var logLevel: Logger.Level {
+        get { .trace }
+        set {}
+    }
+    subscript(metadataKey _: String) -> Logger.Metadata.Value? {
+        get { nil }
+        set {}
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+             file: String, function: String, line: UInt) {
+        let entry = Entry(message: message.description, metadata: (metadata ?? [:]).mapValues { "\($0)" })
+        store.withLock { $0.append(entry) }
+    }
 }

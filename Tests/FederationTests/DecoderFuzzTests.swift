@@ -28,6 +28,7 @@ import Testing
         let decoderReasons = Set(RejectionReason.allCases).subtracting(Self.aggregatorOnly)
         #expect(Set(tally.reasons.keys) == decoderReasons, "reasons never produced: \(decoderReasons.subtracting(tally.reasons.keys))")
         #expect(tally.updates > 100 && tally.broadcasts > 100 && tally.controls > 100, "\(tally)")
+        #expect(tally.controlKinds == Set(MessageKind.allCases.filter { $0.topic == "control" }), "\(tally.controlKinds)")
     }
 
     @Test func mutatedSafeTensorsPayloadsParseConsistentlyOrFailWithACode() throws {
@@ -59,6 +60,8 @@ import Testing
     struct Tally: CustomStringConvertible {
         var reasons: [RejectionReason: Int] = [:]
         var updates = 0, broadcasts = 0, controls = 0
+        /// Kinds of the control messages the decoder accepted (every control kind is fuzzed).
+        var controlKinds: Set<MessageKind> = []
         var description: String { "accepted: \(updates) updates, \(broadcasts) broadcasts, \(controls) control; rejected: \(reasons)" }
 
         mutating func rejected(_ error: ProtocolError) {
@@ -93,6 +96,7 @@ import Testing
             let again = try codec.decodeControl(codec.control(control))
             #expect(again == control)
             tally.controls += 1
+            if let kind = try? MessageHeader.decode(frames[1]).kind { tally.controlKinds.insert(kind) }
         } catch { tally.rejected(error) }
     }
 

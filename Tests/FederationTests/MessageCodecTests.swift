@@ -45,9 +45,25 @@ import Testing
     for message: ControlMessage in [
         .register(RegisterRequest(identity: "t-1"), sequence: 1), .register(RegisterRequest(), sequence: 1),
         .registered(registration), .heartbeat(trainerID: 4, sequence: 2), .goodbye(trainerID: 4, sequence: 3),
+        .unregistered(trainerID: 4, sequence: 2),
     ] {
         #expect(try codec.decodeControl(codec.control(message)) == message)
     }
+}
+
+@Test func unregisteredIsAControlReplyWithTheTrainerIDAndTheRequestsSequence() throws {
+    let codec = smallCodec()
+    let frames = codec.control(.unregistered(trainerID: 0x0102_0304, sequence: 0x0A0B))
+    #expect(frames[0] == Array("control".utf8) && frames[2].isEmpty)
+    let header = try MessageHeader.decode(frames[1])
+    #expect(frames[1][6] == 8 && frames[1][7] == 0)  // kind 8, little-endian
+    #expect(header.kind == .unregistered && header.trainerID == 0x0102_0304 && header.sequence == 0x0A0B)
+    #expect(expectRejection(.unknownKind) { _ = try codec.decodeUpdate(frames) })
+    #expect(expectRejection(.unknownKind) { _ = try codec.decodeBroadcast(frames) })
+    var renamed = frames
+    renamed[0] = Array("model".utf8)
+    #expect(expectRejection(.wrongTopic) { _ = try codec.decodeControl(renamed) })
+    #expect(expectRejection(.wrongRunID) { _ = try smallCodec(runID: 8).decodeControl(frames) })
 }
 
 /// A good update's frames, with `mutate` applied to them (header re-encoded when touched).

@@ -37,8 +37,12 @@ struct MessageMutator {
                 trainerID: UInt32(below(50)), shardIndex: below(4), shardCount: 4, partition: "iid", seed: number(),
                 modelVersion: number())))
         default:
-            return below(2) == 0 ? codec.control(.heartbeat(trainerID: 1, sequence: number()))
-                : codec.control(.goodbye(trainerID: 1, sequence: number()))
+            let id = UInt32(truncatingIfNeeded: number())
+            switch below(3) {
+            case 0: return codec.control(.heartbeat(trainerID: id, sequence: number()))
+            case 1: return codec.control(.goodbye(trainerID: id, sequence: number()))
+            default: return codec.control(.unregistered(trainerID: id, sequence: number()))
+            }
         }
     }
 
