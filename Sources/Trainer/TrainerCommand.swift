@@ -13,7 +13,7 @@ struct TrainerCommand: AsyncParsableCommand {
         discussion: """
             Each option falls back to its environment variable, then to the default.
 
-            The trainer subscribes to the broker's model channel (the broker replays the current model at once), learns the run id from it, registers on the control channel and gets a trainer id and a data shard (identical replicas need no numbering). It then repeatedly trains from the newest model it holds — local epochs or steps of SGD (+ momentum, + FedProx μ) — and pushes the delta (local − base) tagged with the base version, sample count and mean loss. Heartbeats go out every --heartbeat-interval seconds, also while training.
+            The trainer subscribes to the broker's model channel (the broker replays the current model at once), learns the run id from it, registers on the control channel and gets a trainer id and a data shard (identical replicas need no numbering). It then repeatedly trains from the newest model it holds — local epochs or steps of SGD (+ momentum, + FedProx μ) — and pushes the delta (local − base) tagged with the base version, sample count and mean loss. Heartbeats go out every --heartbeat-interval seconds, also while training. An aggregator that does not know the trainer id (restarted without its checkpoint directory) answers a heartbeat with "unregistered"; the trainer then registers again under the same --identity and carries on.
 
             Encryption: --curve-server-key(-file) (the broker's public key) and --curve-secret-key(-file) (the trainer's own, from `fedmq keygen`) make all three connections CURVE clients. See docs/SECURITY.md.
 

@@ -69,6 +69,7 @@ enum FuzzTarget {
             ("registered", rejecting.control(.registered(registration))),
             ("heartbeat", rejecting.control(.heartbeat(trainerID: 3, sequence: 13))),
             ("goodbye", rejecting.control(.goodbye(trainerID: 3, sequence: 14))),
+            ("unregistered", rejecting.control(.unregistered(trainerID: 3, sequence: 13))),
         ]
         return messages.map { ($0.0, input($0.1)) }
     }
