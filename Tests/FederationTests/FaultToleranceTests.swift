@@ -13,19 +13,11 @@ import Testing
     /// Buffered MLP run with 4 trainers (the fourth comes back under a new identity just before
     /// an aggregator crash), slowed down so the faults land mid-run; a checkpoint on every version.
     static func configuration(directory: String) -> LaunchConfiguration {
-        var c = LaunchConfiguration(executablesDirectory: LauncherEndToEndTests.executables.path, outputDirectory: directory)
-        c.trainers = 4
-        c.mode = .buffered
-        c.bufferSize = 2
-        c.modelName = "mlp"
-        c.partition = "iid"
-        c.targetAccuracy = nil
+        var c = ProcessFederation.bufferedMLP(directory: directory, trainers: 4)
         c.maxVersions = maxVersions
-        c.evalEvery = 1
         c.localWork = .steps(50)
         c.slowdowns = [4]
         c.aggregatorArguments = ["--checkpoint-every", "1"]
-        c.trainerArguments = ["--sample-limit", "3000"]
         return c
     }
 

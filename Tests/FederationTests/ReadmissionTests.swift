@@ -21,17 +21,9 @@ import Testing
 
     /// Buffered MLP run with 2 trainers, no stop condition but a time limit (the test kills it).
     static func configuration(directory: String) -> LaunchConfiguration {
-        var c = LaunchConfiguration(executablesDirectory: LauncherEndToEndTests.executables.path, outputDirectory: directory)
-        c.trainers = 2
-        c.mode = .buffered
-        c.bufferSize = 2
-        c.modelName = "mlp"
-        c.partition = "iid"
-        c.targetAccuracy = nil
+        var c = ProcessFederation.bufferedMLP(directory: directory, trainers: 2)
         c.timeLimit = 600
-        c.evalEvery = 1
         c.localWork = .steps(20)
-        c.trainerArguments = ["--sample-limit", "3000"]
         return c
     }
 
