@@ -6,8 +6,9 @@ import TensorCore
 /// Bytes are the update's float data (4 × parameters), counted once per merged update; the
 /// memcpy reference copies the same number of bytes (each counted once), so the ratio says
 /// how close merging comes to the cheapest possible pass over an update. Two paths:
-/// `merge` submits an already decoded `ClientUpdate`; `intake` starts from the wire frames
-/// (header checks, CRC-32C, safetensors decode, finite check, norm) as the aggregator does.
+/// `merge` submits an already decoded `ClientUpdate`; `intake` starts from the wire frames as
+/// the aggregator does: header checks, then CRC-32C, safetensors decode, finite check and norm
+/// in one fused pass into the reused `IntakeBuffer`.
 public enum AggregationBenchmark {
     /// The strategies measured, as configured by default in the aggregator but with K = M = 10.
     public enum Mode: String, Sendable, CaseIterable {
@@ -52,9 +53,11 @@ public enum AggregationBenchmark {
                 let merge = measure(mode, count: count, updates: updates, repetitions: repetitions) { strategy in
                     _ = setup.submit(setup.update, to: strategy)
                 }
+                var buffer = IntakeBuffer()
                 let intake = measure(mode, count: count, updates: updates, repetitions: repetitions) { strategy in
-                    guard let update = try? setup.codec.decodeUpdate(setup.frames) else { preconditionFailure("benchmark update rejected") }
+                    guard let update = try? buffer.decode(setup.frames, codec: setup.codec) else { preconditionFailure("benchmark update rejected") }
                     _ = setup.submit(update, to: strategy)
+                    buffer.recycle(update, after: strategy)
                 }
                 return Figure(mode: mode, parameters: count, mergeUpdatesPerSecond: merge.rate,
                               intakeUpdatesPerSecond: intake.rate, memcpyGigabytesPerSecond: memcpy,
