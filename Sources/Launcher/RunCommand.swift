@@ -78,6 +78,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated slowdown factors given to the trainers in turn, e.g. 1,1,2,4 (heterogeneous devices).")
     var slowdowns: String?
 
+    @Option(help: "Emulate devices of a fixed speed: every trainer's step lasts at least this many seconds (a straggler's, slowdown × this), so trainers keep their speeds however many share the cores; 0 runs at the machine's speed.")
+    var stepTime: Double = 0
+
     @Flag(help: "Encrypt and authenticate every connection with CURVE: fresh keys for each process go to <run directory>/keys; the broker admits only those keys, the aggregator only the trainers'.")
     var curve = false
 
@@ -195,6 +198,7 @@ struct RunCommand: AsyncParsableCommand {
         c.learningRate = lr
         c.momentum = momentum
         c.proximalMu = proxMu
+        c.stepTime = stepTime
         if let slowdowns {
             c.slowdowns = try slowdowns.split(separator: ",").map {
                 guard let x = Double($0.trimmingCharacters(in: .whitespaces)) else {

@@ -82,8 +82,11 @@ struct TrainerCommand: AsyncParsableCommand {
     @Option(help: "FedProx μ: adds μ·(w − w_global) to every gradient; 0 is FedAvg. [env: FEDMQ_PROX_MU, default: 0]")
     var proxMu: Float?
 
-    @Option(help: "Emulate a slower device: sleep (X − 1) × each step's compute time. [env: FEDMQ_SLOWDOWN, default: 1]")
+    @Option(help: "Emulate a slower device: sleep (X − 1) × each step's compute time, or with --step-time make each step last X × that. [env: FEDMQ_SLOWDOWN, default: 1]")
     var slowdown: Double?
+
+    @Option(help: "Emulate a device of fixed speed: each mini-batch step lasts at least this many seconds (the trainer sleeps the rest), whatever else shares the cores; 0 is the machine's speed. [env: FEDMQ_STEP_TIME, default: 0]")
+    var stepTime: Double?
 
     @Option(help: "Seconds between heartbeats. [env: FEDMQ_HEARTBEAT_INTERVAL, default: 5]")
     var heartbeatInterval: Double?
@@ -139,6 +142,7 @@ struct TrainerCommand: AsyncParsableCommand {
         c.momentum = try momentum ?? env.value("FEDMQ_MOMENTUM") ?? c.momentum
         c.proximalMu = try proxMu ?? env.value("FEDMQ_PROX_MU") ?? c.proximalMu
         c.slowdown = try slowdown ?? env.value("FEDMQ_SLOWDOWN") ?? c.slowdown
+        c.stepTime = try stepTime ?? env.value("FEDMQ_STEP_TIME") ?? c.stepTime
         c.heartbeatInterval = try heartbeatInterval ?? env.value("FEDMQ_HEARTBEAT_INTERVAL") ?? c.heartbeatInterval
         c.modelWait = try modelWait ?? env.value("FEDMQ_MODEL_WAIT") ?? c.modelWait
         c.seed = try seed ?? env.value("FEDMQ_SEED") ?? c.seed

@@ -24,6 +24,7 @@ import ZeroMQ
         configuration.trainers = 3
         configuration.mode = .sync
         configuration.slowdowns = [1, 4]
+        configuration.stepTime = 0.02
         let plan = try LaunchPlan(configuration: configuration, layout: RunLayout(directory: "/tmp/run"))
         let p = plan.ports
         #expect(Set([p.modelIn, p.modelOut, p.updatesIn, p.updatesOut, p.controlIn, p.controlOut]).count == 6)
@@ -49,6 +50,7 @@ import ZeroMQ
         }
         #expect(Set(trainers.compactMap { value($0, "--identity") }).count == 3)
         #expect(trainers.compactMap { value($0, "--slowdown") } == ["1.0", "4.0", "1.0"])
+        #expect(trainers.allSatisfy { value($0, "--step-time") == "0.02" })
     }
 
     /// The settings of the Flower comparison (benchmarks/peers/compare-flower.sh) reach the
@@ -81,6 +83,7 @@ import ZeroMQ
             { $0.targetAccuracy = 1.5 },
             { $0.partition = "zipf" },
             { $0.slowdowns = [0.5] },
+            { $0.stepTime = -1 },
             { $0.localWork = .steps(0) },
         ]
         for mutate in bad {

@@ -90,6 +90,25 @@ import TensorCore
         #expect(result == nil && calls == 3)
     }
 
+    /// `stepTime` emulates a device of fixed speed: a round of n steps lasts at least n ×
+    /// stepTime × slowdown of wall time; a step time shorter than the compute is reported as
+    /// time behind that pace.
+    @Test func stepTimePacesEveryStepAndStragglersTakeSlowdownTimesIt() throws {
+        func run(stepTime: Double, slowdown: Double) throws -> LocalResult {
+            var c = Self.configuration(.steps(4))
+            (c.stepTime, c.slowdown) = (stepTime, slowdown)
+            let trainer = try LocalTrainer(architecture: .mlp, dataset: Self.samples, configuration: c, seed: 9)
+            return try #require(try trainer.train(from: Self.base) { true })
+        }
+        let device = try run(stepTime: 0.05, slowdown: 1)
+        #expect(device.seconds >= 4 * 0.05, "\(device.seconds) s")
+        let straggler = try run(stepTime: 0.05, slowdown: 3)
+        #expect(straggler.seconds >= 4 * 0.15, "\(straggler.seconds) s")
+        let tooFast = try run(stepTime: 1e-7, slowdown: 1)
+        #expect(tooFast.secondsBehindPace > 0 && tooFast.secondsBehindPace <= tooFast.seconds)
+        #expect(try run(stepTime: 0, slowdown: 1).secondsBehindPace == 0)
+    }
+
     @Test func rejectsDataOfTheWrongShape() throws {
         let flat = try Dataset(images: [Float](repeating: 0, count: 40), labels: [0, 1, 2, 3], sampleShape: [10])
         #expect(throws: TrainerError.self) { try Self.trainer(.steps(1), data: flat) }
@@ -106,6 +125,8 @@ import TensorCore
         { c in c.momentum = 1 },
         { c in c.proximalMu = -1 },
         { c in c.slowdown = 0.5 },
+        { c in c.stepTime = -0.01 },
+        { c in c.stepTime = .infinity },
         { c in c.heartbeatInterval = 0 },
         { c in c.modelWait = -1 },
         { c in c.partition = "dirichlet:-1" },

@@ -51,6 +51,9 @@ public struct LaunchConfiguration: Sendable {
     public var proximalMu: Float = 0
     /// Per-trainer slowdown factors, used in turn (trainer i gets `slowdowns[i % count]`); empty = all 1.
     public var slowdowns: [Double] = []
+    /// Emulated device speed, seconds per step for every trainer (0 = off; see
+    /// `TrainerConfiguration.stepTime`): stragglers then take `slowdown ×` this per step.
+    public var stepTime = 0.0
 
     // MARK: Security
     /// Encrypt every connection with CURVE: fresh keys for the broker, the aggregator and each
@@ -95,6 +98,7 @@ public struct LaunchConfiguration: Sendable {
         try require(momentum >= 0 && momentum < 1, "momentum must be in [0, 1)")
         try require(proximalMu >= 0 && proximalMu.isFinite, "FedProx μ must be ≥ 0")
         try require(slowdowns.allSatisfy { $0 >= 1 && $0.isFinite }, "slowdowns must be ≥ 1")
+        try require(stepTime >= 0 && stepTime.isFinite, "step time must be ≥ 0 seconds")
         try require(gracePeriod > 0, "grace period must be > 0 seconds")
     }
 

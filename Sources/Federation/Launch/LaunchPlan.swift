@@ -81,6 +81,7 @@ public struct LaunchPlan: Sendable {
                  "--identity", "trainer-\(index + 1)", "--run-id", "\(c.runID)", "--model", c.modelName,
                  "--batch-size", "\(c.batchSize)", "--lr", "\(c.learningRate)", "--momentum", "\(c.momentum)",
                  "--prox-mu", "\(c.proximalMu)", "--slowdown", "\(c.slowdown(ofTrainer: index))",
+                 "--step-time", "\(c.stepTime)",
                  "--model-wait", c.mode == .sync ? "inf" : "0", "--seed", "\(c.seed)", "--log-level", c.logLevel]
         switch c.localWork {
         case .epochs(let n): a += ["--local-epochs", "\(n)"]

@@ -10,4 +10,8 @@ public struct LocalResult: Sendable {
     public var steps: Int
     /// Wall time of the round including any slowdown, seconds.
     public var seconds: Double
+    /// How much longer the round took than the emulated device would (steps × slowdown ×
+    /// `TrainerConfiguration.stepTime`), seconds: the machine could not keep that pace. 0
+    /// without a step time.
+    public var secondsBehindPace = 0.0
 }

@@ -42,19 +42,21 @@ public final class LocalTrainer {
         let start = clock.now
         var lossSum: Double = 0
         var samples = 0
-        for _ in 0..<steps {
+        for step in 0..<steps {
             let stepStart = clock.now
             let n = nextBatch()
             let loss = try model.trainStep(images: images, labels: labels, optimizer: &optimizer)
             lossSum += Double(loss)
             samples += n
-            slowDown(after: stepStart.duration(to: clock.now))
+            pace(stepsDone: step + 1, stepStart: stepStart, roundStart: start, clock: clock)
             guard shouldContinue() else { return nil }
         }
         var delta = model.parameters
         VectorMath.axpy(-1, base, &delta)
+        let seconds = start.duration(to: clock.now) / .seconds(1)
+        let due = Double(steps) * configuration.slowdown * configuration.stepTime
         return LocalResult(delta: delta, sampleCount: samples, meanLoss: Float(lossSum / Double(steps)), steps: steps,
-                           seconds: start.duration(to: clock.now) / .seconds(1))
+                           seconds: seconds, secondsBehindPace: configuration.stepTime > 0 ? max(0, seconds - due) : 0)
     }
 
     /// Fills `images`/`labels` with the next mini-batch, starting a new epoch when one ends.
@@ -65,9 +67,20 @@ public final class LocalTrainer {
         return batches.next(into: &images, labels: &labels)!
     }
 
-    /// Sleeps (slowdown − 1) × `compute`, emulating a slower device.
-    private func slowDown(after compute: Duration) {
-        guard configuration.slowdown > 1 else { return }
-        Thread.sleep(forTimeInterval: (configuration.slowdown - 1) * (compute / .seconds(1)))
+    /// Emulates the configured device once `stepsDone` steps of the round are done. With a step
+    /// time the device keeps a fixed pace: sleeps until `stepsDone × slowdown × stepTime` after
+    /// `roundStart` (a step delayed by the machine is made up by the next ones, if they can).
+    /// Otherwise sleeps (slowdown − 1) × the step's compute time.
+    private func pace(stepsDone: Int, stepStart: ContinuousClock.Instant, roundStart: ContinuousClock.Instant,
+                      clock: ContinuousClock) {
+        let now = clock.now
+        guard configuration.stepTime > 0 else {
+            let compute = stepStart.duration(to: now) / .seconds(1)
+            if configuration.slowdown > 1 { Thread.sleep(forTimeInterval: (configuration.slowdown - 1) * compute) }
+            return
+        }
+        let due = Double(stepsDone) * configuration.slowdown * configuration.stepTime
+        let ahead = due - roundStart.duration(to: now) / .seconds(1)
+        if ahead > 0 { Thread.sleep(forTimeInterval: ahead) }
     }
 }

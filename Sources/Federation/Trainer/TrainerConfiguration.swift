@@ -45,9 +45,15 @@ public struct TrainerConfiguration: Sendable {
     public var momentum: Float = 0
     /// FedProx proximal coefficient μ ≥ 0: adds μ·(w − w_global) to every gradient (0 = FedAvg).
     public var proximalMu: Float = 0
-    /// Slowdown factor ≥ 1: after each step, sleeps (X − 1) × the step's measured compute time,
-    /// to emulate a slower device (1 = full speed).
+    /// Slowdown factor ≥ 1 emulating a slower device (1 = full speed). Without `stepTime`, each
+    /// step is followed by a sleep of (X − 1) × its measured compute time; with `stepTime`, each
+    /// step lasts X × `stepTime`.
     public var slowdown = 1.0
+    /// Emulated device speed, seconds per mini-batch step (0 = off: run at the machine's speed).
+    /// Step k of a round ends no sooner than k × `slowdown × stepTime` after the round's start
+    /// (the trainer sleeps the rest), so every trainer keeps a fixed speed however many processes
+    /// share the machine's cores.
+    public var stepTime = 0.0
 
     // MARK: Timing
     /// Seconds between heartbeats (also sent while training, checked between batches).
@@ -82,6 +88,7 @@ public struct TrainerConfiguration: Sendable {
         try require(momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got \(momentum)")
         try require(proximalMu >= 0 && proximalMu.isFinite, "FedProx μ must be ≥ 0, got \(proximalMu)")
         try require(slowdown >= 1 && slowdown.isFinite, "slowdown must be ≥ 1, got \(slowdown)")
+        try require(stepTime >= 0 && stepTime.isFinite, "step time must be ≥ 0 seconds, got \(stepTime)")
         try require(heartbeatInterval > 0 && heartbeatInterval.isFinite, "heartbeat interval must be > 0 seconds")
         try require(modelWait >= 0, "model wait must be ≥ 0 seconds")
         try require(registerRetry > 0 && registerRetry.isFinite, "register retry must be > 0 seconds")

@@ -184,6 +184,11 @@ final class TrainerLoop {
             "base": "\(base)", "loss": "\(format(Double(result.meanLoss)))", "samples": "\(result.sampleCount)",
             "seconds": "\(format(result.seconds))",
         ])
+        if result.secondsBehindPace > 0.1 * (result.seconds - result.secondsBehindPace) {
+            logger.warning("the machine could not keep the emulated device's pace (--step-time)", metadata: [
+                "seconds": "\(format(result.seconds))", "behind": "\(format(result.secondsBehindPace))",
+            ])
+        }
     }
 
     // MARK: Sockets
