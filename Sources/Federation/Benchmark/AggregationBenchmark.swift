@@ -28,6 +28,9 @@ public enum AggregationBenchmark {
         public var intakeUpdatesPerSecond: Double
         /// memcpy of the update's bytes, GB/s (10⁹ bytes), in the same run.
         public var memcpyGigabytesPerSecond: Double
+        /// The fused decode alone (frames → validated delta in the reused buffer), GB/s of
+        /// update data, in the same run.
+        public var decodeGigabytesPerSecond: Double
         /// The strategy's retained floats after the timed passes.
         public var retainedFloats: Int
 
@@ -49,6 +52,7 @@ public enum AggregationBenchmark {
             let updates = max(10, bytesPerPass / (count * MemoryLayout<Float>.stride))
             let setup = Setup(parameters: count)
             let memcpy = setup.memcpyGigabytesPerSecond(repetitions: repetitions, copies: updates)
+            let decode = setup.decodeGigabytesPerSecond(repetitions: repetitions, updates: updates)
             return Mode.allCases.map { mode in
                 let merge = measure(mode, count: count, updates: updates, repetitions: repetitions) { strategy in
                     _ = setup.submit(setup.update, to: strategy)
@@ -61,6 +65,7 @@ public enum AggregationBenchmark {
                 }
                 return Figure(mode: mode, parameters: count, mergeUpdatesPerSecond: merge.rate,
                               intakeUpdatesPerSecond: intake.rate, memcpyGigabytesPerSecond: memcpy,
+                              decodeGigabytesPerSecond: decode,
                               retainedFloats: merge.retainedFloats)
             }
         }
@@ -105,6 +110,16 @@ public enum AggregationBenchmark {
             var update = update
             update.baseVersion = strategy.version
             return try? strategy.submit(update, now: 0)
+        }
+
+        /// Decoding the frames into a reused buffer (no strategy), GB/s of update data.
+        func decodeGigabytesPerSecond(repetitions: Int, updates: Int) -> Double {
+            var spare: [Float] = []
+            let perSecond = rate(updates, repetitions) {
+                guard let update = try? codec.decodeUpdate(frames, reusing: &spare) else { preconditionFailure("benchmark update rejected") }
+                spare = update.delta
+            }
+            return perSecond * Double(update.delta.count * MemoryLayout<Float>.stride) / 1e9
         }
 
         /// memcpy (`VectorMath.copy`) of the update's floats into a scratch vector, GB/s.

@@ -16,6 +16,8 @@ public struct MessageCodec: Sendable {
     public var maxPayloadBytes: Int
     /// Bound on update norms.
     public var normPolicy: UpdateNormPolicy
+    /// `layout.fingerprint`, computed once (it hashes every name and shape).
+    private let fingerprint: UInt64
 
     public init(
         layout: ParameterLayout, runID: UInt64, payloadCodec: any ParameterPayloadCodec,
@@ -26,6 +28,7 @@ public struct MessageCodec: Sendable {
         self.payloadCodec = payloadCodec
         self.maxPayloadBytes = maxPayloadBytes ?? MessageSizeLimit.payloadBytes(for: layout)
         self.normPolicy = normPolicy
+        fingerprint = layout.fingerprint
     }
 
     // MARK: Encoding
@@ -121,7 +124,7 @@ public struct MessageCodec: Sendable {
     public func decodeUpdate(topic: [UInt8], header: [UInt8], payload: UnsafeRawBufferPointer,
                              reusing spare: inout [Float]) throws(ProtocolError) -> ClientUpdate {
         let h = try FrameCodec.checkEnvelope(topic: topic, header: header, payloadCount: payload.count,
-                                             expecting: expectations([.update]))
+                                             expecting: expectations(Self.updateKinds))
         var delta: [Float] = []
         swap(&delta, &spare)
         do {
@@ -185,12 +188,15 @@ public struct MessageCodec: Sendable {
     // MARK: Helpers
 
     private func header(_ kind: MessageKind) -> MessageHeader {
-        MessageHeader(kind: kind, runID: runID, fingerprint: layout.fingerprint)
+        MessageHeader(kind: kind, runID: runID, fingerprint: fingerprint)
     }
 
     private func expectations(_ kinds: Set<MessageKind>) -> FrameExpectations {
-        FrameExpectations(runID: runID, fingerprint: layout.fingerprint, maxPayloadBytes: maxPayloadBytes, allowedKinds: kinds)
+        FrameExpectations(runID: runID, fingerprint: fingerprint, maxPayloadBytes: maxPayloadBytes, allowedKinds: kinds)
     }
+
+    /// The kinds accepted on the update channel (built once, not per message).
+    private static let updateKinds: Set<MessageKind> = [.update]
 
     private func decodeWeights(_ payload: [UInt8]) throws(ProtocolError) -> [Float] {
         let flat: [Float]
