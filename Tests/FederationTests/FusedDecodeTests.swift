@@ -65,23 +65,25 @@ private func referenceDecode(_ c: FusedCase) -> Result<(delta: [Float], norm: Fl
 }
 
 /// The fused decode of `c`'s frames with the payload at `misalignment` bytes past an
-/// allocation's start, decoding into `spare`.
-private func fusedDecode(_ c: FusedCase, misalignment: Int, spare: inout [Float]) -> Result<ClientUpdate, ProtocolError> {
+/// allocation's start, decoding into `spare` with the header plans of `plans`.
+private func fusedDecode(_ c: FusedCase, misalignment: Int, spare: inout [Float],
+                         plans: inout SafeTensorsPlanCache) -> Result<ClientUpdate, ProtocolError> {
     let shifted = [UInt8](repeating: 0xA5, count: misalignment) + c.frames[2]
     return shifted.withUnsafeBytes { raw in
         let payload = UnsafeRawBufferPointer(rebasing: raw[misalignment...])
         return Result { () throws(ProtocolError) in
-            try c.codec.decodeUpdate(topic: c.frames[0], header: c.frames[1], payload: payload, reusing: &spare)
+            try c.codec.decodeUpdate(topic: c.frames[0], header: c.frames[1], payload: payload, reusing: &spare, plans: &plans)
         }
     }
 }
 
 @Test func fusedDecodeMatchesTheUnfusedReference() {
     var spare: [Float] = []
-    for seed in UInt64(0)..<120 {
-        let c = FusedCase(seed: seed)
+    var plans = SafeTensorsPlanCache()
+    for seed in UInt64(0)..<240 {
+        let c = FusedCase(seed: seed / 2)  // each case twice: the second time its header plan is cached
         if seed % 3 == 0 { spare = [Float](repeating: 7, count: Int(seed % 5)) }  // wrong size: replaced
-        switch (referenceDecode(c), fusedDecode(c, misalignment: Int(seed % 4), spare: &spare)) {
+        switch (referenceDecode(c), fusedDecode(c, misalignment: Int(seed % 4), spare: &spare, plans: &plans)) {
         case (.success(let expected), .success(let update)):
             #expect(update.delta == expected.delta, "seed \(seed)")
             let norm = update.receivedNorm
@@ -112,9 +114,33 @@ private func fusedDecode(_ c: FusedCase, misalignment: Int, spare: inout [Float]
     let c = FusedCase(seed: 6)  // undamaged
     var spare = [Float](repeating: 0, count: c.layout.count)
     let address = spare.withUnsafeBytes { $0.baseAddress }
-    let update = try c.codec.decodeUpdate(c.frames, reusing: &spare)
+    var plans = SafeTensorsPlanCache()
+    let update = try c.codec.decodeUpdate(c.frames, reusing: &spare, plans: &plans)
     #expect(update.delta.withUnsafeBytes { $0.baseAddress } == address && spare.isEmpty)
     #expect(update.delta == c.delta)
+}
+
+@Test func aCachedHeaderPlanIsUsedOnlyForTheSameHeader() throws {
+    // Two tensors of one shape written in either order: headers of equal length, different
+    // bytes. Decoded alternately through one cache, each must land in its own place.
+    let layout = ParameterLayout([ParameterSpec(name: "a", shape: [40]), ParameterSpec(name: "b", shape: [40])])
+    let codec = MessageCodec(layout: layout, runID: 3, payloadCodec: SafeTensorsPayloadCodec())
+    let a = randomVector(40, seed: 1), b = randomVector(40, seed: 2)
+    func frames(_ first: (String, [Float]), _ second: (String, [Float])) -> [[UInt8]] {
+        var header = MessageHeader(kind: .update, runID: 3, fingerprint: layout.fingerprint)
+        header.sampleCount = 1
+        let tensors = [first, second].map { NamedTensor(name: $0.0, tensor: Tensor(shape: [40], storage: $0.1)) }
+        return FrameCodec.encode(Message(header: header, payload: SafeTensors.encode(tensors)))
+    }
+    let ab = frames(("a", a), ("b", b)), ba = frames(("b", b), ("a", a))
+    #expect(ab[2].count == ba[2].count && ab[2] != ba[2])
+    var spare: [Float] = []
+    var plans = SafeTensorsPlanCache()
+    for round in 0..<6 {
+        let update = try codec.decodeUpdate(round % 3 == 0 ? ba : ab, reusing: &spare, plans: &plans)
+        #expect(update.delta == a + b, "round \(round)")
+        spare = update.delta
+    }
 }
 
 @Test func interleavedCRCMatchesTheTablesAtLongLengthsAndEveryAlignment() {

@@ -104,31 +104,34 @@ public struct MessageCodec: Sendable {
     /// Validates and decodes a trainer update. Throws the first failing check.
     public func decodeUpdate(_ frames: [[UInt8]]) throws(ProtocolError) -> ClientUpdate {
         var delta: [Float] = []
-        return try decodeUpdate(frames, reusing: &delta)
+        var plans = SafeTensorsPlanCache()
+        return try decodeUpdate(frames, reusing: &delta, plans: &plans)
     }
 
     /// `decodeUpdate`, decoding into `spare`'s storage when it holds `layout.count` floats and
     /// is not shared (no allocation): on success the storage moves into the update's `delta`
-    /// and `spare` is left empty; on failure `spare` keeps it (contents unspecified).
-    public func decodeUpdate(_ frames: [[UInt8]], reusing spare: inout [Float]) throws(ProtocolError) -> ClientUpdate {
+    /// and `spare` is left empty; on failure `spare` keeps it (contents unspecified). The
+    /// payload's safetensors header is planned through `plans` (a repeated header is not parsed again).
+    public func decodeUpdate(_ frames: [[UInt8]], reusing spare: inout [Float],
+                             plans: inout SafeTensorsPlanCache) throws(ProtocolError) -> ClientUpdate {
         try FrameCodec.checkFrameCount(frames.count)
         return try frames[2].withUnsafeBytes { payload in
             Result { () throws(ProtocolError) in
-                try decodeUpdate(topic: frames[0], header: frames[1], payload: payload, reusing: &spare)
+                try decodeUpdate(topic: frames[0], header: frames[1], payload: payload, reusing: &spare, plans: &plans)
             }
         }.get()
     }
 
-    /// `decodeUpdate(_:reusing:)` over the three frames of an update, the payload borrowed
+    /// `decodeUpdate(_:reusing:plans:)` over the three frames of an update, the payload borrowed
     /// (e.g. still in the receiving socket's message): it is read once, by the fused decode.
     public func decodeUpdate(topic: [UInt8], header: [UInt8], payload: UnsafeRawBufferPointer,
-                             reusing spare: inout [Float]) throws(ProtocolError) -> ClientUpdate {
+                             reusing spare: inout [Float], plans: inout SafeTensorsPlanCache) throws(ProtocolError) -> ClientUpdate {
         let h = try FrameCodec.checkEnvelope(topic: topic, header: header, payloadCount: payload.count,
                                              expecting: expectations(Self.updateKinds))
         var delta: [Float] = []
         swap(&delta, &spare)
         do {
-            return try update(h, payload, into: &delta)
+            return try update(h, payload, into: &delta, plans: &plans)
         } catch {
             swap(&delta, &spare)
             throw error
@@ -137,9 +140,9 @@ public struct MessageCodec: Sendable {
 
     /// The checks after the envelope's, in `FrameCodec.decode`'s then the update's order:
     /// CRC-32C, sample count, loss, payload layout, finiteness, norm policy.
-    private func update(_ h: MessageHeader, _ payload: UnsafeRawBufferPointer,
-                        into delta: inout [Float]) throws(ProtocolError) -> ClientUpdate {
-        let decoded = try UpdatePayloadDecoder.decode(payload, header: h, layout: layout, into: &delta)
+    private func update(_ h: MessageHeader, _ payload: UnsafeRawBufferPointer, into delta: inout [Float],
+                        plans: inout SafeTensorsPlanCache) throws(ProtocolError) -> ClientUpdate {
+        let decoded = try UpdatePayloadDecoder.decode(payload, header: h, layout: layout, into: &delta, plans: &plans)
         guard h.sampleCount > 0 else { throw ProtocolError(.invalidField, "update with sample count 0") }
         guard h.trainingLoss.isFinite else { throw ProtocolError(.nonFinite, "training loss \(h.trainingLoss)") }
         let norm = try decoded.validated()

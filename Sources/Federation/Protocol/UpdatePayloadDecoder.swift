@@ -24,12 +24,13 @@ enum UpdatePayloadDecoder {
 
     /// Decodes `payload` (whose CRC-32C must be `checksum`) for `layout` into `flat`: its
     /// storage is written in place when it already holds `layout.count` floats (and is not
-    /// shared), else replaced. Throws `badChecksum` only; `flat` is scratch on any failure.
+    /// shared), else replaced; the safetensors header is planned through `plans`. Throws
+    /// `badChecksum` only; `flat` is scratch on any failure.
     static func decode(_ payload: UnsafeRawBufferPointer, header: MessageHeader, layout: ParameterLayout,
-                       into flat: inout [Float]) throws(ProtocolError) -> Decoded {
+                       into flat: inout [Float], plans: inout SafeTensorsPlanCache) throws(ProtocolError) -> Decoded {
         let plan: SafeTensorsFlatPlan
         do {
-            plan = try SafeTensors.flatPlan(payload, layout: layout)
+            plan = try plans.plan(for: payload, layout: layout)
         } catch {
             try FrameCodec.verifyChecksum(CRC32C.checksum(payload), header: header)
             return Decoded(problem: ProtocolError(.payloadDecode, "\(error)"), norm: 0)
