@@ -9,7 +9,7 @@
 #      time to 85 % when 20 rounds are not enough.
 #   2. The same job in `sync`, `async` (FedAsync) and `buffered` (FedBuff K 4) modes, without and with 2 of the 8
 #      trainers at --slowdown 4, stopping at 85 % or after --straggler-time-limit seconds.
-#      With --step-time S (seconds), all four runs emulate devices of fixed speed (`fedmq run
+#      With --step-time S (seconds), these runs emulate devices of fixed speed (`fedmq run
 #      --step-time`): a step takes S, a straggler's 4 × S, however the 2 cores are shared.
 #   3. The Flower peer (benchmarks/peers/flower/run.sh, about 45 s per round here).
 #
