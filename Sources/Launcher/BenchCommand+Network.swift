@@ -37,13 +37,15 @@ extension BenchCommand {
     func printAggregation() {
         print("Aggregation, one thread: updates/s and GB/s of update data, beside memcpy of the same bytes")
         print("  " + pad("model", 9) + pad("strategy", 18) + pad("merge upd/s", 13) + pad("GB/s", 7) + pad("% memcpy", 10)
-              + pad("+decode upd/s", 15) + pad("GB/s", 7) + pad("memcpy GB/s", 13) + "retained")
+              + pad("+decode upd/s", 15) + pad("GB/s", 7) + pad("% memcpy", 10) + pad("decode GB/s", 13)
+              + pad("memcpy GB/s", 13) + "retained")
         for f in AggregationBenchmark.run(repetitions: repetitions) {
             print("  " + pad(bytes(f.updateBytes), 9) + pad(f.mode.rawValue, 18) + pad(fixed(f.mergeUpdatesPerSecond, 0), 13)
                   + pad(fixed(f.mergeGigabytesPerSecond, 2), 7)
                   + pad(fixed(100 * f.mergeGigabytesPerSecond / f.memcpyGigabytesPerSecond, 0) + " %", 10)
                   + pad(fixed(f.intakeUpdatesPerSecond, 0), 15) + pad(fixed(f.intakeGigabytesPerSecond, 2), 7)
-                  + pad(fixed(f.memcpyGigabytesPerSecond, 2), 13)
+                  + pad(fixed(100 * f.intakeGigabytesPerSecond / f.memcpyGigabytesPerSecond, 0) + " %", 10)
+                  + pad(fixed(f.decodeGigabytesPerSecond, 2), 13) + pad(fixed(f.memcpyGigabytesPerSecond, 2), 13)
                   + fixed(Double(f.retainedFloats) / Double(f.parameters), 0) + "× model")
         }
         print("")

@@ -25,6 +25,7 @@ import Testing
         #expect(figures.count == 2 * AggregationBenchmark.Mode.allCases.count)
         for f in figures {
             #expect(f.mergeUpdatesPerSecond > 0 && f.intakeUpdatesPerSecond > 0 && f.memcpyGigabytesPerSecond > 0)
+            #expect(f.decodeGigabytesPerSecond > 0)
             #expect(f.updateBytes == 4 * f.parameters)
             #expect(f.retainedFloats >= f.parameters)
         }

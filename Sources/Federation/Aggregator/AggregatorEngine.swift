@@ -11,6 +11,7 @@ public final class AggregatorEngine {
     public private(set) var strategy: any AggregationStrategy
     public private(set) var registry: TrainerRegistry
     public private(set) var counters = RunCounters()
+    private var intakeBuffer = IntakeBuffer()
     private let logger: Logger
     /// `unknown_trainer` rejections repeat (every heartbeat and update of a trainer the
     /// aggregator forgot, until it registers again): logged at most every 10 s.
@@ -80,9 +81,34 @@ public final class AggregatorEngine {
     /// - Parameter sender: who sent it (with CURVE, the key the broker attested).
     public func handleUpdate(_ frames: [[UInt8]], sender: MessageSender = .plaintext, now: Double) -> UInt64? {
         counters.bytesIn += UInt64(frames.reduce(0) { $0 + $1.count })
+        return intake(sender: sender, now: now) { (buffer: inout IntakeBuffer) throws(ProtocolError) in
+            try buffer.decode(frames, codec: codec)
+        }
+    }
+
+    /// `handleUpdate` for the first `frameCount` frames of a message still held by libzmq (the
+    /// payload is decoded in place, into the reused intake buffer).
+    public func handleUpdate(_ message: HeldMessage, frameCount: Int, sender: MessageSender = .plaintext,
+                             now: Double) -> UInt64? {
+        counters.bytesIn += UInt64((0..<frameCount).reduce(0) { total, index in total + message.withBytes(ofFrame: index) { $0.count } })
+        return intake(sender: sender, now: now) { (buffer: inout IntakeBuffer) throws(ProtocolError) in
+            try buffer.decode(message, frameCount: frameCount, codec: codec)
+        }
+    }
+
+    /// Floats the intake keeps for decoding the next update (at most one model).
+    public var intakeBufferFloats: Int { intakeBuffer.retainedFloats }
+    /// Where the intake's reused delta storage is (for tests: unchanged while it is reused).
+    public var intakeBufferAddress: UnsafeRawPointer? { intakeBuffer.storageAddress }
+
+    /// Authorizes, decodes (through `decode`, into the intake buffer), checks ownership and
+    /// registration, and submits; then hands the delta's storage back to the intake buffer.
+    private func intake(sender: MessageSender, now: Double,
+                        decode: (inout IntakeBuffer) throws(ProtocolError) -> ClientUpdate) -> UInt64? {
         do throws(ProtocolError) {
             try authorize(sender)
-            let update = try codec.decodeUpdate(frames)
+            let update = try decode(&intakeBuffer)
+            defer { intakeBuffer.recycle(update, after: strategy) }
             try checkOwner(of: update.trainerID, sender)
             if configuration.requireRegistration {
                 try registry.accept(sequence: update.sequence, from: update.trainerID, now: now)

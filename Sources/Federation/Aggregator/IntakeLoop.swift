@@ -35,16 +35,17 @@ struct IntakeLoop {
 
     // MARK: Inbound
 
+    /// Takes in up to `batch` pending updates, each decoded straight from libzmq's buffer.
     mutating func drainUpdates(now: Double) {
         for _ in 0..<batch {
-            let frames: [[UInt8]]?
-            do { frames = try sockets.updates.receiveMultipart(options: .dontWait) } catch {
+            let message: HeldMessage?
+            do { message = try sockets.updates.receiveHeld(options: .dontWait) } catch {
                 logger.error("update receive failed", metadata: ["error": "\(error)"])
                 return
             }
-            guard let frames else { return }
-            let (message, sender) = splitSender(frames)
-            if let version = engine.handleUpdate(message, sender: sender, now: now) { newVersion(version, now: now) }
+            guard let message else { return }
+            let (count, sender) = splitSender(frameCount: message.frameCount) { message.bytes(ofFrame: message.frameCount - 1) }
+            if let version = engine.handleUpdate(message, frameCount: count, sender: sender, now: now) { newVersion(version, now: now) }
         }
     }
 
@@ -67,10 +68,17 @@ struct IntakeLoop {
     /// With CURVE, the broker appends the sender's Z85 public key as the last frame: splits it
     /// off (`.unknown` when it is absent or not a key). Without CURVE, `.plaintext`.
     private func splitSender(_ frames: [[UInt8]]) -> ([[UInt8]], MessageSender) {
-        guard configuration.curve != nil else { return (frames, .plaintext) }
-        guard let last = frames.last, frames.count > 1 else { return (frames, .unknown) }
-        let key = try? CurveKey(z85: String(decoding: last, as: UTF8.self))
-        return (Array(frames.dropLast()), key.map(MessageSender.key) ?? .unknown)
+        let (count, sender) = splitSender(frameCount: frames.count) { frames[frames.count - 1] }
+        return (Array(frames.prefix(count)), sender)
+    }
+
+    /// `splitSender` by frame count: how many frames are the message, and who sent it
+    /// (`lastFrame` is read only with CURVE and more than one frame).
+    private func splitSender(frameCount: Int, lastFrame: () -> [UInt8]) -> (Int, MessageSender) {
+        guard configuration.curve != nil else { return (frameCount, .plaintext) }
+        guard frameCount > 1 else { return (frameCount, .unknown) }
+        let key = try? CurveKey(z85: String(decoding: lastFrame(), as: UTF8.self))
+        return (frameCount - 1, key.map(MessageSender.key) ?? .unknown)
     }
 
     // MARK: New versions

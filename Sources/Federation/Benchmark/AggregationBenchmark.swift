@@ -6,8 +6,9 @@ import TensorCore
 /// Bytes are the update's float data (4 × parameters), counted once per merged update; the
 /// memcpy reference copies the same number of bytes (each counted once), so the ratio says
 /// how close merging comes to the cheapest possible pass over an update. Two paths:
-/// `merge` submits an already decoded `ClientUpdate`; `intake` starts from the wire frames
-/// (header checks, CRC-32C, safetensors decode, finite check, norm) as the aggregator does.
+/// `merge` submits an already decoded `ClientUpdate`; `intake` starts from the wire frames as
+/// the aggregator does: header checks, then CRC-32C, safetensors decode, finite check and norm
+/// in one fused pass into the reused `IntakeBuffer`.
 public enum AggregationBenchmark {
     /// The strategies measured, as configured by default in the aggregator but with K = M = 10.
     public enum Mode: String, Sendable, CaseIterable {
@@ -27,6 +28,9 @@ public enum AggregationBenchmark {
         public var intakeUpdatesPerSecond: Double
         /// memcpy of the update's bytes, GB/s (10⁹ bytes), in the same run.
         public var memcpyGigabytesPerSecond: Double
+        /// The fused decode alone (frames → validated delta in the reused buffer), GB/s of
+        /// update data, in the same run.
+        public var decodeGigabytesPerSecond: Double
         /// The strategy's retained floats after the timed passes.
         public var retainedFloats: Int
 
@@ -48,16 +52,20 @@ public enum AggregationBenchmark {
             let updates = max(10, bytesPerPass / (count * MemoryLayout<Float>.stride))
             let setup = Setup(parameters: count)
             let memcpy = setup.memcpyGigabytesPerSecond(repetitions: repetitions, copies: updates)
+            let decode = setup.decodeGigabytesPerSecond(repetitions: repetitions, updates: updates)
             return Mode.allCases.map { mode in
                 let merge = measure(mode, count: count, updates: updates, repetitions: repetitions) { strategy in
                     _ = setup.submit(setup.update, to: strategy)
                 }
+                var buffer = IntakeBuffer()
                 let intake = measure(mode, count: count, updates: updates, repetitions: repetitions) { strategy in
-                    guard let update = try? setup.codec.decodeUpdate(setup.frames) else { preconditionFailure("benchmark update rejected") }
+                    guard let update = try? buffer.decode(setup.frames, codec: setup.codec) else { preconditionFailure("benchmark update rejected") }
                     _ = setup.submit(update, to: strategy)
+                    buffer.recycle(update, after: strategy)
                 }
                 return Figure(mode: mode, parameters: count, mergeUpdatesPerSecond: merge.rate,
                               intakeUpdatesPerSecond: intake.rate, memcpyGigabytesPerSecond: memcpy,
+                              decodeGigabytesPerSecond: decode,
                               retainedFloats: merge.retainedFloats)
             }
         }
@@ -102,6 +110,20 @@ public enum AggregationBenchmark {
             var update = update
             update.baseVersion = strategy.version
             return try? strategy.submit(update, now: 0)
+        }
+
+        /// Decoding the frames into a reused buffer (no strategy), GB/s of update data. Every
+        /// update has the same safetensors header, so the plan cache always hits.
+        func decodeGigabytesPerSecond(repetitions: Int, updates: Int) -> Double {
+            var spare: [Float] = []
+            var plans = SafeTensorsPlanCache()
+            let perSecond = rate(updates, repetitions) {
+                guard let update = try? codec.decodeUpdate(frames, reusing: &spare, plans: &plans) else {
+                    preconditionFailure("benchmark update rejected")
+                }
+                spare = update.delta
+            }
+            return perSecond * Double(update.delta.count * MemoryLayout<Float>.stride) / 1e9
         }
 
         /// memcpy (`VectorMath.copy`) of the update's floats into a scratch vector, GB/s.

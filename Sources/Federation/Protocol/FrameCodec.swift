@@ -10,15 +10,30 @@ public enum FrameCodec {
     /// kind (defined and allowed), topic, run id, fingerprint, payload length, payload size
     /// bound, CRC-32C. The first failure is thrown as a `ProtocolError`.
     public static func decode(_ frames: [[UInt8]], expecting e: FrameExpectations) throws(ProtocolError) -> Message {
-        guard frames.count == 3 else {
-            throw ProtocolError(.wrongFrameCount, "\(frames.count) frames, expected 3 [topic, header, payload]")
+        try checkFrameCount(frames.count)
+        let header = try checkEnvelope(topic: frames[0], header: frames[1], payloadCount: frames[2].count, expecting: e)
+        let payload = frames[2]
+        try verifyChecksum(CRC32C.checksum(payload), header: header)
+        return Message(validated: header, payload: payload)
+    }
+
+    /// The first check of `decode`: a message has exactly three frames.
+    static func checkFrameCount(_ count: Int) throws(ProtocolError) {
+        guard count == 3 else {
+            throw ProtocolError(.wrongFrameCount, "\(count) frames, expected 3 [topic, header, payload]")
         }
-        let header = try MessageHeader.decode(frames[1])
+    }
+
+    /// Every check of `decode` after the frame count and before the CRC-32C (which needs the
+    /// payload itself); returns the validated header.
+    static func checkEnvelope(topic: [UInt8], header bytes: [UInt8], payloadCount: Int,
+                              expecting e: FrameExpectations) throws(ProtocolError) -> MessageHeader {
+        let header = try MessageHeader.decode(bytes)
         guard e.allowedKinds.contains(header.kind) else {
             throw ProtocolError(.unknownKind, "kind \(header.kind) not accepted on this channel")
         }
-        guard frames[0].elementsEqual(header.kind.topic.utf8) else {
-            throw ProtocolError(.wrongTopic, "topic \"\(String(decoding: frames[0], as: UTF8.self))\" for kind \(header.kind)")
+        guard topic.elementsEqual(header.kind.topic.utf8) else {
+            throw ProtocolError(.wrongTopic, "topic \"\(String(decoding: topic, as: UTF8.self))\" for kind \(header.kind)")
         }
         guard header.runID == e.runID else {
             throw ProtocolError(.wrongRunID, "run id \(header.runID) != expected \(e.runID)")
@@ -26,18 +41,20 @@ public enum FrameCodec {
         guard header.fingerprint == e.fingerprint || (e.acceptsUnknownFingerprint && header.fingerprint == 0) else {
             throw ProtocolError(.fingerprintMismatch, "architecture fingerprint \(hex(header.fingerprint)) != \(hex(e.fingerprint))")
         }
-        let payload = frames[2]
-        guard header.payloadLength == UInt64(payload.count) else {
-            throw ProtocolError(.payloadLengthMismatch, "header says \(header.payloadLength) payload bytes, frame has \(payload.count)")
+        guard header.payloadLength == UInt64(payloadCount) else {
+            throw ProtocolError(.payloadLengthMismatch, "header says \(header.payloadLength) payload bytes, frame has \(payloadCount)")
         }
-        guard payload.count <= e.maxPayloadBytes else {
-            throw ProtocolError(.oversizePayload, "payload of \(payload.count) bytes exceeds \(e.maxPayloadBytes)")
+        guard payloadCount <= e.maxPayloadBytes else {
+            throw ProtocolError(.oversizePayload, "payload of \(payloadCount) bytes exceeds \(e.maxPayloadBytes)")
         }
-        let crc = CRC32C.checksum(payload)
+        return header
+    }
+
+    /// The last check of `decode`: the payload's CRC-32C `crc` is the header's.
+    static func verifyChecksum(_ crc: UInt32, header: MessageHeader) throws(ProtocolError) {
         guard crc == header.payloadChecksum else {
             throw ProtocolError(.badChecksum, "payload CRC-32C \(hex(crc)) != header \(hex(header.payloadChecksum))")
         }
-        return Message(validated: header, payload: payload)
     }
 
     static func hex<T: BinaryInteger>(_ v: T) -> String { "0x" + String(v, radix: 16) }

@@ -16,6 +16,8 @@ public struct MessageCodec: Sendable {
     public var maxPayloadBytes: Int
     /// Bound on update norms.
     public var normPolicy: UpdateNormPolicy
+    /// `layout.fingerprint`, computed once (it hashes every name and shape).
+    private let fingerprint: UInt64
 
     public init(
         layout: ParameterLayout, runID: UInt64, payloadCodec: any ParameterPayloadCodec,
@@ -26,6 +28,7 @@ public struct MessageCodec: Sendable {
         self.payloadCodec = payloadCodec
         self.maxPayloadBytes = maxPayloadBytes ?? MessageSizeLimit.payloadBytes(for: layout)
         self.normPolicy = normPolicy
+        fingerprint = layout.fingerprint
     }
 
     // MARK: Encoding
@@ -95,25 +98,66 @@ public struct MessageCodec: Sendable {
 
     /// Validates and decodes a trainer update. Throws the first failing check.
     public func decodeUpdate(_ frames: [[UInt8]]) throws(ProtocolError) -> ClientUpdate {
-        let message = try FrameCodec.decode(frames, expecting: expectations([.update]))
-        let h = message.header
+        var delta: [Float] = []
+        var plans = SafeTensorsPlanCache()
+        return try decodeUpdate(frames, reusing: &delta, plans: &plans)
+    }
+
+    /// `decodeUpdate`, decoding into `spare`'s storage when it holds `layout.count` floats and
+    /// is not shared (no allocation): on success the storage moves into the update's `delta`
+    /// and `spare` is left empty; on failure `spare` keeps it (contents unspecified). The
+    /// payload's safetensors header is planned through `plans` (a repeated header is not parsed again).
+    public func decodeUpdate(_ frames: [[UInt8]], reusing spare: inout [Float],
+                             plans: inout SafeTensorsPlanCache) throws(ProtocolError) -> ClientUpdate {
+        try FrameCodec.checkFrameCount(frames.count)
+        return try frames[2].withUnsafeBytes { payload in
+            Result { () throws(ProtocolError) in
+                try decodeUpdate(topic: frames[0], header: frames[1], payload: payload, reusing: &spare, plans: &plans)
+            }
+        }.get()
+    }
+
+    /// `decodeUpdate(_:reusing:plans:)` over the three frames of an update, the payload borrowed
+    /// (e.g. still in the receiving socket's message): it is read once, by the fused decode.
+    public func decodeUpdate(topic: [UInt8], header: [UInt8], payload: UnsafeRawBufferPointer,
+                             reusing spare: inout [Float], plans: inout SafeTensorsPlanCache) throws(ProtocolError) -> ClientUpdate {
+        let h = try FrameCodec.checkEnvelope(topic: topic, header: header, payloadCount: payload.count,
+                                             expecting: expectations(Self.updateKinds))
+        var delta: [Float] = []
+        swap(&delta, &spare)
+        do {
+            return try update(h, payload, into: &delta, plans: &plans)
+        } catch {
+            swap(&delta, &spare)
+            throw error
+        }
+    }
+
+    /// The checks after the envelope's, in `FrameCodec.decode`'s then the update's order:
+    /// CRC-32C, sample count, loss, payload layout, finiteness, norm policy.
+    private func update(_ h: MessageHeader, _ payload: UnsafeRawBufferPointer, into delta: inout [Float],
+                        plans: inout SafeTensorsPlanCache) throws(ProtocolError) -> ClientUpdate {
+        let decoded = try UpdatePayloadDecoder.decode(payload, header: h, layout: layout, into: &delta, plans: &plans)
         guard h.sampleCount > 0 else { throw ProtocolError(.invalidField, "update with sample count 0") }
         guard h.trainingLoss.isFinite else { throw ProtocolError(.nonFinite, "training loss \(h.trainingLoss)") }
-        var delta = try decodeWeights(message.payload)
-        let norm = VectorMathBridge.norm(delta)
-        var clipped = false
+        let norm = try decoded.validated()
+        let clipped = try applyNormPolicy(norm: norm, to: &delta)
+        return ClientUpdate(
+            trainerID: h.trainerID, baseVersion: h.baseVersion, sampleCount: h.sampleCount, delta: delta,
+            trainingLoss: h.trainingLoss, sequence: h.sequence, receivedNorm: norm, clipped: clipped)
+    }
+
+    /// Rejects or clips `delta` (of L2 norm `norm`) by `normPolicy`; returns whether it clipped.
+    private func applyNormPolicy(norm: Float, to delta: inout [Float]) throws(ProtocolError) -> Bool {
         switch normPolicy {
-        case .unbounded: break
+        case .unbounded: return false
         case .reject(let bound) where norm > bound:
             throw ProtocolError(.normExceeded, "update norm \(norm) exceeds bound \(bound)")
         case .clip(let bound) where norm > bound:
             VectorMath.scale(&delta, by: bound / norm)
-            clipped = true
-        default: break
+            return true
+        default: return false
         }
-        return ClientUpdate(
-            trainerID: h.trainerID, baseVersion: h.baseVersion, sampleCount: h.sampleCount, delta: delta,
-            trainingLoss: h.trainingLoss, sequence: h.sequence, receivedNorm: norm, clipped: clipped)
     }
 
     /// Validates and decodes a `model` or `stop` broadcast.
@@ -143,7 +187,7 @@ public struct MessageCodec: Sendable {
     // MARK: Helpers
 
     private func header(_ kind: MessageKind) -> MessageHeader {
-        MessageHeader(kind: kind, runID: runID, fingerprint: layout.fingerprint)
+        MessageHeader(kind: kind, runID: runID, fingerprint: fingerprint)
     }
 
     /// A header of `kind` from or about trainer `trainerID` with `sequence` (empty payload kinds).
@@ -155,8 +199,11 @@ public struct MessageCodec: Sendable {
     }
 
     private func expectations(_ kinds: Set<MessageKind>) -> FrameExpectations {
-        FrameExpectations(runID: runID, fingerprint: layout.fingerprint, maxPayloadBytes: maxPayloadBytes, allowedKinds: kinds)
+        FrameExpectations(runID: runID, fingerprint: fingerprint, maxPayloadBytes: maxPayloadBytes, allowedKinds: kinds)
     }
+
+    /// The kinds accepted on the update channel (built once, not per message).
+    private static let updateKinds: Set<MessageKind> = [.update]
 
     private func decodeWeights(_ payload: [UInt8]) throws(ProtocolError) -> [Float] {
         let flat: [Float]

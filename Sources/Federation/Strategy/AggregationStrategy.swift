@@ -18,8 +18,17 @@ public protocol AggregationStrategy: AnyObject {
     /// counted by array capacity. O(model) for the mean modes whatever the number of updates
     /// or trainers (O(K·model) for median / trimmed mean, O(history·model) for FedAsync).
     var retainedFloats: Int { get }
+    /// Whether `submit` may keep a reference to an update's `delta` storage after it returns
+    /// (median / trimmed mean store the rows). When false the caller may decode the next
+    /// update into that storage. (Copy-on-write keeps a wrong answer safe, only slower.)
+    var retainsDeltas: Bool { get }
     /// Server-optimizer steps taken (checkpointed).
     var optimizerSteps: UInt64 { get }
     /// Replaces model, version and optimizer state from a checkpoint; pending buffers are cleared.
     func restore(model: [Float], version: UInt64, stateVectors: [String: [Float]], optimizerSteps: UInt64) throws(ConfigurationError)
+}
+
+extension AggregationStrategy {
+    /// Unless a strategy says otherwise, assume it keeps deltas (never wrong, only slower).
+    public var retainsDeltas: Bool { true }
 }

@@ -55,6 +55,9 @@ struct DeltaBuffer {
         }
     }
 
+    /// Whether `add` keeps the delta's storage (robust modes store the rows).
+    var retainsDeltas: Bool { aggregator != .mean }
+
     /// Floats held: the running sum (mean) or the stored rows (robust modes).
     var retainedFloats: Int { sum.capacity + rows.reduce(0) { $0 + $1.capacity } }
 

@@ -46,6 +46,7 @@ public final class FedAsync: AggregationStrategy {
     public func poll(now: Double) -> UInt64? { nil }
 
     public var retainedFloats: Int { model.capacity + ring.retainedFloats }
+    public var retainsDeltas: Bool { false }
     public var stateVectors: [String: [Float]] { [:] }
     public var optimizerSteps: UInt64 { 0 }
 

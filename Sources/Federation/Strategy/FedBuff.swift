@@ -42,6 +42,7 @@ public final class FedBuff: AggregationStrategy {
     public func poll(now: Double) -> UInt64? { nil }
 
     public var retainedFloats: Int { step.retainedFloats }
+    public var retainsDeltas: Bool { step.retainsDeltas }
     public var stateVectors: [String: [Float]] { step.stateVectors }
     public var optimizerSteps: UInt64 { step.optimizerSteps }
 

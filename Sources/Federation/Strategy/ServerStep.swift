@@ -32,6 +32,8 @@ struct ServerStep {
     /// Drops the buffered deltas.
     mutating func discardBuffer() { buffer.reset() }
 
+    /// Whether adding keeps a delta's storage (see `DeltaBuffer.retainsDeltas`).
+    var retainsDeltas: Bool { buffer.retainsDeltas }
     /// Floats held: model, buffer and optimizer state.
     var retainedFloats: Int { model.capacity + buffer.retainedFloats + optimizer.retainedFloats }
 

@@ -58,6 +58,7 @@ public final class SyncFedAvg: AggregationStrategy {
     }
 
     public var retainedFloats: Int { step.retainedFloats }
+    public var retainsDeltas: Bool { step.retainsDeltas }
     public var stateVectors: [String: [Float]] { step.stateVectors }
     public var optimizerSteps: UInt64 { step.optimizerSteps }
 

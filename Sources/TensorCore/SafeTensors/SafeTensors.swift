@@ -121,35 +121,45 @@ public enum SafeTensors {
     /// `decodeFlat` over borrowed memory.
     public static func decodeFlat(_ bytes: UnsafeRawBufferPointer, layout: ParameterLayout)
         throws(SafeTensorsError) -> (flat: [Float], metadata: [String: String]) {
-        let header = try SafeTensorsHeader.parse(bytes)
-        let offsets = try flatOffsets(of: header, layout: layout)
+        let plan = try flatPlan(bytes, layout: layout)
         let flat = [Float](unsafeUninitializedCapacity: layout.count) { buffer, initialized in
-            for (entry, offset) in zip(header.entries, offsets) where entry.count > 0 {
-                entry.dtype.convert(bytes.baseAddress! + header.dataStart + entry.range.lowerBound,
-                                    to: buffer.baseAddress! + offset, count: entry.count)
-            }
+            copy(bytes, plan, to: buffer)
             initialized = layout.count
         }
-        return (flat, header.metadata)
+        return (flat, plan.metadata)
+    }
+
+    /// Validates a payload that must hold exactly `layout`'s parameters (as `decodeFlat`) and
+    /// says where each tensor's bytes go in the flat vector, without copying any data.
+    public static func flatPlan(_ bytes: UnsafeRawBufferPointer, layout: ParameterLayout)
+        throws(SafeTensorsError) -> SafeTensorsFlatPlan {
+        let header = try SafeTensorsHeader.parse(bytes)
+        let offsets = try flatOffsets(of: header, layout: layout)
+        let segments = zip(header.entries, offsets).map { entry, offset in
+            SafeTensorsFlatPlan.Segment(payloadOffset: header.dataStart + entry.range.lowerBound, flatOffset: offset, count: entry.count)
+        }
+        return SafeTensorsFlatPlan(segments: segments, metadata: header.metadata, flatCount: layout.count)
+    }
+
+    /// Copies the planned F32 tensors of `bytes` into `flat` (`plan.flatCount` floats).
+    private static func copy(_ bytes: UnsafeRawBufferPointer, _ plan: SafeTensorsFlatPlan, to flat: UnsafeMutableBufferPointer<Float>) {
+        for segment in plan.segments where segment.count > 0 {
+            SafeTensorsDType.f32.convert(bytes.baseAddress! + segment.payloadOffset,
+                                         to: flat.baseAddress! + segment.flatOffset, count: segment.count)
+        }
     }
 
     /// `decodeFlat` into `flat` (resized to `layout.count`, storage reused when possible);
     /// returns the metadata. On error `flat` is left unchanged.
     public static func decodeFlat(_ bytes: UnsafeRawBufferPointer, layout: ParameterLayout,
                                   into flat: inout [Float]) throws(SafeTensorsError) -> [String: String] {
-        let header = try SafeTensorsHeader.parse(bytes)
-        let offsets = try flatOffsets(of: header, layout: layout)
+        let plan = try flatPlan(bytes, layout: layout)
         if flat.count != layout.count {
             flat.removeAll(keepingCapacity: true)
             flat.append(contentsOf: repeatElement(0, count: layout.count))
         }
-        flat.withUnsafeMutableBufferPointer { buffer in
-            for (entry, offset) in zip(header.entries, offsets) where entry.count > 0 {
-                entry.dtype.convert(bytes.baseAddress! + header.dataStart + entry.range.lowerBound,
-                                    to: buffer.baseAddress! + offset, count: entry.count)
-            }
-        }
-        return header.metadata
+        flat.withUnsafeMutableBufferPointer { copy(bytes, plan, to: $0) }
+        return plan.metadata
     }
 
     /// `decodeFlat(_:layout:into:)` over an array.
