@@ -7,9 +7,9 @@
 #      10k test images every round, stop at 85 % or after --rounds rounds.
 #      The same once more with a higher cap (--uncapped-rounds, default 40; 0 skips it): the
 #      time to 85 % when 20 rounds are not enough.
-#   2. The same job in `sync` and `buffered` (FedBuff K 4) modes, without and with 2 of the 8
+#   2. The same job in `sync`, `async` (FedAsync) and `buffered` (FedBuff K 4) modes, without and with 2 of the 8
 #      trainers at --slowdown 4, stopping at 85 % or after --straggler-time-limit seconds.
-#      With --step-time S (seconds), all four runs emulate devices of fixed speed (`fedmq run
+#      With --step-time S (seconds), these runs emulate devices of fixed speed (`fedmq run
 #      --step-time`): a step takes S, a straggler's 4 × S, however the 2 cores are shared.
 #   3. The Flower peer (benchmarks/peers/flower/run.sh, about 45 s per round here).
 #
@@ -87,8 +87,10 @@ if [ "$stragglers" = 1 ]; then
         straggler_sync="$output/sync-paced"
         fedmq_run sync-paced --mode sync --time-limit "$straggler_limit" "${paced[@]}"
     fi
+    fedmq_run async --mode async --time-limit "$straggler_limit" "${paced[@]}"
     fedmq_run buffered --mode buffered --buffer-size 4 --time-limit "$straggler_limit" "${paced[@]}"
     fedmq_run sync-stragglers --mode sync --time-limit "$straggler_limit" "${slow[@]}" "${paced[@]}"
+    fedmq_run async-stragglers --mode async --time-limit "$straggler_limit" "${slow[@]}" "${paced[@]}"
     fedmq_run buffered-stragglers --mode buffered --buffer-size 4 --time-limit "$straggler_limit" "${slow[@]}" "${paced[@]}"
 fi
 
@@ -105,7 +107,8 @@ fi
 if [ "$stragglers" = 1 ]; then
     echo
     echo "== FedMQ modes, 2 of 8 trainers at --slowdown 4 or none$([ "$step_time" != 0 ] && echo ", every device at $step_time s per step")"
-    "${summary[@]}" table "sync=fedmq:$straggler_sync" "buffered=fedmq:$output/buffered" \
-        "sync, stragglers=fedmq:$output/sync-stragglers" "buffered, stragglers=fedmq:$output/buffered-stragglers"
+    "${summary[@]}" table "sync=fedmq:$straggler_sync" "async=fedmq:$output/async" "buffered=fedmq:$output/buffered" \
+        "sync, stragglers=fedmq:$output/sync-stragglers" "async, stragglers=fedmq:$output/async-stragglers" \
+        "buffered, stragglers=fedmq:$output/buffered-stragglers"
 fi
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
