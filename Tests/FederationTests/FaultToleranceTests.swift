@@ -13,7 +13,7 @@ import Testing
     /// Buffered MLP run with 4 trainers (the fourth comes back under a new identity just before
     /// an aggregator crash), slowed down so the faults land mid-run; a checkpoint on every version.
     static func configuration(directory: String) -> LaunchConfiguration {
-        var c = ProcessFederation.bufferedMLP(directory: directory, trainers: 4)
+        var c = LaunchConfiguration.bufferedMLP(directory: directory, trainers: 4)
         c.maxVersions = maxVersions
         c.localWork = .steps(50)
         c.slowdowns = [4]

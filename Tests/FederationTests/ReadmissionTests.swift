@@ -21,7 +21,7 @@ import Testing
 
     /// Buffered MLP run with 2 trainers, no stop condition but a time limit (the test kills it).
     static func configuration(directory: String) -> LaunchConfiguration {
-        var c = ProcessFederation.bufferedMLP(directory: directory, trainers: 2)
+        var c = LaunchConfiguration.bufferedMLP(directory: directory, trainers: 2)
         c.timeLimit = 600
         c.localWork = .steps(20)
         return c
