@@ -21,7 +21,7 @@ struct BrokerCommand: AsyncParsableCommand {
 
             control: trainers' DEALER → control-in (ROUTER) → control-out (DEALER) → aggregator ROUTER.
 
-            Encryption: with --curve-secret-key(-file) every socket is a CURVE server; clients need the broker's public key. --allowed-keys(-file) restricts who may connect; --aggregator-keys(-file) restricts the aggregator-side ports (model-in, updates-out, control-out) to the aggregator. Every update and control request then reaches the aggregator with the sender's public key as an extra last frame. Key files come from `fedmq keygen`; see docs/SECURITY.md.
+            Encryption: with --curve-secret-key(-file) every socket is a CURVE server; clients need the broker's public key. --allowed-keys(-file) restricts who may connect; --aggregator-keys(-file) restricts the aggregator-side ports (model-in, updates-out, control-out) to the aggregator. Every update and control request then reaches the aggregator with the sender's public key as an extra last frame. Key files come from `fedmq keygen`. SIGHUP re-reads the key lists (new handshakes use them; a list that does not parse is refused and the old one stays); see docs/SECURITY.md.
 
             High-water marks: the model channel keeps few messages (models are large and superseded), the update channel more (updates are work that should not be dropped).
 
@@ -102,7 +102,23 @@ struct BrokerCommand: AsyncParsableCommand {
         let files = FileDescriptorLimit.raiseToHardLimit()
         logger.info("open-file limit", metadata: ["soft": "\(files.soft)", "hard": "\(files.hard)"])
         let service = try BrokerService(configuration: try makeConfiguration(), logger: logger)
-        try await ServiceCommand.run(service, endsRunWhenDone: false, logger: logger)
+        let lists = KeyLists(allowedKeys: allowedKeys, allowedKeysFile: allowedKeysFile,
+                             aggregatorKeys: aggregatorKeys, aggregatorKeysFile: aggregatorKeysFile)
+        let reload: (@Sendable () async -> Void)? = service.configuration.curveSecretKey == nil ? nil : { @Sendable in
+            Self.reloadKeys(lists, of: service, logger: logger)
+        }
+        try await ServiceCommand.run(service, endsRunWhenDone: false, logger: logger, onHangup: reload)
+    }
+
+    /// SIGHUP: reads the key lists again (flags, files, environment) and hands them to the
+    /// running broker; a list that does not read or parse leaves the keys in force unchanged.
+    private static func reloadKeys(_ lists: KeyLists, of service: BrokerService, logger: Logger) {
+        do {
+            let (allowed, aggregator) = try lists.read(EnvironmentValues())
+            try service.reloadKeys(allowedClientKeys: allowed, aggregatorKeys: aggregator)
+        } catch {
+            logger.error("SIGHUP: keys not reloaded, the previous ones stay in force", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Flags, else environment variables, else `BrokerConfiguration` defaults; validated.
@@ -146,12 +162,9 @@ struct BrokerCommand: AsyncParsableCommand {
             if let secret = try env.valueOrFile(curveSecretKey, file: curveSecretKeyFile, variable: "FEDMQ_CURVE_SECRET_KEY") {
                 configuration.curveSecretKey = try CurveKeyList.key(secret, what: "--curve-secret-key")
             }
-            if let list = try env.valueOrFile(allowedKeys, file: allowedKeysFile, variable: "FEDMQ_ALLOWED_KEYS") {
-                configuration.allowedClientKeys = try CurveKeyList.keys(list, what: "--allowed-keys")
-            }
-            if let list = try env.valueOrFile(aggregatorKeys, file: aggregatorKeysFile, variable: "FEDMQ_AGGREGATOR_KEYS") {
-                configuration.aggregatorKeys = try CurveKeyList.keys(list, what: "--aggregator-keys")
-            }
+            (configuration.allowedClientKeys, configuration.aggregatorKeys) = try KeyLists(
+                allowedKeys: allowedKeys, allowedKeysFile: allowedKeysFile,
+                aggregatorKeys: aggregatorKeys, aggregatorKeysFile: aggregatorKeysFile).read(env)
         } catch let error as ConfigurationError {
             throw ValidationError(error.message)
         }
@@ -161,3 +174,4 @@ struct BrokerCommand: AsyncParsableCommand {
         try ServiceCommand.logLevel(flag: logLevel)
     }
 }
+

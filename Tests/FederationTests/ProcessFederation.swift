@@ -64,6 +64,9 @@ final class ProcessFederation {
         while child.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
     }
 
+    /// Sends `signal` to `role`'s current incarnation.
+    func signal(_ role: Role, _ signal: Int32) { running[role]?.send(signal) }
+
     /// How `role`'s current incarnation ended, nil while it runs.
     func exit(_ role: Role) -> ChildProcess.ExitStatus? { running[role]?.exit }
 

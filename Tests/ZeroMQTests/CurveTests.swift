@@ -41,34 +41,58 @@ struct CurveTests {
         #expect(pair.publicKey != pair.secretKey)
     }
 
-    @Test func zapAuthenticatorAdmitsOnlyAllowedKeys() async throws {
-        let server = try CurveKeyPair.generate()
-        let friend = try CurveKeyPair.generate()
-        let stranger = try CurveKeyPair.generate()
-        let context = try Context()
-        let authenticator = try ZAPAuthenticator(context: context, allowedClientKeys: [friend.publicKey])
-        let received = try await SocketThread.run {
+    /// Each client connects anew to a CURVE PULL server on `context` and sends its text;
+    /// returns what the server received (in 700 ms of quiet).
+    private func deliveries(_ context: Context, server: CurveKeyPair, clients: [(CurveKeyPair, String)]) async throws -> Set<[UInt8]> {
+        try await SocketThread.run {
             let puller = try makeSocket(context, .pull, timeout: .milliseconds(700))
             try puller.set(.curveServer(true), .curveSecretKey(server.secretKey))
             let endpoint = try bindEphemeral(puller)
             var pushers: [Socket] = []
-            for (client, text) in [(stranger, "from stranger"), (friend, "from friend")] {
+            for (client, text) in clients {
                 let pusher = try makeSocket(context, .push)
                 try pusher.set(.curveServerKey(server.publicKey), .curvePublicKey(client.publicKey), .curveSecretKey(client.secretKey))
                 try pusher.connect(endpoint)
                 try pusher.send(bytes(text), options: .dontWait)
                 pushers.append(pusher)
             }
-            var received: [[UInt8]] = []
+            var received: Set<[UInt8]> = []
             try withExtendedLifetime(pushers) {
-                while let frame = try puller.receive() { received.append(frame) }
+                while let frame = try puller.receive() { received.insert(frame) }
             }
+            pushers.forEach { $0.close(linger: .zero) }
+            puller.close(linger: .zero)
             return received
         }
+    }
+
+    @Test func zapAuthenticatorAdmitsOnlyAllowedKeys() async throws {
+        let server = try CurveKeyPair.generate()
+        let friend = try CurveKeyPair.generate()
+        let stranger = try CurveKeyPair.generate()
+        let context = try Context()
+        let authenticator = try ZAPAuthenticator(context: context, allowedClientKeys: [friend.publicKey])
+        let received = try await deliveries(context, server: server, clients: [(stranger, "from stranger"), (friend, "from friend")])
         await authenticator.stopAsync()
         #expect(received == [bytes("from friend")])
         #expect(authenticator.accepted >= 1)
         #expect(authenticator.refused >= 1)
+    }
+
+    /// Replaced key sets (a broker reloading its key files) govern the next handshakes: a key
+    /// added is admitted, a key removed is refused.
+    @Test func replacedKeysGovernLaterHandshakes() async throws {
+        let server = try CurveKeyPair.generate()
+        let (old, new) = (try CurveKeyPair.generate(), try CurveKeyPair.generate())
+        let context = try Context()
+        let authenticator = try ZAPAuthenticator(context: context, allowedClientKeys: [old.publicKey])
+        let clients = [(old, "old"), (new, "new")]
+        #expect(try await deliveries(context, server: server, clients: clients) == [bytes("old")])
+        authenticator.replaceKeys(allowedClientKeys: [new.publicKey])
+        #expect(try await deliveries(context, server: server, clients: clients) == [bytes("new")])
+        authenticator.replaceKeys(allowedClientKeys: nil)  // encryption only: every key
+        #expect(try await deliveries(context, server: server, clients: clients) == [bytes("old"), bytes("new")])
+        await authenticator.stopAsync()
     }
 
     /// A forwarder reading the ZAP User-Id of each message appends the sender's Z85 key, and a

@@ -31,6 +31,8 @@ public final class BrokerService: Service, Sendable {
     private let control: ForwardingChannel
     private let authenticator: ZAPAuthenticator?
     private let started = Atomic<Bool>(false)
+    /// The key sets in force: (trainer side, aggregator side); see `reloadKeys`.
+    private let keys: Mutex<(allowed: Set<CurveKey>?, aggregator: Set<CurveKey>?)>
     private let logger: Logger
 
     /// Validates the configuration and binds every socket.
@@ -38,13 +40,14 @@ public final class BrokerService: Service, Sendable {
         try configuration.validate()
         self.configuration = configuration
         self.logger = logger
+        keys = Mutex((configuration.allowedClientKeys, configuration.aggregatorKeys))
         let context: Context
         do {
             context = try Context(ioThreads: configuration.ioThreads)
             if configuration.curveSecretKey != nil {
                 authenticator = try ZAPAuthenticator(
                     context: context, allowedClientKeys: configuration.allowedClientKeys,
-                    domainKeys: configuration.aggregatorKeys.map { [BrokerSocketFactory.aggregatorDomain: $0] } ?? [:])
+                    domainKeys: Self.domainKeys(aggregatorKeys: configuration.aggregatorKeys))
             } else {
                 authenticator = nil
             }
@@ -66,6 +69,39 @@ public final class BrokerService: Service, Sendable {
         // A broker dropped without `run()` still has its ZAP thread; sockets close on their own.
         authenticator?.stop()
     }
+
+    /// The ZAP domains with keys of their own: the aggregator side, when it has a list.
+    private static func domainKeys(aggregatorKeys: Set<CurveKey>?) -> [String: Set<CurveKey>] {
+        aggregatorKeys.map { [BrokerSocketFactory.aggregatorDomain: $0] } ?? [:]
+    }
+
+    /// Replaces the admitted CURVE keys while the broker runs (e.g. after the key files changed;
+    /// the broker executable does this on SIGHUP): `allowedClientKeys` and `aggregatorKeys` as in
+    /// `BrokerConfiguration`. New connections are checked against the new lists; connections
+    /// already open stay up, so a removed key is cut off only when it reconnects — to refuse its
+    /// messages at once, remove it from the aggregator's trainer keys as well.
+    ///
+    /// - Throws: `BrokerError.Code.invalidConfiguration` when CURVE is off.
+    public func reloadKeys(allowedClientKeys: Set<CurveKey>?, aggregatorKeys: Set<CurveKey>?) throws(BrokerError) {
+        guard let authenticator else {
+            throw BrokerError(.invalidConfiguration, "CURVE is off: there are no keys to reload")
+        }
+        let old = keys.withLock { old in
+            defer { old = (allowedClientKeys, aggregatorKeys) }
+            return old
+        }
+        authenticator.replaceKeys(allowedClientKeys: allowedClientKeys,
+                                  domainKeys: Self.domainKeys(aggregatorKeys: aggregatorKeys))
+        let removed = old.allowed.map { $0.subtracting(allowedClientKeys ?? []) } ?? []
+        let removedCount = allowedClientKeys == nil ? 0 : removed.count
+        logger.notice("CURVE keys reloaded: trainer side admits \(Self.count(allowedClientKeys)), aggregator side \(Self.count(aggregatorKeys ?? allowedClientKeys))",
+                      metadata: ["removed": "\(removedCount)"])
+        if removedCount > 0 {
+            logger.warning("connections already open with a removed key stay up until they reconnect; remove the key from the aggregator's trainer keys to refuse its messages now")
+        }
+    }
+
+    private static func count(_ keys: Set<CurveKey>?) -> String { keys.map { "\($0.count) keys" } ?? "any key" }
 
     /// Binds the six sockets and wraps them in their channels.
     private static func bindChannels(_ factory: BrokerSocketFactory) throws(BrokerError)
@@ -150,9 +186,8 @@ public final class BrokerService: Service, Sendable {
             "max_control_message_bytes": "\(configuration.maxControlMessageSize.map(String.init) ?? "unlimited")",
         ])
         if configuration.curveSecretKey != nil {
-            let count = { (keys: Set<CurveKey>?) in keys.map { "\($0.count) keys" } ?? "any key" }
             let aggregatorSide = configuration.aggregatorKeys ?? configuration.allowedClientKeys
-            logger.notice("CURVE on: trainer side admits \(count(configuration.allowedClientKeys)), aggregator side \(count(aggregatorSide))")
+            logger.notice("CURVE on: trainer side admits \(Self.count(configuration.allowedClientKeys)), aggregator side \(Self.count(aggregatorSide))")
         }
         logger.info("model replay to late subscribers: \(model.replaysExclusively ? "new subscriber only" : "broadcast")")
         let failure = await cancelWhenGracefulShutdown { [self] in await superviseUntilCancelled(failures) }

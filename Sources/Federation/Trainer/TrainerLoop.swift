@@ -31,6 +31,10 @@ final class TrainerLoop {
     /// The aggregator answered `unregistered` for the current trainer id: register again.
     private var forgotten = false
     private var lastHeartbeat: ContinuousClock.Instant
+    /// When to reopen the sockets after the broker refused this trainer's CURVE key.
+    private var reopenAt: ContinuousClock.Instant?
+    /// Refusals since the last registration (the wait before reopening doubles with each).
+    private var refusals = 0
     private var lastPump: ContinuousClock.Instant
 
     init(configuration: TrainerConfiguration, architecture: ModelArchitecture, sockets: TrainerSockets,
@@ -125,6 +129,7 @@ final class TrainerLoop {
     private func awaitRunID() throws -> Bool {
         while codec == nil {
             if shared.shouldStop { return false }
+            try watchForRefusal()
             guard try sockets.poll(timeout: .milliseconds(100)).models else { continue }
             let messages = try sockets.drain(sockets.models)
             guard let header = messages.last.flatMap({ $0.count == 3 ? try? MessageHeader.decode($0[1]) : nil }) else {
@@ -149,6 +154,7 @@ final class TrainerLoop {
                 _ = try sockets.control.send(codec.control(.register(request, sequence: sequence)), options: .dontWait)
                 lastAttempt = clock.now
             }
+            try watchForRefusal()
             let readable = try sockets.poll(timeout: .milliseconds(100))
             if readable.models { try handleBroadcasts(sockets.drain(sockets.models)) }
             guard readable.control else { continue }
@@ -157,12 +163,30 @@ final class TrainerLoop {
                 self.registration = registration
                 registeredAfter = sequence
                 forgotten = false
+                refusals = 0
                 shared.update { $0.registration = registration }
                 lastHeartbeat = clock.now
                 return registration
             }
         }
         return nil
+    }
+
+    /// A broker that refuses this trainer's CURVE key closes the connection for good; after a
+    /// wait (the register retry, doubling with each refusal, at most 60 s) the sockets are opened
+    /// again, so a key added to the broker's list later (SIGHUP) is picked up.
+    private func watchForRefusal() throws {
+        if reopenAt == nil, try sockets.refusedByBroker() {
+            refusals += 1
+            let wait = min(60, configuration.registerRetry * Double(1 << min(refusals - 1, 10)))
+            logger.error("the broker refused this trainer's CURVE key (is its public key in the broker's allowed keys?)",
+                         metadata: ["retry_in_seconds": "\(format(wait))", "refusals": "\(refusals)"])
+            reopenAt = clock.now + .seconds(wait)
+        }
+        guard let at = reopenAt, clock.now >= at else { return }
+        reopenAt = nil
+        try sockets.reopen()
+        logger.notice("connecting to the broker again")
     }
 
     /// The aggregator answered that it does not know this trainer's id (it restarted without
@@ -236,6 +260,7 @@ final class TrainerLoop {
     /// Waits up to `timeout` for input, then handles every broadcast and control reply.
     private func pump(timeout: Duration) throws {
         lastPump = clock.now
+        try watchForRefusal()
         let readable = try sockets.poll(timeout: timeout)
         if readable.control { handleReplies(try sockets.drain(sockets.control)) }
         if readable.models { try handleBroadcasts(sockets.drain(sockets.models)) }

@@ -1,18 +1,32 @@
 import ZeroMQ
 
-/// The trainer's three sockets, created, used and closed on the trainer thread only.
+/// The trainer's three sockets, created, used and closed on the trainer thread only. With
+/// CURVE, the control socket's handshakes are monitored: a broker that refuses this trainer's
+/// key ends the connection for good (libzmq does not retry), so the trainer can `reopen()`.
 final class TrainerSockets {
     /// Receives models and stop (SUB on topic "model", connects to the broker's model-out XPUB).
-    let models: Socket
+    private(set) var models: Socket
     /// Pushes updates (connects to the broker's updates-in PULL).
-    let updates: Socket
+    private(set) var updates: Socket
     /// Control requests and replies (DEALER, connects to the broker's control-in ROUTER).
-    let control: Socket
+    private(set) var control: Socket
+    /// Handshake events of `control` (CURVE only).
+    private var controlMonitor: Socket?
+    private let context: Context
+    private let configuration: TrainerConfiguration
 
     init(context: Context, configuration: TrainerConfiguration) throws(ZMQError) {
-        models = try context.socket(.sub)
-        updates = try context.socket(.push)
-        control = try context.socket(.dealer)
+        self.context = context
+        self.configuration = configuration
+        (models, updates, control, controlMonitor) = try Self.open(context, configuration)
+    }
+
+    private static func open(_ context: Context, _ configuration: TrainerConfiguration) throws(ZMQError)
+        -> (Socket, Socket, Socket, Socket?)
+    {
+        let models = try context.socket(.sub)
+        let updates = try context.socket(.push)
+        let control = try context.socket(.dealer)
         for socket in [models, updates, control] {
             for option in configuration.curve?.socketOptions ?? [] { try socket.set(option) }
         }
@@ -20,9 +34,28 @@ final class TrainerSockets {
         try models.set(.receiveHighWaterMark(16), .subscribe(Array("model".utf8)))
         try updates.set(.sendTimeout(.seconds(10)))
         try control.set(.sendTimeout(.seconds(1)))
+        let monitor = configuration.curve == nil ? nil : try control.monitor(.handshakeFailedAuth)
         try models.connect(configuration.modelEndpoint)
         try updates.connect(configuration.updateEndpoint)
         try control.connect(configuration.controlEndpoint)
+        return (models, updates, control, monitor)
+    }
+
+    /// Whether the broker refused this trainer's CURVE key since the last call (the control
+    /// connection is then gone for good).
+    func refusedByBroker() throws(ZMQError) -> Bool {
+        guard let controlMonitor else { return false }
+        var refused = false
+        while let event = try controlMonitor.receiveEvent(options: .dontWait) {
+            if event.kind == .handshakeFailedAuth { refused = true }
+        }
+        return refused
+    }
+
+    /// Closes every socket and opens them again (new connections, new handshakes).
+    func reopen() throws(ZMQError) {
+        closeAll(linger: .zero)
+        (models, updates, control, controlMonitor) = try Self.open(context, configuration)
     }
 
     /// Waits up to `timeout` for input; says which sockets are readable.
@@ -41,8 +74,13 @@ final class TrainerSockets {
     /// Closes all sockets; update and control sockets linger briefly so a last update or
     /// goodbye gets out.
     func close() {
+        closeAll(linger: .seconds(2))
+    }
+
+    private func closeAll(linger: Duration) {
+        controlMonitor?.close(linger: .zero)
         models.close(linger: .zero)
-        updates.close(linger: .seconds(2))
-        control.close(linger: .milliseconds(500))
+        updates.close(linger: linger)
+        control.close(linger: min(linger, .milliseconds(500)))
     }
 }

@@ -11,13 +11,15 @@ import Synchronization
 /// It binds `inproc://zeromq.zap.01` on the context — at most one authenticator per
 /// context — and answers requests on its own `SocketThread`. Sockets of that context with
 /// `curveServer(true)` then consult it during the handshake. Non-CURVE mechanisms are
-/// refused. Stop it with `stop()` (or shut the context down).
+/// refused. Stop it with `stop()` (or shut the context down). The key sets can be replaced
+/// while it runs (`replaceKeys`); they are consulted at each handshake, so connections already
+/// admitted stay up.
 public final class ZAPAuthenticator: Sendable {
     /// The well-known endpoint libzmq sends ZAP requests to.
     public static let endpoint = "inproc://zeromq.zap.01"
 
     private let allowed: Mutex<Set<CurveKey>?>
-    private let domainKeys: [String: Set<CurveKey>]
+    private let domainKeys: Mutex<[String: Set<CurveKey>]>
     private let acceptedCount = Atomic<Int>(0)
     private let refusedCount = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
@@ -31,7 +33,7 @@ public final class ZAPAuthenticator: Sendable {
     ///   - domainKeys: per ZAP domain, the only keys admitted on sockets of that domain.
     public init(context: Context, allowedClientKeys: Set<CurveKey>?, domainKeys: [String: Set<CurveKey>] = [:]) throws(ZMQError) {
         allowed = Mutex(allowedClientKeys)
-        self.domainKeys = domainKeys
+        self.domainKeys = Mutex(domainKeys)
         let socket = try context.socket(.rep)
         try socket.set(.linger(.zero), .receiveTimeout(.milliseconds(50)))
         try socket.bind(Self.endpoint)
@@ -50,6 +52,12 @@ public final class ZAPAuthenticator: Sendable {
     public func allow(_ key: CurveKey) { _ = allowed.withLock { $0?.insert(key) } }
     /// Removes a client public key from the allowed set (existing connections stay up).
     public func revoke(_ key: CurveKey) { _ = allowed.withLock { $0?.remove(key) } }
+
+    /// Replaces both key sets at once (as given to `init`); later handshakes use the new ones.
+    public func replaceKeys(allowedClientKeys: Set<CurveKey>?, domainKeys: [String: Set<CurveKey>] = [:]) {
+        allowed.withLock { $0 = allowedClientKeys }
+        self.domainKeys.withLock { $0 = domainKeys }
+    }
 
     /// Stops answering and waits (at most ~50 ms) for the thread to exit; idempotent.
     /// Blocking: call from a normal thread, not from async code (use `stopAsync()` there).
@@ -95,7 +103,7 @@ public final class ZAPAuthenticator: Sendable {
     }
 
     private func admits(_ key: CurveKey, domain: String) -> Bool {
-        if let keys = domainKeys[domain] { return keys.contains(key) }
+        if let keys = domainKeys.withLock({ $0[domain] }) { return keys.contains(key) }
         return allowed.withLock { $0?.contains(key) ?? true }
     }
 }

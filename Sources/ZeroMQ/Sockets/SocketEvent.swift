@@ -14,6 +14,12 @@ public struct SocketEvent: Sendable, Equatable {
         public static let disconnected = Kind(rawValue: UInt16(ZMQ_EVENT_DISCONNECTED))
         /// An outgoing connection was established (`ZMQ_EVENT_CONNECTED`).
         public static let connected = Kind(rawValue: UInt16(ZMQ_EVENT_CONNECTED))
+        /// The security handshake (e.g. CURVE) with a peer completed (`ZMQ_EVENT_HANDSHAKE_SUCCEEDED`).
+        public static let handshakeSucceeded = Kind(rawValue: UInt16(ZMQ_EVENT_HANDSHAKE_SUCCEEDED))
+        /// The peer's authentication refused this socket (a ZAP status other than 200, e.g. a
+        /// CURVE key the server does not admit; `ZMQ_EVENT_HANDSHAKE_FAILED_AUTH`). libzmq does not
+        /// reconnect after this: the socket must be closed and opened again.
+        public static let handshakeFailedAuth = Kind(rawValue: UInt16(ZMQ_EVENT_HANDSHAKE_FAILED_AUTH))
     }
 
     /// The event.

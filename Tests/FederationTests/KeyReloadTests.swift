@@ -1,0 +1,76 @@
+import Federation
+import Foundation
+import Testing
+
+/// Key rotation without a restart, with real processes: the broker executable reads its key
+/// files again on SIGHUP. A trainer whose key is missing from `allowed_keys` gets nothing until
+/// the key is added and the broker is sent SIGHUP (the refused trainer says why and reconnects
+/// with a growing wait); a list that does not parse leaves the keys in force unchanged and the
+/// broker running.
+@Suite struct KeyReloadTests {
+    @Test func aTrainerAddedToTheKeyFileIsAdmittedOnSIGHUP() async throws {
+        let directory = NSTemporaryDirectory() + "fedmq-key-reload-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let federation = try ProcessFederation(Self.configuration(directory: directory))
+        do { try await rotate(federation) } catch {
+            await federation.killAll()
+            throw error
+        }
+        await federation.killAll()
+    }
+
+    /// Buffered MLP run (K 1) of 2 CURVE trainers with no stop condition but a version cap.
+    static func configuration(directory: String) -> LaunchConfiguration {
+        var c = LaunchConfiguration(executablesDirectory: LauncherEndToEndTests.executables.path, outputDirectory: directory)
+        c.trainers = 2
+        c.mode = .buffered
+        c.bufferSize = 1
+        c.modelName = "mlp"
+        c.partition = "iid"
+        c.targetAccuracy = nil
+        c.maxVersions = 100_000
+        c.evalEvery = 1_000
+        c.localWork = .steps(5)
+        c.curve = true
+        c.trainerArguments = ["--sample-limit", "2000"]
+        return c
+    }
+
+    private func rotate(_ federation: ProcessFederation) async throws {
+        try federation.plan.generateKeys()
+        let keys = federation.plan.keys
+        let allowed = try String(contentsOfFile: keys.allowedKeysFile, encoding: .utf8)
+        let late = try String(contentsOfFile: keys.publicKeyFile(CurveKeyDirectory.trainerName(1)), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let withoutLate = allowed.split(separator: "\n").filter { !$0.contains(late) }.joined(separator: "\n") + "\n"
+        #expect(withoutLate != allowed)
+        try withoutLate.write(toFile: keys.allowedKeysFile, atomically: true, encoding: .utf8)
+
+        try federation.start(.broker)
+        try federation.start(.aggregator)
+        try federation.start(.trainer(0))
+        try federation.start(.trainer(1))
+        try await waitUntil("trainer 1 pushes 5 updates", timeout: .seconds(120)) { pushes(federation, 0) >= 5 }
+        #expect(pushes(federation, 1) == 0, "a key the broker does not list gets no model")
+        #expect(federation.logTexts(.trainer(1)).joined().contains("the broker refused this trainer's CURVE key"))
+
+        try allowed.write(toFile: keys.allowedKeysFile, atomically: true, encoding: .utf8)
+        federation.signal(.broker, SIGHUP)
+        try await waitUntil("trainer 2 pushes after the SIGHUP", timeout: .seconds(120)) { pushes(federation, 1) >= 2 }
+        #expect(federation.logTexts(.broker).joined().contains("CURVE keys reloaded"))
+
+        try "not a key\n".write(toFile: keys.allowedKeysFile, atomically: true, encoding: .utf8)
+        federation.signal(.broker, SIGHUP)
+        try await waitUntil("the broker refuses the broken list", timeout: .seconds(30)) {
+            federation.logTexts(.broker).joined().contains("keys not reloaded")
+        }
+        let mark = pushes(federation, 1) + 2
+        try await waitUntil("trainer 2 carries on", timeout: .seconds(60)) { pushes(federation, 1) >= mark }
+        #expect(federation.exit(.broker) == nil, "the broker still runs")
+    }
+
+    /// Updates trainer `index` has pushed so far, from its log.
+    private func pushes(_ federation: ProcessFederation, _ index: Int) -> Int {
+        federation.logTexts(.trainer(index)).joined().components(separatedBy: "update pushed").count - 1
+    }
+}
