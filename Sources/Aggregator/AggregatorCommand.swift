@@ -77,7 +77,7 @@ struct AggregatorCommand: AsyncParsableCommand {
     // Security
     @OptionGroup var curve: CurveClientOptions
     @Option(help: "Comma-separated public keys of the trainers whose updates are accepted (needs CURVE). [env: FEDMQ_TRAINER_KEYS, default: any key the broker admits]") var trainerKeys: String?
-    @Option(help: "File listing the allowed trainer keys, one per line, '#' comments (keygen's trainer_keys). [env: FEDMQ_TRAINER_KEYS_FILE]") var trainerKeysFile: String?
+    @Option(help: "File listing the allowed trainer keys, one per line, '#' comments (keygen's trainer_keys); SIGHUP re-reads the list (a removed key's messages are refused from then on). [env: FEDMQ_TRAINER_KEYS_FILE]") var trainerKeysFile: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: FEDMQ_LOG_LEVEL, default: info]") var logLevel: String?
 
@@ -105,7 +105,22 @@ struct AggregatorCommand: AsyncParsableCommand {
             configuration: configuration, layout: initial.layout, initialWeights: initial.parameters,
             evaluator: evaluator, logger: logger)
         // The service returns on its own when a stop condition ends the run: that is success.
-        try await ServiceCommand.run(service, endsRunWhenDone: true, logger: logger)
+        let (inline, file) = (trainerKeys, trainerKeysFile)
+        let reload: (@Sendable () async -> Void)? = configuration.allowedTrainerKeys == nil ? nil : { @Sendable in
+            Self.reloadTrainerKeys(inline: inline, file: file, of: service, logger: logger)
+        }
+        try await ServiceCommand.run(service, endsRunWhenDone: true, logger: logger, onHangup: reload)
+    }
+
+    /// SIGHUP: reads the trainer key list again (flag, file or `FEDMQ_TRAINER_KEYS(_FILE)`); a list
+    /// that does not read or parse leaves the one in force unchanged.
+    private static func reloadTrainerKeys(inline: String?, file: String?, of service: AggregatorService, logger: Logger) {
+        do {
+            let list = try EnvironmentValues().valueOrFile(inline, file: file, variable: "FEDMQ_TRAINER_KEYS")
+            service.reloadTrainerKeys(try list.map { try CurveKeyList.keys($0, what: "--trainer-keys") })
+        } catch {
+            logger.error("SIGHUP: trainer keys not reloaded, the previous ones stay in force", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Options, else FEDMQ_* variables, else `AggregatorConfiguration` defaults; validated.

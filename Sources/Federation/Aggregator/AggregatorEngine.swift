@@ -11,6 +11,9 @@ public final class AggregatorEngine {
     public private(set) var strategy: any AggregationStrategy
     public private(set) var registry: TrainerRegistry
     public private(set) var counters = RunCounters()
+    /// Broker-attested keys allowed to send anything (nil: any key the broker admits): the
+    /// configuration's `allowedTrainerKeys` until `replaceTrainerKeys`.
+    public private(set) var allowedTrainerKeys: Set<CurveKey>?
     private var intakeBuffer = IntakeBuffer()
     private let logger: Logger
     /// `unknown_trainer` rejections repeat (every heartbeat and update of a trainer the
@@ -29,6 +32,13 @@ public final class AggregatorEngine {
             normPolicy: try UpdateNormPolicy(parsing: configuration.normPolicy))
         strategy = try configuration.makeStrategy(model: initialWeights)
         registry = TrainerRegistry(shardCount: configuration.shardCount, timeout: configuration.heartbeatTimeout)
+        allowedTrainerKeys = configuration.allowedTrainerKeys
+    }
+
+    /// Puts a new allowed-trainer key list in force for every later message (a reload of the
+    /// key file): a removed key's updates and requests are `unauthorized_key` from now on.
+    public func replaceTrainerKeys(_ keys: Set<CurveKey>?) {
+        allowedTrainerKeys = keys
     }
 
     /// Current global version.
@@ -186,7 +196,7 @@ public final class AggregatorEngine {
 
     /// With an allowed-trainer list, only a listed, broker-attested key may send anything.
     private func authorize(_ sender: MessageSender) throws(ProtocolError) {
-        guard let allowed = configuration.allowedTrainerKeys else { return }
+        guard let allowed = allowedTrainerKeys else { return }
         guard let key = sender.key else { throw ProtocolError(.unauthorizedKey, "no attested sender key (\(sender))") }
         guard allowed.contains(key) else { throw ProtocolError(.unauthorizedKey, "sender key \(key.z85) is not an allowed trainer") }
     }

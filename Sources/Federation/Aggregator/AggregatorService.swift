@@ -25,6 +25,8 @@ public final class AggregatorService: Service, Sendable {
     private let stopRequested = Atomic<Bool>(false)
     private let state = Mutex(AggregatorStatus())
     private let failure = Mutex<String?>(nil)
+    /// A trainer key list handed over by `reloadTrainerKeys`, not yet in force.
+    private let pendingTrainerKeys = Mutex<(keys: Set<CurveKey>?, pending: Bool)>((nil, false))
 
     /// - Parameters:
     ///   - layout: the model's parameter layout.
@@ -117,6 +119,7 @@ public final class AggregatorService: Service, Sendable {
             if readable.updates { loop.drainUpdates(now: t) }
             if readable.control { try loop.drainControl(now: t) }
             if let v = engine.tick(now: t) { loop.newVersion(v, now: t) }
+            applyTrainerKeys(to: engine)
             loop.collectEvaluations(wallTime: t)
             let connections = sockets.newModelConnections()
             if connections > 0 {
@@ -171,6 +174,26 @@ public final class AggregatorService: Service, Sendable {
             }
         }
         state.withLock { $0.stopReason = reason }
+    }
+
+    /// Replaces the allowed trainer keys of the running aggregator (the executable does this on
+    /// SIGHUP, from `--trainer-keys(-file)`); the intake thread puts them in force within one
+    /// poll (≤ 50 ms). Only meaningful with CURVE.
+    public func reloadTrainerKeys(_ keys: Set<CurveKey>?) {
+        pendingTrainerKeys.withLock { $0 = (keys, true) }
+    }
+
+    private func applyTrainerKeys(to engine: AggregatorEngine) {
+        let reload = pendingTrainerKeys.withLock { pending in
+            defer { pending = (nil, false) }
+            return pending
+        }
+        guard reload.pending else { return }
+        let removed = engine.allowedTrainerKeys.map { $0.subtracting(reload.keys ?? []).count } ?? 0
+        engine.replaceTrainerKeys(reload.keys)
+        logger.notice("trainer keys reloaded", metadata: [
+            "keys": "\(reload.keys.map { "\($0.count)" } ?? "any"))", "removed": "\(reload.keys == nil ? 0 : removed)",
+        ])
     }
 
     private func publishStatus(_ engine: AggregatorEngine, _ loop: IntakeLoop) {
