@@ -32,9 +32,7 @@ final class TrainerLoop {
     private var forgotten = false
     private var lastHeartbeat: ContinuousClock.Instant
     /// When to reopen the sockets after the broker refused this trainer's CURVE key.
-    private var reopenAt: ContinuousClock.Instant?
-    /// Refusals since the last registration (the wait before reopening doubles with each).
-    private var refusals = 0
+    private var backoff: ReconnectBackoff
     private var lastPump: ContinuousClock.Instant
 
     init(configuration: TrainerConfiguration, architecture: ModelArchitecture, sockets: TrainerSockets,
@@ -45,6 +43,7 @@ final class TrainerLoop {
         self.sockets = sockets
         self.shared = shared
         self.logger = logger
+        backoff = ReconnectBackoff(base: configuration.registerRetry)
         lastHeartbeat = clock.now
         lastPump = clock.now
         if let runID = configuration.runID { codec = makeCodec(runID: runID) }
@@ -163,7 +162,7 @@ final class TrainerLoop {
                 self.registration = registration
                 registeredAfter = sequence
                 forgotten = false
-                refusals = 0
+                backoff.reset()
                 shared.update { $0.registration = registration }
                 lastHeartbeat = clock.now
                 return registration
@@ -172,19 +171,16 @@ final class TrainerLoop {
         return nil
     }
 
-    /// A broker that refuses this trainer's CURVE key closes the connection for good; after a
-    /// wait (the register retry, doubling with each refusal, at most 60 s) the sockets are opened
-    /// again, so a key added to the broker's list later (SIGHUP) is picked up.
+    /// A broker that refuses this trainer's CURVE key closes the connection for good: the
+    /// sockets are opened again after a wait (`ReconnectBackoff`), so a key added to the
+    /// broker's list later (SIGHUP) is picked up.
     private func watchForRefusal() throws {
-        if reopenAt == nil, try sockets.refusedByBroker() {
-            refusals += 1
-            let wait = min(60, configuration.registerRetry * Double(1 << min(refusals - 1, 10)))
+        if !backoff.isWaiting, try sockets.refusedByBroker() {
+            let wait = backoff.refused(now: clock.now)
             logger.error("the broker refused this trainer's CURVE key (is its public key in the broker's allowed keys?)",
-                         metadata: ["retry_in_seconds": "\(format(wait))", "refusals": "\(refusals)"])
-            reopenAt = clock.now + .seconds(wait)
+                         metadata: ["retry_in_seconds": "\(format(wait))", "refusals": "\(backoff.refusals)"])
         }
-        guard let at = reopenAt, clock.now >= at else { return }
-        reopenAt = nil
+        guard backoff.takeDue(now: clock.now) else { return }
         try sockets.reopen()
         logger.notice("connecting to the broker again")
     }
