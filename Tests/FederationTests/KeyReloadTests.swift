@@ -19,20 +19,11 @@ import Testing
         await federation.killAll()
     }
 
-    /// Buffered MLP run (K 1) of 2 CURVE trainers with no stop condition but a version cap.
+    /// Buffered MLP run (K 1) of 2 CURVE trainers with a version cap it does not reach.
     static func configuration(directory: String) -> LaunchConfiguration {
-        var c = LaunchConfiguration(executablesDirectory: LauncherEndToEndTests.executables.path, outputDirectory: directory)
-        c.trainers = 2
-        c.mode = .buffered
-        c.bufferSize = 1
-        c.modelName = "mlp"
-        c.partition = "iid"
-        c.targetAccuracy = nil
-        c.maxVersions = 100_000
-        c.evalEvery = 1_000
-        c.localWork = .steps(5)
+        var c = LaunchConfiguration.bufferedMLP(directory: directory, trainers: 2)
+        (c.bufferSize, c.maxVersions, c.evalEvery, c.localWork) = (1, 100_000, 1_000, .steps(5))
         c.curve = true
-        c.trainerArguments = ["--sample-limit", "2000"]
         return c
     }
 
