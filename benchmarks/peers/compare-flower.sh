@@ -16,7 +16,7 @@
 # Usage: benchmarks/peers/compare-flower.sh [--rounds 20] [--uncapped-rounds 40] [--straggler-time-limit 300]
 #        [--step-time S] [--skip-flower] [--skip-sync] [--skip-stragglers] [--no-build] [--output DIR]
 # Environment: FEDMQ_COMPARE_ROUNDS, FEDMQ_COMPARE_UNCAPPED_ROUNDS, FEDMQ_COMPARE_STRAGGLER_TIME_LIMIT, FEDMQ_COMPARE_STEP_TIME,
-# FEDMQ_COMPARE_SKIP_FLOWER=1, FEDMQ_COMPARE_SKIP_STRAGGLERS=1, FEDMQ_COMPARE_NO_BUILD=1, FEDMQ_COMPARE_OUTPUT give the defaults;
+# FEDMQ_COMPARE_SKIP_FLOWER=1, FEDMQ_COMPARE_SKIP_SYNC=1, FEDMQ_COMPARE_SKIP_STRAGGLERS=1, FEDMQ_COMPARE_NO_BUILD=1, FEDMQ_COMPARE_OUTPUT give the defaults;
 # the Flower peer reads its own FEDMQ_FLOWER_* variables (see flower/README.md).
 set -euo pipefail
 
@@ -42,7 +42,7 @@ while [ $# -gt 0 ]; do
         --skip-stragglers) stragglers=0; shift ;;
         --no-build) build=0; shift ;;
         --output) output="$2"; shift 2 ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
