@@ -39,9 +39,14 @@ setup_podman() {
     # This machine kind: no ulimits or pid limits inside containers; crun fails on hybrid cgroups.
     printf '[containers]\ndefault_ulimits = []\npids_limit = 0\n\n[engine]\nruntime = "runc"\n' \
         > /etc/containers/containers.conf
+    # A service whose working directory was deleted (an earlier checkout) still answers pings but
+    # cannot start containers ("write child: broken pipe"): replace it.
+    for pid in $(pgrep -f "podman system service" || true); do
+        if readlink "/proc/$pid/cwd" | grep -q '(deleted)'; then kill "$pid"; sleep 1; rm -f /run/podman/podman.sock; fi
+    done
     if ! curl -s --unix-socket /run/podman/podman.sock http://d/_ping >/dev/null 2>&1; then
         mkdir -p /run/podman
-        (podman system service --time=0 unix:///run/podman/podman.sock >/tmp/podman-service.log 2>&1 &)
+        (cd / && podman system service --time=0 unix:///run/podman/podman.sock >/tmp/podman-service.log 2>&1 &)
         for _ in $(seq 50); do [ -S /run/podman/podman.sock ] && break; sleep 0.2; done
     fi
 }
