@@ -20,6 +20,9 @@ project="fedmqtest$$"
 export DOCKER_HOST=unix:///run/podman/podman.sock
 compose() { docker-compose -f compose/compose.yaml -p "$project" "$@"; }
 keys=$(mktemp -d /tmp/fedmq-compose-keys.XXXXXX)
+# What compose says goes here; a failed step prints its last lines.
+compose_log=$(mktemp /tmp/fedmq-compose-log.XXXXXX)
+quiet() { "$@" >"$compose_log" 2>&1 || { tail -5 "$compose_log" >&2; return 1; }; }
 curve_compose() { FEDMQ_KEYS_DIR=$keys docker-compose -f compose/compose.yaml -f compose/compose.curve.yaml -p "${project}curve" "$@"; }
 log() { printf '[compose-test %s] %s\n' "$(date +%T)" "$*"; }
 fail() { log "FAIL: $*"; compose logs --tail 20 aggregator 2>&1 | tail -20 || true; exit 1; }
@@ -27,7 +30,7 @@ cleanup() {
     compose down -v -t 5 >/dev/null 2>&1 || true
     podman rm -f "${project}curve_plaintext" >/dev/null 2>&1 || true
     curve_compose down -v -t 5 >/dev/null 2>&1 || true
-    rm -rf "$keys"
+    rm -rf "$keys" "$compose_log"
 }
 trap cleanup EXIT
 
@@ -89,13 +92,13 @@ build_image
 
 log "up: broker, aggregator, 4 trainers (target $TARGET)"
 FEDMQ_TARGET_ACCURACY=$TARGET FEDMQ_EVAL_EVERY=2 FEDMQ_LOCAL_STEPS=20 \
-    compose up -d --scale trainer=4 >/dev/null 2>&1 || fail "compose up"
+    quiet compose up -d --scale trainer=4 || fail "compose up"
 wait_for 180 "version 4" version_at_least 4
 read -r v1 a1 < <(latest_metrics); log "running: version $v1, accuracy $a1"
 
 log "scale to 8 trainers during the run"
 FEDMQ_TARGET_ACCURACY=$TARGET FEDMQ_EVAL_EVERY=2 FEDMQ_LOCAL_STEPS=20 \
-    compose up -d --no-recreate --scale trainer=8 >/dev/null 2>&1 || fail "scale up"
+    quiet compose up -d --no-recreate --scale trainer=8 || fail "scale up"
 wait_for 120 "8 registrations" bash -c "[ \$(docker-compose -f compose/compose.yaml -p $project logs aggregator 2>/dev/null | grep -c 'trainer registered') -ge 8 ]"
 shards=$(compose logs aggregator 2>/dev/null | grep "trainer registered" | grep -o 'shard=[0-9]*' | sort -u | wc -l)
 [ "$shards" -ge 8 ] || fail "8 trainers should hold 8 distinct shards, saw $shards"
@@ -106,7 +109,7 @@ podman kill "${project}_trainer_3" >/dev/null
 
 log "restart the aggregator container"
 read -r before _ < <(latest_metrics)
-compose restart -t 10 aggregator >/dev/null 2>&1 || fail "restart aggregator"
+quiet compose restart -t 10 aggregator || fail "restart aggregator"
 wait_for 60 "resume" bash -c "docker-compose -f compose/compose.yaml -p $project logs aggregator 2>/dev/null | grep -q 'resumed from checkpoint'"
 resumed=$(compose logs aggregator 2>/dev/null | grep "resumed from checkpoint" | tail -1 | grep -o 'version=[0-9]*' | cut -d= -f2)
 [ "$resumed" -ge "$before" ] || fail "resumed at version $resumed, below $before before the restart"
@@ -125,12 +128,12 @@ log "encrypted stack: keys from fedmq keygen as secrets, 2 trainers with the tra
 compose down -v -t 5 >/dev/null 2>&1 || true
 .build/release/fedmq keygen --out "$keys" --name broker --name aggregator --name trainer >/dev/null
 curve_up() { FEDMQ_MODEL=mlp FEDMQ_MAX_VERSIONS=40 FEDMQ_TARGET_ACCURACY=0.99 FEDMQ_LOCAL_STEPS=20 curve_compose up -d "$@"; }
-curve_up --scale trainer=0 >/dev/null 2>&1 || fail "encrypted compose up"
+quiet curve_up --scale trainer=0 || fail "encrypted compose up"
 # A trainer without CURVE on the same network, waiting for a model before the keyed ones start.
 podman run -d --name "${project}curve_plaintext" --network "${project}curve_default" \
     -e FEDMQ_BROKER=broker -e FEDMQ_MODEL=mlp localhost/fedmq:latest trainer >/dev/null || fail "plaintext trainer"
 wait_for 60 "the plaintext trainer to load its data" bash -c "podman logs ${project}curve_plaintext 2>&1 | grep -q 'training data loaded'"
-curve_up --no-recreate --scale trainer=2 >/dev/null 2>&1 || fail "encrypted trainers up"
+quiet curve_up --no-recreate --scale trainer=2 || fail "encrypted trainers up"
 curve_exited() { [ -n "$(podman ps -a --filter "name=${project}curve_aggregator_1" --filter status=exited -q)" ]; }
 wait_for 300 "the encrypted run to reach version 40" curve_exited
 curve_log=$(curve_compose logs aggregator 2>/dev/null)
