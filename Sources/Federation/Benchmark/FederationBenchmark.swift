@@ -17,8 +17,9 @@ public enum FederationBenchmark {
         return Double(count) / seconds / 1e9
     }
 
-    /// Full intake of one update — frame validation, CRC-32C, safetensors decode, finite and
-    /// norm checks, FedBuff (K = 10) accumulation — for a model of `parameters` floats.
+    /// Full intake of one update as the aggregator does it — frame validation, then CRC-32C,
+    /// safetensors decode, finite and norm checks in one pass into the reused `IntakeBuffer`,
+    /// then FedBuff (K = 10) accumulation — for a model of `parameters` floats.
     /// Returns updates per second and payload MB/s (median of `repetitions` batches of 200).
     public static func updateIntake(parameters: Int, repetitions: Int = 5) -> (updatesPerSecond: Double, megabytesPerSecond: Double) {
         let layout = ParameterLayout([ParameterSpec(name: "w", shape: [parameters])])
@@ -29,11 +30,13 @@ public enum FederationBenchmark {
         let strategy = FedBuff(model: [Float](repeating: 0, count: parameters), bufferSize: 10,
                                staleness: StalenessPolicy(function: .polynomial(a: 0.5)))
         let batch = 200
+        var buffer = IntakeBuffer()
         let seconds = median(repetitions) {
             for _ in 0..<batch {
-                guard var update = try? codec.decodeUpdate(frames) else { preconditionFailure("benchmark update rejected") }
+                guard var update = try? buffer.decode(frames, codec: codec) else { preconditionFailure("benchmark update rejected") }
                 update.baseVersion = strategy.version
                 _ = try? strategy.submit(update, now: 0)
+                buffer.recycle(update, after: strategy)
             }
         } / Double(batch)
         return (1 / seconds, Double(frames[2].count) / seconds / 1e6)
