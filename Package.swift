@@ -92,7 +92,7 @@ let package = Package(
             name: "Aggregator",
             dependencies: [
                 "CommandSupport",
-                "Federation", "TensorCore",
+                "Federation", "TensorCore", "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

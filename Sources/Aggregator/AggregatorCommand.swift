@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import TensorCore
+import ZeroMQ
 
 @main
 struct AggregatorCommand: AsyncParsableCommand {
@@ -116,11 +117,17 @@ struct AggregatorCommand: AsyncParsableCommand {
     /// that does not read or parse leaves the one in force unchanged.
     private static func reloadTrainerKeys(inline: String?, file: String?, of service: AggregatorService, logger: Logger) {
         do {
-            let list = try EnvironmentValues().valueOrFile(inline, file: file, variable: "FEDMQ_TRAINER_KEYS")
-            service.reloadTrainerKeys(try list.map { try CurveKeyList.keys($0, what: "--trainer-keys") })
+            service.reloadTrainerKeys(try readTrainerKeys(inline: inline, file: file, EnvironmentValues()))
         } catch {
             logger.error("SIGHUP: trainer keys not reloaded, the previous ones stay in force", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// The allowed trainer keys from `--trainer-keys`, `--trainer-keys-file` or
+    /// `FEDMQ_TRAINER_KEYS(_FILE)`; nil when none is given. Read at start and on SIGHUP.
+    private static func readTrainerKeys(inline: String?, file: String?, _ env: EnvironmentValues) throws -> Set<CurveKey>? {
+        let list = try env.valueOrFile(inline, file: file, variable: "FEDMQ_TRAINER_KEYS")
+        return try list.map { try CurveKeyList.keys($0, what: "--trainer-keys") }
     }
 
     /// Options, else FEDMQ_* variables, else `AggregatorConfiguration` defaults; validated.
@@ -170,9 +177,7 @@ struct AggregatorCommand: AsyncParsableCommand {
         c.timeLimit = try timeLimit ?? env.value("FEDMQ_TIME_LIMIT")
         do {
             if let keys = try curve.keyTexts(env) { c.curve = try CurveClientKeys(serverKey: keys.serverKey, secretKey: keys.secretKey) }
-            if let list = try env.valueOrFile(trainerKeys, file: trainerKeysFile, variable: "FEDMQ_TRAINER_KEYS") {
-                c.allowedTrainerKeys = try CurveKeyList.keys(list, what: "--trainer-keys")
-            }
+            c.allowedTrainerKeys = try Self.readTrainerKeys(inline: trainerKeys, file: trainerKeysFile, env)
             try c.validate()
         } catch let error as ConfigurationError {
             throw ValidationError(error.message)
