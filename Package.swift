@@ -58,10 +58,12 @@ let package = Package(
             ],
             swiftSettings: numericSettings
         ),
-        // Shared by the executables: FEDMQ_* environment fallbacks, log level, service lifecycle.
+        // Shared by the executables: FEDMQ_* environment fallbacks, log level, service lifecycle,
+        // CURVE client options and configuration errors as usage errors.
         .target(
             name: "CommandSupport",
             dependencies: [
+                "Federation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

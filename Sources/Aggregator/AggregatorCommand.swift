@@ -175,12 +175,10 @@ struct AggregatorCommand: AsyncParsableCommand {
         c.targetAccuracy = try targetAccuracy ?? env.value("FEDMQ_TARGET_ACCURACY")
         c.maxVersions = try maxVersions ?? env.value("FEDMQ_MAX_VERSIONS")
         c.timeLimit = try timeLimit ?? env.value("FEDMQ_TIME_LIMIT")
-        do {
-            if let keys = try curve.keyTexts(env) { c.curve = try CurveClientKeys(serverKey: keys.serverKey, secretKey: keys.secretKey) }
+        try validating {
+            c.curve = try curve.clientKeys(env)
             c.allowedTrainerKeys = try Self.readTrainerKeys(inline: trainerKeys, file: trainerKeysFile, env)
             try c.validate()
-        } catch let error as ConfigurationError {
-            throw ValidationError(error.message)
         }
         if c.reportPath != nil && c.metricsPath == nil {
             throw ValidationError("--report needs --metrics (the report is drawn from the metrics file)")

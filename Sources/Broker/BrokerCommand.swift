@@ -158,15 +158,13 @@ struct BrokerCommand: AsyncParsableCommand {
 
     /// The CURVE secret key and the key lists, each inline or from a file.
     private func readKeys(into configuration: inout BrokerConfiguration, _ env: EnvironmentValues) throws {
-        do {
+        try validating {
             if let secret = try env.valueOrFile(curveSecretKey, file: curveSecretKeyFile, variable: "FEDMQ_CURVE_SECRET_KEY") {
                 configuration.curveSecretKey = try CurveKeyList.key(secret, what: "--curve-secret-key")
             }
             (configuration.allowedClientKeys, configuration.aggregatorKeys) = try KeyLists(
                 allowedKeys: allowedKeys, allowedKeysFile: allowedKeysFile,
                 aggregatorKeys: aggregatorKeys, aggregatorKeysFile: aggregatorKeysFile).read(env)
-        } catch let error as ConfigurationError {
-            throw ValidationError(error.message)
         }
     }
 

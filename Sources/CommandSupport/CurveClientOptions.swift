@@ -1,4 +1,5 @@
 import ArgumentParser
+import Federation
 
 /// The CURVE options of a broker client (aggregator, trainer): the broker's public key and
 /// the process's own secret key, each inline or as a file, each also from `FEDMQ_*`.
@@ -28,5 +29,11 @@ public struct CurveClientOptions: ParsableArguments {
         case (nil, _?): throw ValidationError("a CURVE secret key needs the broker's public key (--curve-server-key or --curve-server-key-file)")
         case (_?, nil): throw ValidationError("the broker's CURVE key needs this process's secret key (--curve-secret-key or --curve-secret-key-file)")
         }
+    }
+
+    /// The client keys (the broker's public key and this process's key pair), or nil when no
+    /// key is given; keys that do not parse are a `ConfigurationError`.
+    public func clientKeys(_ env: EnvironmentValues = EnvironmentValues()) throws -> CurveClientKeys? {
+        try keyTexts(env).map { try CurveClientKeys(serverKey: $0.serverKey, secretKey: $0.secretKey) }
     }
 }

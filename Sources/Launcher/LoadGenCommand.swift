@@ -78,11 +78,9 @@ struct LoadGenCommand: AsyncParsableCommand {
             }
             return (String(parts[0]), pid)
         }
-        do {
-            if let keys = try curve.keyTexts(env) { c.curve = try CurveClientKeys(serverKey: keys.serverKey, secretKey: keys.secretKey) }
+        try validating {
+            c.curve = try curve.clientKeys(env)
             try c.validate()
-        } catch let error as ConfigurationError {
-            throw ValidationError(error.message)
         }
         return c
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Federation
 import Foundation
 
@@ -108,10 +109,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let layout = outputDir.map { RunLayout(directory: $0) } ?? RunLayout.timestamped()
-        let plan: LaunchPlan
-        do { plan = try LaunchPlan(configuration: try makeConfiguration(layout: layout), layout: layout) } catch let error as ConfigurationError {
-            throw ValidationError(error.message)
-        }
+        let plan = try validating { try LaunchPlan(configuration: try makeConfiguration(layout: layout), layout: layout) }
         InterruptSignal.install()
         let supervisor = ProcessSupervisor(plan: plan)
         print("run directory: \(plan.layout.directory)")

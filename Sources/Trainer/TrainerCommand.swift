@@ -146,11 +146,9 @@ struct TrainerCommand: AsyncParsableCommand {
         c.heartbeatInterval = try heartbeatInterval ?? env.value("FEDMQ_HEARTBEAT_INTERVAL") ?? c.heartbeatInterval
         c.modelWait = try modelWait ?? env.value("FEDMQ_MODEL_WAIT") ?? c.modelWait
         c.seed = try seed ?? env.value("FEDMQ_SEED") ?? c.seed
-        do {
-            if let keys = try curve.keyTexts(env) { c.curve = try CurveClientKeys(serverKey: keys.serverKey, secretKey: keys.secretKey) }
+        try validating {
+            c.curve = try curve.clientKeys(env)
             try c.validate()
-        } catch let error as ConfigurationError {
-            throw ValidationError(error.message)
         }
         return c
     }
