@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandSupport
-import Federation
+import FedMQAggregator
+import FedMQTransport
 import Foundation
 import Logging
 import ServiceLifecycle

@@ -1,10 +1,11 @@
 import ArgumentParser
 import CommandSupport
-import Federation
+import FedMQBroker
+import FedMQProtocol
+import FedMQTransport
 import Foundation
 import Logging
 import ServiceLifecycle
-import TensorCore
 import ZeroMQ
 
 @main
@@ -62,11 +63,11 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "libzmq I/O threads (they read and write every connection; the broker moves each message twice). [env: FEDMQ_IO_THREADS, default: 3; thread 0 serves the aggregator side]")
     var ioThreads: Int?
 
-    @Option(help: "Largest accepted model or update frame in bytes (ZMQ_MAXMSGSIZE); a bigger one drops the sender's connection and is never forwarded. [env: FEDMQ_MAX_MESSAGE_BYTES, default: from --model (8 × parameters + 128 KiB), else 1 GiB]")
+    @Option(help: "Largest accepted model or update frame in bytes (ZMQ_MAXMSGSIZE); a bigger one drops the sender's connection and is never forwarded. [env: FEDMQ_MAX_MESSAGE_BYTES, default: from --model-parameters (8 × parameters + 128 KiB), else 1 GiB]")
     var maxMessageBytes: Int?
 
-    @Option(help: "Model architecture of the run (cnn, mlp or a description); sets the default --max-message-bytes. [env: FEDMQ_MODEL]")
-    var model: String?
+    @Option(help: "Number of float32 parameters of the run's model (the aggregator logs it at start; cnn 21840, mlp 199210); sets the default --max-message-bytes. The broker does not build models, so it takes the size, not the architecture. [env: FEDMQ_MODEL_PARAMETERS]")
+    var modelParameters: Int?
 
     @Option(help: "CURVE secret key of the broker (40 Z85 characters); enables encryption. [env: FEDMQ_CURVE_SECRET_KEY]")
     var curveSecretKey: String?
@@ -140,8 +141,9 @@ struct BrokerCommand: AsyncParsableCommand {
         configuration.ioThreads = try ioThreads ?? env.int("FEDMQ_IO_THREADS") ?? configuration.ioThreads
         if let bytes = try maxMessageBytes ?? env.int("FEDMQ_MAX_MESSAGE_BYTES") {
             configuration.maxMessageSize = bytes
-        } else if let name = model ?? env.string("FEDMQ_MODEL") {
-            configuration.maxMessageSize = MessageSizeLimit.messageBytes(for: try ModelArchitecture.named(name).layout)
+        } else if let count = try modelParameters ?? env.int("FEDMQ_MODEL_PARAMETERS") {
+            guard count > 0 else { throw ValidationError("--model-parameters must be > 0, got \(count)") }
+            configuration.maxMessageSize = MessageSizeLimit.messageBytes(parameterCount: count)
         }
         if let seconds = try statsInterval ?? env.int("FEDMQ_STATS_INTERVAL") {
             guard seconds > 0 else { throw ValidationError("--stats-interval must be > 0 seconds, got \(seconds)") }

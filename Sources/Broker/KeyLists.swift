@@ -1,5 +1,5 @@
 import CommandSupport
-import Federation
+import FedMQTransport
 import ZeroMQ
 
 /// Where the broker's key lists come from (inline flags or files, else `FEDMQ_*` variables);

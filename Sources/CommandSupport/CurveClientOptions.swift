@@ -1,5 +1,5 @@
 import ArgumentParser
-import Federation
+import FedMQTransport
 
 /// The CURVE options of a broker client (aggregator, trainer): the broker's public key and
 /// the process's own secret key, each inline or as a file, each also from `FEDMQ_*`.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Federation
+import FedMQProtocol
 
 /// Runs `body` (filling in and validating a configuration), turning a `ConfigurationError`
 /// into argument-parser's `ValidationError`, which is printed with the usage line.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Federation
+import FedMQTools
 import Foundation
 
 /// The broker and aggregation sections of `fedmq bench`.

@@ -1,5 +1,7 @@
 import ArgumentParser
-import Federation
+import FedMQAggregator
+import FedMQBroker
+import FedMQTools
 import Foundation
 import TensorCore
 

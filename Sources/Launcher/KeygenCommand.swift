@@ -1,5 +1,5 @@
 import ArgumentParser
-import Federation
+import FedMQTransport
 import ZeroMQ
 
 /// `fedmq keygen`: CURVE key pairs for an encrypted federation.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import CommandSupport
-import Federation
+import FedMQTools
 import Foundation
 import Logging
 

@@ -1,7 +1,9 @@
 import ArgumentParser
 import CommandSupport
-import Federation
+import FedMQAggregator
+import FedMQTools
 import Foundation
+import TensorCore
 
 /// `fedmq run`: a whole federated run on this machine, one OS process per role.
 struct RunCommand: AsyncParsableCommand {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Federation
+import FedMQTrainer
 import Foundation
 import TensorCore
 

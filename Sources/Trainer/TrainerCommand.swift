@@ -1,9 +1,10 @@
 import ArgumentParser
 import CommandSupport
-import Federation
+import FedMQTrainer
 import Foundation
 import Logging
 import ServiceLifecycle
+import TensorCore
 
 @main
 struct TrainerCommand: AsyncParsableCommand {

@@ -1,4 +1,5 @@
-import Federation
+import FedMQAggregator
+import FedMQProtocol
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
-import Federation
+import FedMQAggregator
+import FedMQProtocol
 import Testing
 
 @Test func configurationBuildsTheStrategyOfItsMode() throws {

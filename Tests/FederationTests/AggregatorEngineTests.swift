@@ -1,4 +1,6 @@
-import Federation
+import FedMQAggregator
+import FedMQProtocol
+import FedMQTransport
 import Logging
 import Synchronization
 import Testing

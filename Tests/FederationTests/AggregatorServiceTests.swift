@@ -1,9 +1,13 @@
-import Federation
+import FedMQAggregator
+import FedMQBroker
+import FedMQProtocol
+import FedMQTransport
 import Foundation
 import Logging
+import SafeTensorsFormat
 import Synchronization
-import Testing
 import TensorCore
+import Testing
 import ZeroMQ
 
 /// The aggregator in-process behind a real in-process broker on ephemeral loopback ports,

@@ -1,4 +1,5 @@
-import Federation
+import FedMQAggregator
+import FedMQTools
 import Testing
 
 /// The benchmark functions return complete, sane structures (no timing assertions).

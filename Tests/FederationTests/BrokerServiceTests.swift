@@ -1,4 +1,4 @@
-import Federation
+import FedMQBroker
 import Logging
 import Testing
 import ZeroMQ

@@ -1,4 +1,4 @@
-import Federation
+import FedMQProtocol
 import Testing
 
 /// Bit-at-a-time CRC-32C straight from the definition, to check the sliced tables.

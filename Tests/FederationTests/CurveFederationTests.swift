@@ -1,4 +1,7 @@
-import Federation
+import FedMQAggregator
+import FedMQBroker
+import FedMQProtocol
+import FedMQTransport
 import Foundation
 import Testing
 import ZeroMQ

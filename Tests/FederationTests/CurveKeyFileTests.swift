@@ -1,4 +1,6 @@
-import Federation
+import FedMQProtocol
+import FedMQTools
+import FedMQTransport
 import Foundation
 import Testing
 import ZeroMQ

@@ -1,10 +1,12 @@
-import Federation
+import FedMQAggregator
+import FedMQBroker
+import FedMQTrainer
 import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
-import Testing
 import TensorCore
+import Testing
 
 /// Small real federations over loopback: an in-process broker on ephemeral ports, an
 /// aggregator and trainers, each a service on its own threads, training the MLP on a slice of

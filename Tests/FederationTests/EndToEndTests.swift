@@ -1,7 +1,7 @@
-import Federation
+import FedMQAggregator
 import Foundation
-import Testing
 import TensorCore
+import Testing
 
 /// Whole federations over loopback (broker + aggregator + trainers, in-process services with
 /// their own threads), small enough for a debug build.

@@ -1,4 +1,5 @@
-import Federation
+import FedMQAggregator
+import FedMQTools
 import Foundation
 import Logging
 import TensorCore

@@ -1,5 +1,6 @@
-import Federation
+import FedMQProtocol
 import Logging
+import SafeTensorsFormat
 import TensorCore
 
 /// A logger that discards everything, for services under test.

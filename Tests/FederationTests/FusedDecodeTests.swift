@@ -1,7 +1,10 @@
-import Federation
+import FedMQAggregator
+import FedMQProtocol
 import Logging
+import SafeTensorsFormat
 import TensorCore
 import Testing
+import VectorKernels
 
 // The fused update decode (CRC-32C, copy, finite check and norm in one pass, into a reused
 // buffer) against the unfused reference: table CRC, `SafeTensors.decodeFlat`, an element-wise

@@ -1,7 +1,8 @@
-import Federation
+import FedMQAggregator
+import FedMQProtocol
 import Foundation
-import Testing
 import TensorCore
+import Testing
 
 /// Sync rounds follow trainer liveness: a trainer that stops heartbeating (and training) is
 /// dropped and rounds go on without it; when it heartbeats again it is counted again, the

@@ -1,4 +1,5 @@
-import Federation
+import FedMQProtocol
+import SafeTensorsFormat
 import TensorCore
 
 /// Crafted hostile update messages from one registered trainer, each paired with the reason

@@ -1,4 +1,5 @@
-import Federation
+import FedMQTools
+import FedMQTransport
 import Foundation
 import Testing
 

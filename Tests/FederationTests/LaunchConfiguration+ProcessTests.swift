@@ -1,4 +1,4 @@
-import Federation
+import FedMQTools
 
 extension LaunchConfiguration {
     /// A buffered MLP run of `trainers` trainer processes on IID shards of 3 000 samples, from

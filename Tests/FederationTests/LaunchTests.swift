@@ -1,4 +1,6 @@
-import Federation
+import FedMQAggregator
+import FedMQProtocol
+import FedMQTools
 import Foundation
 import Testing
 import ZeroMQ

@@ -1,5 +1,9 @@
-import Federation
+import FedMQBroker
+import FedMQProtocol
+import FedMQTools
+import FedMQTransport
 import Foundation
+import SafeTensorsFormat
 import TensorCore
 import Testing
 import ZeroMQ

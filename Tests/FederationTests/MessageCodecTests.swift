@@ -1,4 +1,5 @@
-import Federation
+import FedMQProtocol
+import SafeTensorsFormat
 import TensorCore
 import Testing
 

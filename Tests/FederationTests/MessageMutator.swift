@@ -1,4 +1,4 @@
-import Federation
+import FedMQProtocol
 import TensorCore
 
 /// Seeded generator of valid federation messages and of mutations of them, for the decoder

@@ -1,4 +1,5 @@
-import Federation
+import FedMQProtocol
+import FedMQTrainer
 import TensorCore
 import Testing
 

@@ -1,6 +1,8 @@
-import Federation
+import FedMQAggregator
+import FedMQTrainer
 import Foundation
 import TensorCore
+import VectorKernels
 
 /// A federation of seven real local trainers (a small MLP on Fashion-MNIST shards), two of
 /// them poisoners, driven in-process through the aggregator's real update path

@@ -1,4 +1,4 @@
-import Federation
+import FedMQAggregator
 import Testing
 
 /// Robust aggregation under poisoning: 2 of 7 trainers send scaled sign-flipped deltas or large

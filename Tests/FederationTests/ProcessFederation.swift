@@ -1,4 +1,5 @@
-import Federation
+import FedMQAggregator
+import FedMQTools
 import Foundation
 
 /// A federation of real OS processes (the built `broker`, `aggregator` and `trainer`

@@ -1,4 +1,4 @@
-import Federation
+import FedMQTransport
 import Foundation
 import Testing
 import ZeroMQ

@@ -1,4 +1,4 @@
-import Federation
+import FedMQTrainer
 import Testing
 
 /// The trainer's wait before reconnecting to a broker that refused its CURVE key.

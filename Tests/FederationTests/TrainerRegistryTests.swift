@@ -1,4 +1,4 @@
-import Federation
+import FedMQAggregator
 import Testing
 
 @Test func identitiesKeepTheirIdAndShardAnonymousGetFreshOnes() {

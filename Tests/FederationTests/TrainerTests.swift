@@ -1,8 +1,10 @@
-import Federation
+import FedMQProtocol
+import FedMQTrainer
 import Foundation
 import Logging
-import Testing
 import TensorCore
+import Testing
+import VectorKernels
 
 /// Local training (delta, sample counting, FedProx, abandoning a round), configuration
 /// checks and the service's shutdown without an aggregator.

@@ -1,5 +1,6 @@
-import Testing
+import SafeTensorsFormat
 import TensorCore
+import Testing
 
 @Suite("Mini-batches") struct BatchTests {
     /// A dataset whose sample `i` has every pixel equal to `i`, so batches reveal their indices.

@@ -1,5 +1,5 @@
-import Testing
 import TensorCore
+import Testing
 
 /// `CentralTraining` on a small learnable synthetic set: each class is a fixed random prototype
 /// image plus noise.

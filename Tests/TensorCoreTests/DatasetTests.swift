@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TensorCore
+import Testing
+import VectorKernels
 
 @Suite("Dataset") struct DatasetTests {
     private typealias S = IDXTestSupport

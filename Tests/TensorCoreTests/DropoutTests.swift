@@ -1,5 +1,6 @@
-import Testing
+import SafeTensorsFormat
 import TensorCore
+import Testing
 
 @Suite struct DropoutTests {
     private let p: Float = 0.3

@@ -1,5 +1,5 @@
-import Testing
 import TensorCore
+import Testing
 
 /// One GEMM problem with random operands, checked against a Double-accumulated triple loop.
 private struct GemmCase {

@@ -1,3 +1,4 @@
+import SafeTensorsFormat
 import TensorCore
 
 /// Central finite differences of a scalar `Σ r ⊙ model(x)` (Double sums) against `Sequential`'s

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TensorCore
+import Testing
 
 @Suite("IDXReader") struct IDXReaderTests {
     private typealias S = IDXTestSupport

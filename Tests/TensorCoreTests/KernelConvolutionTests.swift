@@ -1,5 +1,5 @@
-import Testing
 import TensorCore
+import Testing
 
 /// A small convolution problem with random data and a fixed random output gradient.
 private struct ConvProblem {

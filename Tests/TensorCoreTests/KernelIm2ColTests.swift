@@ -1,5 +1,5 @@
-import Testing
 import TensorCore
+import Testing
 
 private let geometries = [
     Im2Col.Geometry(channels: 1, height: 28, width: 28, kernelHeight: 5, kernelWidth: 5),

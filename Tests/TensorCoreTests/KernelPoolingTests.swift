@@ -1,5 +1,5 @@
-import Testing
 import TensorCore
+import Testing
 
 struct KernelPoolCase: Sendable, CustomStringConvertible {
     var planes: Int, height: Int, width: Int, kernel: Int, stride: Int, relu: Bool

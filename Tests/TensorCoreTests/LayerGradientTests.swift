@@ -1,5 +1,5 @@
-import Testing
 import TensorCore
+import Testing
 
 /// Finite-difference checks of every layer's backward (input and parameter gradients).
 @Suite struct LayerGradientTests {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TensorCore
+import Testing
 
 @Suite struct LossOpTests {
     private let batch = 3, classes = 4

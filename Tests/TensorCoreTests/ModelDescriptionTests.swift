@@ -1,5 +1,6 @@
-import Testing
+import SafeTensorsFormat
 import TensorCore
+import Testing
 
 @Suite struct ModelDescriptionTests {
     @Test func theCNNWrittenOutHasTheBuiltInLayout() throws {

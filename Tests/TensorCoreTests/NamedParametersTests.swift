@@ -1,5 +1,6 @@
-import Testing
+import SafeTensorsFormat
 import TensorCore
+import Testing
 
 /// Export and import of a model's parameters by state_dict name, using PyTorch's CNN weights
 /// (forward/backward parity with PyTorch is in `PyTorchModelTests`).

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TensorCore
+import Testing
 
 /// Optimizer steps on 3-element vectors against the update formulas of `torch.optim`, evaluated
 /// here in Double.

@@ -1,5 +1,6 @@
-import Testing
+import SafeTensorsFormat
 import TensorCore
+import Testing
 
 @Suite struct ParameterInitTests {
     private func fanIn(_ spec: ParameterSpec, in layout: ParameterLayout) -> Int {

@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensorsFormat
 import TensorCore
 
 /// A reference file written by `scripts/fixtures/make_fixtures.py` (PyTorch): initial weights

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TensorCore
+import Testing
 
 @Suite("PyTorch fixtures") struct PyTorchFixtureTests {
     @Test("fixtures hold every parameter, gradient and the batch with the expected shapes", arguments: ["cnn", "mlp"])

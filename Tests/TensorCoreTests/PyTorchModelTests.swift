@@ -1,5 +1,6 @@
-import Testing
+import SafeTensorsFormat
 import TensorCore
+import Testing
 
 /// Our models against PyTorch on the same weights and batch (fixtures from
 /// `scripts/fixtures/make_fixtures.py`): outputs, loss, every gradient, and one SGD step,

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import SafeTensorsFormat
 import TensorCore
+import Testing
 
 /// Whether `python3` can import the reference `safetensors` package and numpy.
 private let pythonHasSafeTensors: Bool = {
@@ -24,6 +25,7 @@ private func runPython(_ arguments: [String]) throws -> (status: Int32, output: 
 /// a few values of each tensor, plus the metadata.
 private let readerScript = """
 import json, sys
+import SafeTensorsFormat
 from safetensors import safe_open
 from safetensors.numpy import load_file
 path = sys.argv[1]

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import SafeTensorsFormat
 import TensorCore
+import Testing
 
 /// Builds a raw payload: length prefix (or `length` if given), header text, data bytes.
 private func payload(_ header: String, data: [UInt8] = [], length: UInt64? = nil) -> [UInt8] {

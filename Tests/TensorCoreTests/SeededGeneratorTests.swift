@@ -1,5 +1,5 @@
-import Testing
 import TensorCore
+import Testing
 
 @Test func sameSeedSameSequence() {
     var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42), c = SeededGenerator(seed: 43)

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import SafeTensorsFormat
 import TensorCore
+import Testing
 
 @Suite struct SequentialTests {
     @Test func cnnLayoutFollowsPyTorchStateDict() {

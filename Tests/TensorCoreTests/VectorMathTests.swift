@@ -1,5 +1,6 @@
-import Testing
 import TensorCore
+import Testing
+import VectorKernels
 
 /// Lengths that hit the 32-float body, the 8-float loop and the scalar tail.
 private let lengths = [0, 1, 7, 8, 9, 31, 32, 33, 67, 100, 1_027]

@@ -1,3 +1,5 @@
+import SafeTensorsFormat
+
 /// Iterates a dataset in seeded shuffled mini-batches, copying each batch into
 /// caller-owned buffers so steady-state training allocates nothing per batch.
 ///

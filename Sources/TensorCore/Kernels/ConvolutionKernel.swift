@@ -1,3 +1,5 @@
+import VectorKernels
+
 /// Batched 2-D convolution (NCHW, PyTorch's cross-correlation) over raw buffers, by `Im2Col` and
 /// `Gemm`, one image at a time so the column matrix stays in cache.
 ///

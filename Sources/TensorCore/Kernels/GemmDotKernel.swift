@@ -1,3 +1,5 @@
+import VectorKernels
+
 /// GEMM for `C = alpha · A · Bᵀ + beta · C` (A `m×k`, B `n×k`, both row-major) by dot products.
 ///
 /// Both operands are read in place along their contiguous rows, so nothing is packed: the right

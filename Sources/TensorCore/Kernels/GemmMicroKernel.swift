@@ -1,3 +1,5 @@
+import VectorKernels
+
 /// The register-blocked inner kernel of `Gemm`: one `mr × nr` (5 × 16) tile of C.
 ///
 /// Ten `SIMD8<Float>` accumulators stay in ymm registers for the whole `k` loop; each

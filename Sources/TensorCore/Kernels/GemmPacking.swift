@@ -1,3 +1,5 @@
+import VectorKernels
+
 /// Copies blocks of op(A) and op(B) into the contiguous panel layouts the micro-kernel reads.
 enum GemmPacking {
     /// Packs `alpha · op(A)[i0 ..< i0+rows, p0 ..< p0+depth]` into panels of `Gemm.mr` rows.

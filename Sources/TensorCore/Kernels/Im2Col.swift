@@ -1,3 +1,5 @@
+import VectorKernels
+
 /// Unfolding of one image into convolution columns (im2col) and its adjoint (col2im).
 ///
 /// With these, a 2-D convolution of one image is `out[o, :] = W[o, :] · cols` (`Gemm`, `W` viewed

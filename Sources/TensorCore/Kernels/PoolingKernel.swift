@@ -1,3 +1,5 @@
+import VectorKernels
+
 /// 2-D max pooling over raw NCHW buffers, optionally fused with a following ReLU
 /// (`relu(maxpool(x))`, the default CNN's order; the two commute).
 ///

@@ -1,3 +1,5 @@
+import SafeTensorsFormat
+
 /// 2-D convolution (PyTorch `nn.Conv2d`, NCHW): weight `[out, in, kh, kw]`, bias `[out]`.
 ///
 /// Input per sample `[inChannels, height, width]`; output `[outChannels, outHeight, outWidth]`

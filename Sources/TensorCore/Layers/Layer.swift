@@ -1,3 +1,5 @@
+import SafeTensorsFormat
+
 /// The buffers one layer works on for one batch; all pointers are owned by the model.
 public struct LayerBuffers {
     /// Samples in the batch.

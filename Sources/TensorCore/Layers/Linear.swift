@@ -1,3 +1,5 @@
+import SafeTensorsFormat
+
 /// Fully connected layer `y = x·Wᵀ + b` (PyTorch `nn.Linear`): weight `[out, in]`, bias `[out]`.
 ///
 /// Input per sample: any shape with `inFeatures` elements; output `[outFeatures]`.

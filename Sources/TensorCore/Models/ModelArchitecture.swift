@@ -1,3 +1,5 @@
+import SafeTensorsFormat
+
 /// A named model architecture that federation and the command line pick by name (`"cnn"`, `"mlp"`).
 ///
 /// Every process that builds the same architecture gets the same `layout` (names, shapes,

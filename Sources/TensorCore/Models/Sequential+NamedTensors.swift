@@ -1,3 +1,5 @@
+import SafeTensorsFormat
+
 /// Export and import of a model's parameters by PyTorch state_dict name (for safetensors files).
 extension Sequential {
     /// Every parameter as a named tensor, in `layout` order (e.g. `conv1.weight` `[10, 1, 5, 5]`).

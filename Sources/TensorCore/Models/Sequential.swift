@@ -1,3 +1,5 @@
+import SafeTensorsFormat
+
 /// A chain of layers trained as one model, with all parameters in ONE flat vector and all
 /// gradients in another (layers address their slices by offset), in PyTorch state_dict order.
 ///

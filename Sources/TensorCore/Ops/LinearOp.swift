@@ -1,3 +1,5 @@
+import VectorKernels
+
 /// Fully connected layer maths over raw row-major buffers: `y = x·Wᵀ + b`, W `[out, in]` (PyTorch).
 ///
 /// Shapes: x `[batch, inFeatures]`, weight `[outFeatures, inFeatures]`, bias `[outFeatures]`,

@@ -1,3 +1,5 @@
+import SafeTensorsFormat
+
 /// Trains one model on one machine: seeded shuffled mini-batches, SGD with momentum, evaluation
 /// on the test set after every epoch. The `fedmq train` command is a thin shell around this.
 public struct CentralTraining {

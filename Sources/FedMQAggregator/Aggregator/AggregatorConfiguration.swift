@@ -1,0 +1,161 @@
+import FedMQProtocol
+import FedMQTransport
+import ZeroMQ
+
+/// Everything the aggregator needs to run, with defaults for a local run.
+public struct AggregatorConfiguration: Sendable {
+    /// Model architecture name, e.g. "cnn" or "mlp".
+    public var modelName = "cnn"
+    /// Run id carried by every message; messages of other runs are rejected.
+    public var runID: UInt64 = 1
+    /// Seed for model initialisation and partitions.
+    public var seed: UInt64 = 0
+
+    // MARK: Strategy
+    public var mode: AggregationMode = .buffered
+    /// Sync: updates per round (M), capped by the number of live trainers.
+    public var roundSize = 4
+    /// Sync: rounds wait until this many trainers have registered (a start gate, like
+    /// Flower's `min_available_clients`; trainers learn the run id from the published model,
+    /// so the model itself is published at once). Once reached (a restored registry counts),
+    /// rounds follow the live trainers, so a trainer that dies later does not stall them.
+    public var minTrainers = 1
+    /// Sync: seconds after which a round closes with what arrived (nil = wait for M).
+    public var roundDeadline: Double? = 60
+    /// Async: base mixing rate α ∈ (0, 1].
+    public var alpha = 0.6
+    /// Async: how many recent global versions are kept to rebuild x_client.
+    public var history = 16
+    /// Buffered: updates per new version (K).
+    public var bufferSize = 4
+    /// Buffered: weight deltas by sample count as well as staleness.
+    public var weightBySamples = false
+    /// Server optimizer (sync and buffered): `sgd:<lr>`, `momentum:<lr>,<β>`, `adam:<lr>[,β1,β2,ε]`.
+    public var optimizer = "sgd:1"
+    /// Combination of buffered deltas: `mean`, `median`, `trimmed:<f>`.
+    public var aggregator = "mean"
+    /// Staleness function: `const`, `poly:<a>`, `hinge:<a>,<b>`, `sqrt`.
+    public var staleness = "poly:0.5"
+    /// Updates staler than this are dropped (nil = never).
+    public var maxStaleness: UInt64? = nil
+    /// Update norm policy: `none`, `reject:<bound>`, `clip:<bound>`.
+    public var normPolicy = "none"
+    /// `ZMQ_MAXMSGSIZE` of the update socket in bytes: a bigger frame makes libzmq drop the
+    /// connection (to the broker, which reconnects). nil = `MessageSizeLimit.messageBytes(for:)`
+    /// of the model. The control socket always takes `MessageSizeLimit.controlMessageBytes`.
+    public var maxMessageBytes: Int? = nil
+
+    // MARK: Trainers
+    /// Data shards handed out at registration.
+    public var shardCount = 4
+    /// Partition scheme sent to trainers (see `PartitionScheme`).
+    public var partition = "iid"
+    /// Seconds without heartbeat before a trainer is considered gone.
+    public var heartbeatTimeout = 30.0
+    /// Reject updates from trainer ids that never registered.
+    public var requireRegistration = true
+
+    // MARK: Endpoints (the broker's aggregator-side ports)
+    /// Where models are published (broker XSUB, model-in).
+    public var modelEndpoint = "tcp://localhost:5555"
+    /// Where updates are pulled (broker PUSH, updates-out).
+    public var updateEndpoint = "tcp://localhost:5558"
+    /// Where control requests arrive (broker DEALER, control-out).
+    public var controlEndpoint = "tcp://localhost:5560"
+    /// Seconds between re-publications of the current model (late joiners, lost messages).
+    public var republishInterval = 5.0
+
+    // MARK: Security
+    /// CURVE: the broker's public key and the aggregator's key pair (nil = plaintext). With
+    /// CURVE the broker appends each sender's public key to every update and control request;
+    /// the aggregator reads it (see docs/SECURITY.md).
+    public var curve: CurveClientKeys? = nil
+    /// Public keys of the trainers whose updates and requests are accepted (needs `curve`);
+    /// others are rejected as `unauthorized_key`. Nil: any key the broker admitted.
+    public var allowedTrainerKeys: Set<CurveKey>? = nil
+
+    // MARK: Evaluation, checkpoints, metrics
+    /// Evaluate on the test set every N new versions (0 = never).
+    public var evalEvery: UInt64 = 5
+    /// Seconds to wait for the evaluation of the final model when the run ends.
+    public var finalEvaluationTimeout = 300.0
+    /// Checkpoint directory (nil = no checkpoints).
+    public var checkpointDirectory: String? = nil
+    /// Checkpoint every N new versions.
+    public var checkpointEvery: UInt64 = 10
+    /// Checkpoints retained.
+    public var keepCheckpoints = 3
+    /// JSON-lines metrics file (nil = none).
+    public var metricsPath: String? = nil
+    /// HTML report written at the end (nil = none).
+    public var reportPath: String? = nil
+
+    // MARK: Stop conditions
+    /// Stop when test accuracy reaches this fraction.
+    public var targetAccuracy: Double? = nil
+    /// Stop at this global version.
+    public var maxVersions: UInt64? = nil
+    /// Stop after this many seconds.
+    public var timeLimit: Double? = nil
+
+    public init() {}
+
+    /// Checks every value and parses every strategy string.
+    public func validate() throws(ConfigurationError) {
+        _ = try StalenessFunction(parsing: staleness)
+        _ = try ServerOptimizer.parseRule(optimizer)
+        _ = try RobustAggregator(parsing: aggregator)
+        _ = try UpdateNormPolicy(parsing: normPolicy)
+        _ = try PartitionScheme(parsing: partition)
+        func require(_ ok: Bool, _ message: String) throws(ConfigurationError) {
+            if !ok { throw ConfigurationError(message) }
+        }
+        try require(!modelName.isEmpty, "model name is empty")
+        try require(roundSize >= 1, "round size must be ≥ 1, got \(roundSize)")
+        try require(roundDeadline.map { $0 > 0 } ?? true, "round deadline must be > 0 seconds")
+        try require(alpha > 0 && alpha <= 1, "alpha must be in (0, 1], got \(alpha)")
+        try require(maxMessageBytes.map { $0 > 0 } ?? true, "max message bytes must be > 0")
+        try require(history >= 1 && history <= 4096, "history must be in 1…4096, got \(history)")
+        try require(bufferSize >= 1, "buffer size must be ≥ 1, got \(bufferSize)")
+        try require(shardCount >= 1, "shard count must be ≥ 1, got \(shardCount)")
+        try require(minTrainers >= 1, "min trainers must be ≥ 1")
+        try require(heartbeatTimeout > 0, "heartbeat timeout must be > 0 seconds")
+        try require(republishInterval > 0, "republish interval must be > 0 seconds")
+        try require(finalEvaluationTimeout >= 0, "final evaluation timeout must be ≥ 0 seconds")
+        try require(checkpointEvery >= 1, "checkpoint interval must be ≥ 1 version")
+        try require(keepCheckpoints >= 1, "keep at least one checkpoint")
+        try require(targetAccuracy.map { $0 > 0 && $0 <= 1 } ?? true, "target accuracy must be in (0, 1]")
+        try require(timeLimit.map { $0 > 0 } ?? true, "time limit must be > 0 seconds")
+        try require(allowedTrainerKeys == nil || curve != nil, "an allowed-trainer key list needs CURVE (the broker's key and the aggregator's secret key)")
+        for (name, endpoint) in [("model", modelEndpoint), ("update", updateEndpoint), ("control", controlEndpoint)] {
+            try require(endpoint.contains("://"), "\(name) endpoint \"\(endpoint)\" is not a ZeroMQ endpoint like tcp://broker:5555")
+        }
+    }
+
+    /// A one-line description for logs and checkpoints, e.g. "buffered K=4 poly:0.5 sgd:1 mean".
+    public var strategyDescription: String {
+        switch mode {
+        case .sync: "sync M=\(roundSize) \(optimizer) \(aggregator)"
+        case .async: "async α=\(alpha) \(staleness)"
+        case .buffered: "buffered K=\(bufferSize) \(staleness) \(optimizer) \(aggregator)"
+        }
+    }
+
+    /// Builds the configured strategy starting from `model` at `version`.
+    public func makeStrategy(model: [Float], version: UInt64 = 0) throws(ConfigurationError) -> any AggregationStrategy {
+        try validate()
+        let policy = StalenessPolicy(function: try StalenessFunction(parsing: staleness), maxStaleness: maxStaleness)
+        let rule = try ServerOptimizer.parseRule(optimizer)
+        let robust = try RobustAggregator(parsing: aggregator)
+        switch mode {
+        case .sync:
+            return SyncFedAvg(model: model, version: version, roundSize: roundSize, deadline: roundDeadline,
+                              optimizer: rule, aggregator: robust)
+        case .async:
+            return FedAsync(model: model, version: version, alpha: alpha, staleness: policy, history: history)
+        case .buffered:
+            return FedBuff(model: model, version: version, bufferSize: bufferSize, staleness: policy,
+                           weightBySamples: weightBySamples, optimizer: rule, aggregator: robust)
+        }
+    }
+}

@@ -1,0 +1,251 @@
+import FedMQProtocol
+import FedMQTransport
+import Logging
+import SafeTensorsFormat
+import TensorCore
+import ZeroMQ
+
+/// The aggregator's decision logic, free of sockets and threads: validates updates and
+/// control requests, drives the strategy and the trainer registry, and produces the frames
+/// to send. Owned by one thread (the service's intake thread), hence not `Sendable`.
+public final class AggregatorEngine {
+    public let configuration: AggregatorConfiguration
+    public let codec: MessageCodec
+    public private(set) var strategy: any AggregationStrategy
+    public private(set) var registry: TrainerRegistry
+    public private(set) var counters = RunCounters()
+    /// Broker-attested keys allowed to send anything (nil: any key the broker admits): the
+    /// configuration's `allowedTrainerKeys` until `replaceTrainerKeys`.
+    public private(set) var allowedTrainerKeys: Set<CurveKey>?
+    private var intakeBuffer = IntakeBuffer()
+    private let logger: Logger
+    /// `unknown_trainer` rejections repeat (every heartbeat and update of a trainer the
+    /// aggregator forgot, until it registers again): logged at most every 10 s.
+    private var unknownTrainerLog = LogThrottle(interval: 10)
+
+    /// A fresh engine at version 0 with `initialWeights` (flat, `layout.count`).
+    public init(configuration: AggregatorConfiguration, layout: ParameterLayout, initialWeights: [Float], logger: Logger) throws(ConfigurationError) {
+        guard initialWeights.count == layout.count else {
+            throw ConfigurationError("initial weights have \(initialWeights.count) values, layout \(layout.count)")
+        }
+        self.configuration = configuration
+        self.logger = logger
+        codec = MessageCodec(
+            layout: layout, runID: configuration.runID, payloadCodec: SafeTensorsPayloadCodec(),
+            normPolicy: try UpdateNormPolicy(parsing: configuration.normPolicy))
+        strategy = try configuration.makeStrategy(model: initialWeights)
+        registry = TrainerRegistry(shardCount: configuration.shardCount, timeout: configuration.heartbeatTimeout)
+        allowedTrainerKeys = configuration.allowedTrainerKeys
+    }
+
+    /// Puts a new allowed-trainer key list in force for every later message (a reload of the
+    /// key file): a removed key's updates and requests are `unauthorized_key` from now on.
+    public func replaceTrainerKeys(_ keys: Set<CurveKey>?) {
+        allowedTrainerKeys = keys
+    }
+
+    /// Current global version.
+    public var version: UInt64 { strategy.version }
+    /// Current global weights.
+    public var model: [Float] { strategy.model }
+
+    // MARK: Checkpoints
+
+    /// Resumes from `checkpoint` (model, version, optimizer state, counters, registry).
+    /// Saved trainers get a fresh heartbeat deadline from `now`.
+    public func restore(_ checkpoint: Checkpoint, now: Double) throws(ConfigurationError) {
+        guard checkpoint.state.runID == configuration.runID else {
+            throw ConfigurationError("checkpoint belongs to run \(checkpoint.state.runID), not \(configuration.runID)", code: "checkpoint_state")
+        }
+        try strategy.restore(model: checkpoint.model, version: checkpoint.state.version,
+                             stateVectors: checkpoint.stateVectors, optimizerSteps: checkpoint.state.optimizerSteps)
+        counters = RunCounters(dictionary: checkpoint.state.counters)
+        if let saved = checkpoint.state.registry, saved.shardCount == configuration.shardCount {
+            registry = saved
+            registry.touchAll(now: now)
+        }
+    }
+
+    /// Takes in trainers of `saved` (a membership file newer than the checkpoint) unknown to
+    /// this engine, so trainers registered after the last checkpoint keep their ids across a
+    /// crash; they get a fresh heartbeat deadline from `now`. Ignored if the shard count differs.
+    public func mergeRegistry(_ saved: TrainerRegistry, now: Double) {
+        guard saved.shardCount == configuration.shardCount else { return }
+        registry.merge(saved)
+        registry.touchAll(now: now)
+    }
+
+    /// The current state as a checkpoint (wall time `savedAt`, seconds since 1970; run time
+    /// `runSeconds` across restarts; `stopReason` once the run has ended).
+    public func checkpoint(savedAt: Double, runSeconds: Double = 0, stopReason: String? = nil) -> Checkpoint {
+        Checkpoint(
+            state: CheckpointState(
+                version: version, runID: configuration.runID, fingerprint: codec.layout.fingerprint,
+                strategy: configuration.strategyDescription, optimizerSteps: strategy.optimizerSteps,
+                counters: counters.dictionary, registry: registry, savedAt: savedAt, runSeconds: runSeconds,
+                stopReason: stopReason),
+            model: model, stateVectors: strategy.stateVectors)
+    }
+
+    // MARK: Inbound
+
+    /// Handles one update message; returns the new version if the model changed.
+    /// A rejected update is counted under its reason and logged; the model is untouched.
+    /// - Parameter sender: who sent it (with CURVE, the key the broker attested).
+    public func handleUpdate(_ frames: [[UInt8]], sender: MessageSender = .plaintext, now: Double) -> UInt64? {
+        counters.bytesIn += UInt64(frames.reduce(0) { $0 + $1.count })
+        return intake(sender: sender, now: now) { (buffer: inout IntakeBuffer) throws(ProtocolError) in
+            try buffer.decode(frames, codec: codec)
+        }
+    }
+
+    /// `handleUpdate` for the first `frameCount` frames of a message still held by libzmq (the
+    /// payload is decoded in place, into the reused intake buffer).
+    public func handleUpdate(_ message: HeldMessage, frameCount: Int, sender: MessageSender = .plaintext,
+                             now: Double) -> UInt64? {
+        counters.bytesIn += UInt64((0..<frameCount).reduce(0) { total, index in total + message.withBytes(ofFrame: index) { $0.count } })
+        return intake(sender: sender, now: now) { (buffer: inout IntakeBuffer) throws(ProtocolError) in
+            try buffer.decode(message, frameCount: frameCount, codec: codec)
+        }
+    }
+
+    /// Floats the intake keeps for decoding the next update (at most one model).
+    public var intakeBufferFloats: Int { intakeBuffer.retainedFloats }
+    /// Where the intake's reused delta storage is (for tests: unchanged while it is reused).
+    public var intakeBufferAddress: UnsafeRawPointer? { intakeBuffer.storageAddress }
+
+    /// Authorizes, decodes (through `decode`, into the intake buffer), checks ownership and
+    /// registration, and submits; then hands the delta's storage back to the intake buffer.
+    private func intake(sender: MessageSender, now: Double,
+                        decode: (inout IntakeBuffer) throws(ProtocolError) -> ClientUpdate) -> UInt64? {
+        do throws(ProtocolError) {
+            try authorize(sender)
+            let update = try decode(&intakeBuffer)
+            defer { intakeBuffer.recycle(update, after: strategy) }
+            try checkOwner(of: update.trainerID, sender)
+            if configuration.requireRegistration {
+                try registry.accept(sequence: update.sequence, from: update.trainerID, now: now)
+            }
+            let outcome = try strategy.submit(update, now: now)
+            counters.updatesAccepted += 1
+            if update.clipped {
+                counters.updatesClipped += 1
+                logger.notice("clipped update", metadata: ["trainer": "\(update.trainerID)", "norm": "\(update.receivedNorm)"])
+            }
+            counters.staleness.record(outcome.staleness)
+            return outcome.newVersion
+        } catch {
+            reject(error, what: "update", now: now)
+            return nil
+        }
+    }
+
+    /// Handles one control request (frames without routing prefix); returns the reply frames, if any.
+    /// - Parameter sender: who sent it (with CURVE, the key the broker attested).
+    public func handleControl(_ frames: [[UInt8]], sender: MessageSender = .plaintext, now: Double) -> [[UInt8]]? {
+        counters.bytesIn += UInt64(frames.reduce(0) { $0 + $1.count })
+        do throws(ProtocolError) {
+            try authorize(sender)
+            switch try codec.decodeControl(frames) {
+            case .register(let request, _):
+                if let identity = request.identity, let bound = registry.record(identity: identity) {
+                    try checkOwner(of: bound.id, sender)
+                }
+                let record = registry.register(identity: request.identity, publicKey: sender.key?.z85, now: now)
+                logger.info("trainer registered", metadata: ["id": "\(record.id)", "shard": "\(record.shardIndex)",
+                                                             "identity": "\(request.identity ?? "-")"])
+                return codec.control(.registered(Registration(
+                    trainerID: record.id, shardIndex: record.shardIndex, shardCount: configuration.shardCount,
+                    partition: configuration.partition, seed: configuration.seed, modelVersion: version)))
+            case .heartbeat(let id, let sequence):
+                try checkOwner(of: id, sender)
+                if !registry.heartbeat(id, now: now) { return unregistered(id, sequence: sequence, request: "heartbeat", now: now) }
+            case .goodbye(let id, let sequence):
+                try checkOwner(of: id, sender)
+                guard registry.records[id] != nil else { return unregistered(id, sequence: sequence, request: "goodbye", now: now) }
+                registry.goodbye(id)
+                logger.info("trainer left", metadata: ["id": "\(id)"])
+            case .registered, .unregistered:
+                throw ProtocolError(.unknownKind, "registered and unregistered are replies, not requests")
+            }
+        } catch {
+            reject(error, what: "control message", now: now)
+        }
+        return nil
+    }
+
+    /// A heartbeat or goodbye (`request`, sequence `sequence`) from trainer id `id`, which is not
+    /// registered (this aggregator started without its membership, or the id is made up):
+    /// counted and logged as `unknown_trainer`; the reply, `unregistered`, tells the sender to
+    /// register again. It goes back to the sending DEALER only (the ROUTER's envelope), and
+    /// registering again is checked like any registration (CURVE key ↔ identity binding).
+    private func unregistered(_ id: UInt32, sequence: UInt64, request: String, now: Double) -> [[UInt8]] {
+        reject(ProtocolError(.unknownTrainer, "\(request) from unknown trainer \(id); told to register again"),
+               what: "control message", now: now)
+        return codec.control(.unregistered(trainerID: id, sequence: sequence))
+    }
+
+    /// Counts a rejected `what` (update, control message) under its reason and logs it with
+    /// the detail; `unknown_trainer` lines are throttled (`suppressed`: lines held back before).
+    private func reject(_ error: ProtocolError, what: String, now: Double) {
+        counters.reject(error.reason)
+        var metadata: Logger.Metadata = ["reason": "\(error.reason.rawValue)", "detail": "\(error.message)"]
+        if error.reason == .unknownTrainer {
+            guard let suppressed = unknownTrainerLog.admit(now: now) else { return }
+            if suppressed > 0 { metadata["suppressed"] = "\(suppressed)" }
+        }
+        logger.warning("rejected \(what)", metadata: metadata)
+    }
+
+    /// With an allowed-trainer list, only a listed, broker-attested key may send anything.
+    private func authorize(_ sender: MessageSender) throws(ProtocolError) {
+        guard let allowed = allowedTrainerKeys else { return }
+        guard let key = sender.key else { throw ProtocolError(.unauthorizedKey, "no attested sender key (\(sender))") }
+        guard allowed.contains(key) else { throw ProtocolError(.unauthorizedKey, "sender key \(key.z85) is not an allowed trainer") }
+    }
+
+    /// A trainer id registered with a key answers to that key only.
+    private func checkOwner(of id: UInt32, _ sender: MessageSender) throws(ProtocolError) {
+        guard let key = sender.key, let bound = registry.records[id]?.publicKey, bound != key.z85 else { return }
+        throw ProtocolError(.unauthorizedKey, "trainer id \(id) belongs to key \(bound), not \(key.z85)")
+    }
+
+    /// Whether `minTrainers` trainers have registered (ever, restored ones included).
+    public var isStartGateOpen: Bool { registry.records.count >= configuration.minTrainers }
+
+    /// Time-driven work: expires silent trainers, sizes sync rounds to the live trainers,
+    /// closes overdue rounds. Returns the new version if one was made.
+    public func tick(now: Double) -> UInt64? {
+        for id in registry.expire(now: now) { logger.notice("trainer expired", metadata: ["id": "\(id)"]) }
+        if let sync = strategy as? SyncFedAvg {
+            let expected = isStartGateOpen ? registry.liveCount : configuration.minTrainers
+            sync.roundSize = max(1, min(configuration.roundSize, expected))
+        }
+        return strategy.poll(now: now)
+    }
+
+    // MARK: Outbound
+
+    /// Frames publishing the current model, stamped with `publishedAt` (seconds since 1970).
+    public func modelFrames(publishedAt: Double? = nil) -> [[UInt8]] {
+        counted(codec.model(model, version: version, publishedAt: publishedAt))
+    }
+
+    /// Frames broadcasting the end of the run.
+    public func stopFrames(reason: String) -> [[UInt8]] { counted(codec.stop(version: version, reason: reason)) }
+
+    /// A metrics line for the current state.
+    public func metricsRecord(wallTime: Double, evaluation: EvaluationResult?, version evaluatedVersion: UInt64? = nil) -> MetricsRecord {
+        MetricsRecord(
+            version: evaluatedVersion ?? version, wallTime: wallTime, testAccuracy: evaluation?.accuracy,
+            testLoss: evaluation?.loss, updatesAccepted: counters.updatesAccepted, rejected: counters.rejected,
+            updatesClipped: counters.updatesClipped,
+            stalenessMean: counters.staleness.mean, stalenessHistogram: counters.staleness.buckets,
+            bytesIn: counters.bytesIn, bytesOut: counters.bytesOut, liveTrainers: registry.liveCount)
+    }
+
+    private func counted(_ frames: [[UInt8]]) -> [[UInt8]] {
+        counters.bytesOut += UInt64(frames.reduce(0) { $0 + $1.count })
+        return frames
+    }
+}

@@ -1,0 +1,220 @@
+import FedMQProtocol
+import Foundation
+import Logging
+import SafeTensorsFormat
+import ServiceLifecycle
+import Synchronization
+import TensorCore
+import ZeroMQ
+
+/// The aggregator as a swift-service-lifecycle `Service`.
+///
+/// One dedicated intake thread owns the sockets (PUB to the model channel, PULL from the
+/// update channel, ROUTER on the control channel) and the `AggregatorEngine`: it validates
+/// each update, feeds the strategy, publishes every new version on topic "model",
+/// checkpoints every `checkpointEvery` versions and hands a snapshot to the evaluation
+/// thread every `evalEvery` versions (intake never waits for evaluation). When a stop
+/// condition holds (target accuracy, max versions, time limit) it broadcasts `stop` and
+/// returns. On SIGTERM/SIGINT (graceful shutdown) it checkpoints and returns without
+/// broadcasting stop, so a restarted aggregator resumes the run from the latest checkpoint.
+public final class AggregatorService: Service, Sendable {
+    public let configuration: AggregatorConfiguration
+    private let layout: ParameterLayout
+    private let initialWeights: [Float]
+    private let evaluator: (any ModelEvaluator)?
+    private let context: Context
+    private let logger: Logger
+    private let stopRequested = Atomic<Bool>(false)
+    private let state = Mutex(AggregatorStatus())
+    private let failure = Mutex<String?>(nil)
+    /// A trainer key list handed over by `reloadTrainerKeys`, not yet in force.
+    private let pendingTrainerKeys = Mutex<(keys: Set<CurveKey>?, pending: Bool)>((nil, false))
+
+    /// - Parameters:
+    ///   - layout: the model's parameter layout.
+    ///   - initialWeights: version-0 weights (flat, `layout.count`), used when no checkpoint exists.
+    ///   - evaluator: test-set evaluation, or nil to skip evaluation.
+    ///   - context: a ZeroMQ context to share (e.g. for inproc endpoints); a private one by default.
+    public init(configuration: AggregatorConfiguration, layout: ParameterLayout, initialWeights: [Float],
+                evaluator: (any ModelEvaluator)?, context: Context? = nil, logger: Logger) throws {
+        try configuration.validate()
+        guard initialWeights.count == layout.count else {
+            throw ConfigurationError("initial weights have \(initialWeights.count) values, layout \(layout.count)")
+        }
+        self.configuration = configuration
+        self.layout = layout
+        self.initialWeights = initialWeights
+        self.evaluator = evaluator
+        self.context = try context ?? Context()
+        self.logger = logger
+    }
+
+    /// The latest status snapshot.
+    public var status: AggregatorStatus { state.withLock { $0 } }
+
+    /// Runs until a stop condition holds, or until cancellation / graceful shutdown.
+    public func run() async throws {
+        let thread = SocketThread(name: "aggregator-intake") { [self] in
+            do {
+                try intake()
+            } catch {
+                failure.withLock { $0 = "\(error)" }
+                logger.error("aggregator failed", metadata: ["error": "\(error)"])
+            }
+        }
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await thread.finished()
+        } onCancelOrGracefulShutdown: { [self] in
+            stopRequested.store(true, ordering: .releasing)
+        }
+        if let message = failure.withLock({ $0 }) { throw AggregatorError(message) }
+    }
+
+    // MARK: Intake thread
+
+    private func intake() throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let now = { (start.duration(to: clock.now)) / .seconds(1) }
+        let engine = try AggregatorEngine(configuration: configuration, layout: layout, initialWeights: initialWeights, logger: logger)
+        let store = configuration.checkpointDirectory.map {
+            CheckpointStore(directory: $0, layout: layout, keep: configuration.keepCheckpoints, logger: logger)
+        }
+        var runTimeOffset = 0.0
+        var finishedReason: String?
+        if let store, let checkpoint = store.latest() {
+            try engine.restore(checkpoint, now: now())
+            runTimeOffset = checkpoint.state.runSeconds ?? 0
+            finishedReason = checkpoint.state.stopReason
+            state.withLock { $0.resumedFrom = engine.version }
+            logger.notice("resumed from checkpoint", metadata: ["version": "\(engine.version)"])
+        }
+        if let saved = store?.latestRegistry() { engine.mergeRegistry(saved, now: now()) }
+        let metrics = try configuration.metricsPath.map { path throws(ConfigurationError) in try MetricsWriter(path: path) }
+        let worker = evaluator.map { EvaluationWorker(evaluator: $0) }
+        defer { worker?.stop() }
+        let sockets = try AggregatorSockets(
+            context: context, configuration: configuration,
+            maxMessageBytes: configuration.maxMessageBytes ?? MessageSizeLimit.messageBytes(for: layout))
+        defer { sockets.close() }
+        logger.notice("aggregator running", metadata: [
+            "strategy": "\(configuration.strategyDescription)", "version": "\(engine.version)", "run": "\(configuration.runID)",
+        ])
+
+        var loop = IntakeLoop(engine: engine, sockets: sockets, store: store, metrics: metrics, worker: worker,
+                              configuration: configuration, runTimeOffset: runTimeOffset, logger: logger)
+        if let finishedReason {
+            publishStatus(engine, loop)
+            repeatStop(loop: loop, reason: finishedReason)
+            return
+        }
+        loop.publish()
+        var lastPublish = now()
+        var modelConnections = 0
+        // PUB drops messages until its connection is up: republish often for 2 s after each
+        // connection to the broker (the first one, and after a broker restart emptied its
+        // last-value cache) so the cache holds this run's model (not a previous run's stop).
+        var fastRepublishUntil = 2.0
+        while !stopRequested.load(ordering: .acquiring) {
+            let readable = try sockets.poll(timeout: .milliseconds(50))
+            let t = now()
+            if readable.updates { loop.drainUpdates(now: t) }
+            if readable.control { try loop.drainControl(now: t) }
+            if let v = engine.tick(now: t) { loop.newVersion(v, now: t) }
+            applyTrainerKeys(to: engine)
+            loop.collectEvaluations(wallTime: t)
+            let connections = sockets.newModelConnections()
+            if connections > 0 {
+                if modelConnections > 0 { logger.notice("model channel reconnected (broker restarted?); republishing the model") }
+                modelConnections += connections
+                fastRepublishUntil = t + 2
+            }
+            let interval = configuration.republishInterval
+            if t - lastPublish >= (t < fastRepublishUntil ? min(0.25, interval) : interval) {
+                loop.publish()
+                lastPublish = t
+            }
+            publishStatus(engine, loop)
+            if let reason = loop.stopReason(wallTime: t) {
+                finish(loop: &loop, reason: reason, wallTime: t)
+                publishStatus(engine, loop)
+                return
+            }
+        }
+        let end = now()
+        loop.saveCheckpoint(now: end)
+        loop.writeMetrics(wallTime: end, evaluation: nil, version: nil)
+        logger.notice("aggregator stopped (shutdown requested)", metadata: ["version": "\(engine.version)"])
+    }
+
+    /// The checkpoint says the run already ended: tell every trainer (and the broker's cache)
+    /// to stop, a few times over two seconds since a new PUB connection drops early messages,
+    /// and train no further.
+    private func repeatStop(loop: IntakeLoop, reason: String) {
+        logger.notice("run already finished; broadcasting stop", metadata: ["reason": "\(reason)", "version": "\(loop.engine.version)"])
+        state.withLock { $0.stopReason = reason }
+        for _ in 0..<8 where !stopRequested.load(ordering: .acquiring) {
+            loop.broadcastStop(reason: reason)
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+    }
+
+    /// Broadcasts stop, checkpoints, evaluates the final model (if not yet), writes the
+    /// final metrics line and the report.
+    private func finish(loop: inout IntakeLoop, reason: String, wallTime: Double) {
+        logger.notice("stopping run", metadata: ["reason": "\(reason)", "version": "\(loop.engine.version)"])
+        loop.broadcastStop(reason: reason)
+        loop.saveCheckpoint(now: wallTime, stopReason: reason)
+        loop.finalEvaluation(timeout: .seconds(configuration.finalEvaluationTimeout), wallTime: wallTime)
+        loop.writeMetrics(wallTime: wallTime, evaluation: nil, version: nil)
+        if let reportPath = configuration.reportPath, let metricsPath = configuration.metricsPath {
+            do {
+                try RunReport.write(metricsPath: metricsPath, to: reportPath,
+                                    title: "FedMQ run \(configuration.runID): \(configuration.modelName), \(configuration.strategyDescription)")
+            } catch {
+                logger.error("cannot write report", metadata: ["path": "\(reportPath)", "error": "\(error)"])
+            }
+        }
+        state.withLock { $0.stopReason = reason }
+    }
+
+    /// Replaces the allowed trainer keys of the running aggregator (the executable does this on
+    /// SIGHUP, from `--trainer-keys(-file)`); the intake thread puts them in force within one
+    /// poll (≤ 50 ms). Only meaningful with CURVE.
+    public func reloadTrainerKeys(_ keys: Set<CurveKey>?) {
+        pendingTrainerKeys.withLock { $0 = (keys, true) }
+    }
+
+    private func applyTrainerKeys(to engine: AggregatorEngine) {
+        let reload = pendingTrainerKeys.withLock { pending in
+            defer { pending = (nil, false) }
+            return pending
+        }
+        guard reload.pending else { return }
+        let removed = engine.allowedTrainerKeys.map { $0.subtracting(reload.keys ?? []).count } ?? 0
+        engine.replaceTrainerKeys(reload.keys)
+        logger.notice("trainer keys reloaded", metadata: [
+            "keys": "\(reload.keys.map { "\($0.count)" } ?? "any"))", "removed": "\(reload.keys == nil ? 0 : removed)",
+        ])
+    }
+
+    private func publishStatus(_ engine: AggregatorEngine, _ loop: IntakeLoop) {
+        state.withLock {
+            $0.version = engine.version
+            $0.counters = engine.counters
+            $0.liveTrainers = engine.registry.liveCount
+            let sync = engine.strategy as? SyncFedAvg
+            $0.roundSize = sync?.roundSize
+            $0.roundPending = sync?.pendingUpdates
+            if let e = loop.lastEvaluation { $0.lastEvaluation = e }
+        }
+    }
+}
+
+/// A fatal aggregator failure (sockets, checkpoint restore).
+public struct AggregatorError: Error, Sendable, CustomStringConvertible {
+    public let code = "aggregator_failed"
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,56 @@
+import FedMQProtocol
+import ZeroMQ
+
+/// The aggregator's three sockets, created, used and closed on the intake thread only.
+final class AggregatorSockets {
+    /// Publishes models and stop (connects to the broker's model-in XSUB).
+    let models: Socket
+    /// Receives updates (connects to the broker's updates-out PUSH).
+    let updates: Socket
+    /// Receives control requests and answers them (connects to the broker's control-out DEALER).
+    let control: Socket
+
+    /// Connection events of `models` (monitor PAIR socket).
+    private let modelEvents: Socket
+
+    /// - Parameter maxMessageBytes: `ZMQ_MAXMSGSIZE` of the update socket, bytes.
+    init(context: Context, configuration: AggregatorConfiguration, maxMessageBytes: Int) throws(ZMQError) {
+        models = try context.socket(.pub)
+        modelEvents = try models.monitor(.connected)
+        updates = try context.socket(.pull)
+        control = try context.socket(.router)
+        for socket in [models, updates, control] {
+            for option in configuration.curve?.socketOptions ?? [] { try socket.set(option) }
+        }
+        try models.set(.sendHighWaterMark(8))
+        try updates.set(.receiveHighWaterMark(1024), .maxMessageSize(maxMessageBytes))
+        try control.set(.maxMessageSize(MessageSizeLimit.controlMessageBytes))
+        try models.connect(configuration.modelEndpoint)
+        try updates.connect(configuration.updateEndpoint)
+        try control.connect(configuration.controlEndpoint)
+    }
+
+    /// Waits up to `timeout` for input; says which sockets are readable.
+    func poll(timeout: Duration) throws(ZMQError) -> (updates: Bool, control: Bool) {
+        let events = try Poller.poll([PollItem(updates), PollItem(control)], timeout: timeout)
+        return (events[0].contains(.readable), events[1].contains(.readable))
+    }
+
+    /// How many times the model socket has connected to the broker since the last call: the
+    /// first connection, and one after every broker restart (its cache is empty then).
+    func newModelConnections() -> Int {
+        var count = 0
+        while let event = try? modelEvents.receiveEvent(options: .dontWait) {
+            if event.kind == .connected { count += 1 }
+        }
+        return count
+    }
+
+    /// Closes all sockets; the model socket lingers briefly so a final stop gets out.
+    func close() {
+        modelEvents.close(linger: .zero)
+        models.close(linger: .seconds(2))
+        updates.close(linger: .zero)
+        control.close(linger: .milliseconds(500))
+    }
+}

@@ -1,0 +1,185 @@
+import FedMQTransport
+import Foundation
+import Logging
+import ZeroMQ
+
+/// The steps of the aggregator's intake thread, around an `AggregatorEngine`.
+struct IntakeLoop {
+    let engine: AggregatorEngine
+    let sockets: AggregatorSockets
+    let store: CheckpointStore?
+    let metrics: MetricsWriter?
+    let worker: EvaluationWorker?
+    let configuration: AggregatorConfiguration
+    let logger: Logger
+    /// Run seconds before this process started (restored from the checkpoint): metrics times
+    /// and the time limit continue from there.
+    let runTimeOffset: Double
+    /// Latest evaluation result and its version.
+    private(set) var lastEvaluation: (version: UInt64, result: EvaluationResult)?
+    /// Latest version handed to the evaluation thread.
+    private var lastSubmitted: UInt64?
+    /// Largest number of messages handled per socket per poll, so neither starves the other.
+    private let batch = 64
+
+    init(engine: AggregatorEngine, sockets: AggregatorSockets, store: CheckpointStore?, metrics: MetricsWriter?,
+         worker: EvaluationWorker?, configuration: AggregatorConfiguration, runTimeOffset: Double, logger: Logger) {
+        self.runTimeOffset = runTimeOffset
+        self.engine = engine
+        self.sockets = sockets
+        self.store = store
+        self.metrics = metrics
+        self.worker = worker
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    // MARK: Inbound
+
+    /// Takes in up to `batch` pending updates, each decoded straight from libzmq's buffer.
+    mutating func drainUpdates(now: Double) {
+        for _ in 0..<batch {
+            let message: HeldMessage?
+            do { message = try sockets.updates.receiveHeld(options: .dontWait) } catch {
+                logger.error("update receive failed", metadata: ["error": "\(error)"])
+                return
+            }
+            guard let message else { return }
+            let (count, sender) = splitSender(frameCount: message.frameCount) { message.bytes(ofFrame: message.frameCount - 1) }
+            if let version = engine.handleUpdate(message, frameCount: count, sender: sender, now: now) { newVersion(version, now: now) }
+        }
+    }
+
+    /// Control messages arrive as `[routing ids…, topic, header, payload]` (plus the sender
+    /// frame with CURVE); replies go back with the same routing ids.
+    mutating func drainControl(now: Double) throws {
+        for _ in 0..<batch {
+            guard let received = try sockets.control.receiveMultipart(options: .dontWait) else { return }
+            let (frames, sender) = splitSender(received)
+            let envelope = Array(frames.dropLast(min(3, max(0, frames.count - 1))))
+            let body = Array(frames.dropFirst(envelope.count))
+            let known = engine.registry.records.count
+            if let reply = engine.handleControl(body, sender: sender, now: now) {
+                if engine.registry.records.count != known { saveRegistry() }
+                _ = try sockets.control.send(envelope + reply, options: .dontWait)
+            }
+        }
+    }
+
+    /// With CURVE, the broker appends the sender's Z85 public key as the last frame: splits it
+    /// off (`.unknown` when it is absent or not a key). Without CURVE, `.plaintext`.
+    private func splitSender(_ frames: [[UInt8]]) -> ([[UInt8]], MessageSender) {
+        let (count, sender) = splitSender(frameCount: frames.count) { frames[frames.count - 1] }
+        return (Array(frames.prefix(count)), sender)
+    }
+
+    /// `splitSender` by frame count: how many frames are the message, and who sent it
+    /// (`lastFrame` is read only with CURVE and more than one frame).
+    private func splitSender(frameCount: Int, lastFrame: () -> [UInt8]) -> (Int, MessageSender) {
+        guard configuration.curve != nil else { return (frameCount, .plaintext) }
+        guard frameCount > 1 else { return (frameCount, .unknown) }
+        let key = try? CurveKey(z85: String(decoding: lastFrame(), as: UTF8.self))
+        return (frameCount - 1, key.map(MessageSender.key) ?? .unknown)
+    }
+
+    // MARK: New versions
+
+    /// Checkpoints when due, publishes the new model and evaluates when due (`now`: seconds
+    /// since start). The checkpoint comes first: with `checkpointEvery` 1 no trainer or metrics
+    /// line ever sees a version that a crash (kill -9) right after could lose.
+    mutating func newVersion(_ version: UInt64, now: Double) {
+        if version % configuration.checkpointEvery == 0 { saveCheckpoint(now: now) }
+        publish()
+        if configuration.evalEvery > 0 && version % configuration.evalEvery == 0 {
+            if let worker {
+                worker.submit(version: version, weights: engine.model)
+                lastSubmitted = version
+            } else {
+                writeMetrics(wallTime: now, evaluation: nil, version: version)
+            }
+        }
+    }
+
+    func publish() {
+        send(engine.modelFrames(publishedAt: Date().timeIntervalSince1970), what: "model")
+    }
+
+    func broadcastStop(reason: String) {
+        send(engine.stopFrames(reason: reason), what: "stop")
+    }
+
+    private func send(_ frames: [[UInt8]], what: String) {
+        do { _ = try sockets.models.send(frames, options: .dontWait) } catch {
+            logger.error("cannot publish \(what)", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Writes a checkpoint (`now`: seconds since this process started).
+    func saveCheckpoint(now: Double, stopReason: String? = nil) {
+        guard let store else { return }
+        do {
+            let path = try store.save(engine.checkpoint(
+                savedAt: Date().timeIntervalSince1970, runSeconds: runTimeOffset + now, stopReason: stopReason))
+            logger.debug("checkpoint written", metadata: ["path": "\(path)"])
+        } catch {
+            logger.error("checkpoint failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Persists trainer membership (a trainer joined) before it learns its id.
+    private func saveRegistry() {
+        do { try store?.saveRegistry(engine.registry) } catch {
+            logger.error("cannot save trainer registry", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Evaluation and metrics
+
+    mutating func collectEvaluations(wallTime: Double) {
+        for outcome in worker?.drain() ?? [] {
+            switch outcome.result {
+            case .success(let result):
+                lastEvaluation = (outcome.version, result)
+                logger.info("evaluated", metadata: [
+                    "version": "\(outcome.version)", "accuracy": "\(String(format: "%.4f", result.accuracy))",
+                    "loss": "\(String(format: "%.4f", result.loss))",
+                ])
+                writeMetrics(wallTime: wallTime, evaluation: result, version: outcome.version)
+            case .failure(let error):
+                logger.error("evaluation failed", metadata: ["version": "\(outcome.version)", "error": "\(error.message)"])
+            }
+        }
+    }
+
+    /// Evaluates the current model unless it already was, waiting at most `timeout`; records
+    /// the result in the metrics. Used once the run is over (intake has stopped).
+    mutating func finalEvaluation(timeout: Duration, wallTime: Double) {
+        guard let worker, lastEvaluation?.version != engine.version else { return }
+        if lastSubmitted != engine.version {  // else it is already queued or running
+            worker.submit(version: engine.version, weights: engine.model)
+            lastSubmitted = engine.version
+        }
+        if !worker.waitUntilIdle(timeout: timeout) {
+            logger.warning("final evaluation did not finish in time", metadata: ["timeout": "\(timeout)"])
+        }
+        collectEvaluations(wallTime: wallTime)
+    }
+
+    /// Appends a metrics line (`wallTime`: seconds since this process started, shifted by
+    /// `runTimeOffset`; `version`: the evaluated one).
+    func writeMetrics(wallTime: Double, evaluation: EvaluationResult?, version: UInt64?) {
+        metrics?.write(engine.metricsRecord(wallTime: runTimeOffset + wallTime, evaluation: evaluation, version: version))
+    }
+
+    // MARK: Stop conditions
+
+    /// Why the run should end now, or nil.
+    func stopReason(wallTime: Double) -> String? {
+        if let target = configuration.targetAccuracy, let e = lastEvaluation, e.result.accuracy >= target {
+            return "target accuracy \(target) reached (\(String(format: "%.4f", e.result.accuracy)) at version \(e.version))"
+        }
+        if let max = configuration.maxVersions, engine.version >= max { return "reached version \(max)" }
+        if let limit = configuration.timeLimit, runTimeOffset + wallTime >= limit { return "time limit \(limit) s" }
+        return nil
+    }
+}

@@ -1,0 +1,39 @@
+import SafeTensorsFormat
+
+/// Size bounds derived from the model, shared by the payload check of `MessageCodec` and the
+/// `ZMQ_MAXMSGSIZE` limit of the broker's and the aggregator's sockets.
+///
+/// Two layers: libzmq drops the *connection* of a peer that sends a frame over the socket
+/// limit (the message never reaches FedMQ code; the broker counts the disconnect), while a
+/// payload under the socket limit but over the codec's bound reaches the aggregator and is
+/// rejected as `oversize_payload`. The socket limit is therefore the payload bound plus slack.
+public enum MessageSizeLimit {
+    /// Header slack of the payload bound, bytes (safetensors JSON header and metadata).
+    public static let headerSlack = 65_536
+
+    /// Largest safetensors payload accepted for `layout`, bytes: twice the raw float32 size
+    /// plus `headerSlack` (a valid model or update is `4 × count` bytes plus a small header).
+    public static func payloadBytes(for layout: ParameterLayout) -> Int {
+        payloadBytes(parameterCount: layout.count)
+    }
+
+    /// Largest safetensors payload accepted for a model of `parameterCount` float32 scalars, bytes.
+    public static func payloadBytes(parameterCount: Int) -> Int {
+        parameterCount * 8 + headerSlack
+    }
+
+    /// Default `ZMQ_MAXMSGSIZE` of sockets carrying models or updates, bytes: the payload bound
+    /// plus another `headerSlack`, so slightly oversize payloads still arrive and are counted.
+    public static func messageBytes(for layout: ParameterLayout) -> Int {
+        messageBytes(parameterCount: layout.count)
+    }
+
+    /// Default `ZMQ_MAXMSGSIZE` for a model of `parameterCount` float32 scalars, bytes (what the
+    /// broker uses: it knows the model's size, not its architecture).
+    public static func messageBytes(parameterCount: Int) -> Int {
+        payloadBytes(parameterCount: parameterCount) + headerSlack
+    }
+
+    /// `ZMQ_MAXMSGSIZE` of sockets that carry only control messages or subscriptions, bytes.
+    public static let controlMessageBytes = 65_536
+}

@@ -1,0 +1,113 @@
+import FedMQAggregator
+import FedMQProtocol
+import FedMQTrainer
+
+/// One local federated run started by `fedmq run`: a broker, an aggregator and `trainers`
+/// trainer processes on loopback, with their options.
+public struct LaunchConfiguration: Sendable {
+    /// Directory holding the `broker`, `aggregator` and `trainer` executables.
+    public var executablesDirectory: String
+    /// Where this run's metrics, report, checkpoints and logs go (created).
+    public var outputDirectory: String
+
+    // MARK: The job
+    /// Number of trainer processes.
+    public var trainers = 8
+    /// Aggregation mode.
+    public var mode: AggregationMode = .buffered
+    /// Partition of the training set into one shard per trainer.
+    public var partition = "dirichlet:0.5"
+    /// Model architecture.
+    public var modelName = "cnn"
+    /// Run id.
+    public var runID: UInt64 = 1
+    /// Seed for the model, partition and mini-batches.
+    public var seed: UInt64 = 0
+
+    // MARK: Stop conditions (at least one)
+    /// Stop at this test accuracy in (0, 1].
+    public var targetAccuracy: Double? = 0.85
+    /// Stop at this version.
+    public var maxVersions: UInt64? = nil
+    /// Stop after this many seconds.
+    public var timeLimit: Double? = nil
+
+    // MARK: Aggregator
+    /// Buffered: updates per version (K).
+    public var bufferSize = 4
+    /// Sync: updates per round (M); nil = all trainers.
+    public var roundSize: Int? = nil
+    /// Async: base mixing rate α.
+    public var alpha = 0.6
+    /// Evaluate every N versions.
+    public var evalEvery: UInt64 = 2
+
+    // MARK: Trainers
+    /// Local work per update.
+    public var localWork: LocalWork = .steps(50)
+    /// Mini-batch size.
+    public var batchSize = 32
+    /// SGD learning rate.
+    public var learningRate: Float = 0.05
+    /// SGD momentum.
+    public var momentum: Float = 0.5
+    /// FedProx μ.
+    public var proximalMu: Float = 0
+    /// Per-trainer slowdown factors, used in turn (trainer i gets `slowdowns[i % count]`); empty = all 1.
+    public var slowdowns: [Double] = []
+    /// Emulated device speed, seconds per step for every trainer (0 = off; see
+    /// `TrainerConfiguration.stepTime`): stragglers then take `slowdown ×` this per step.
+    public var stepTime = 0.0
+
+    // MARK: Security
+    /// Encrypt every connection with CURVE: fresh keys for the broker, the aggregator and each
+    /// trainer in the run directory's `keys/`; the broker admits only those keys and the
+    /// aggregator only the trainers'.
+    public var curve = false
+
+    // MARK: Processes
+    /// Seconds children get to exit after the run ends or SIGTERM, before SIGKILL.
+    public var gracePeriod = 5.0
+    /// Log level passed to every child.
+    public var logLevel = "info"
+    /// Extra arguments appended to the aggregator's command line.
+    public var aggregatorArguments: [String] = []
+    /// Extra arguments appended to every trainer's command line.
+    public var trainerArguments: [String] = []
+
+    public init(executablesDirectory: String, outputDirectory: String) {
+        self.executablesDirectory = executablesDirectory
+        self.outputDirectory = outputDirectory
+    }
+
+    /// Checks every value; the first problem is thrown.
+    public func validate() throws(ConfigurationError) {
+        func require(_ ok: Bool, _ message: String) throws(ConfigurationError) {
+            if !ok { throw ConfigurationError(message) }
+        }
+        try require((1...256).contains(trainers), "trainers must be in 1…256, got \(trainers)")
+        _ = try PartitionScheme(parsing: partition)
+        try require(targetAccuracy != nil || maxVersions != nil || timeLimit != nil,
+                    "give a stop condition: target accuracy, max versions or time limit")
+        try require(targetAccuracy.map { $0 > 0 && $0 <= 1 } ?? true, "target accuracy must be in (0, 1]")
+        try require(maxVersions.map { $0 >= 1 } ?? true, "max versions must be ≥ 1")
+        try require(timeLimit.map { $0 > 0 } ?? true, "time limit must be > 0 seconds")
+        try require(bufferSize >= 1, "buffer size must be ≥ 1")
+        try require(roundSize.map { $0 >= 1 } ?? true, "round size must be ≥ 1")
+        try require(alpha > 0 && alpha <= 1, "alpha must be in (0, 1]")
+        try require(evalEvery >= 1, "evaluate at least every N ≥ 1 versions")
+        try localWork.validate()
+        try require(batchSize >= 1, "batch size must be ≥ 1")
+        try require(learningRate > 0 && learningRate.isFinite, "learning rate must be > 0")
+        try require(momentum >= 0 && momentum < 1, "momentum must be in [0, 1)")
+        try require(proximalMu >= 0 && proximalMu.isFinite, "FedProx μ must be ≥ 0")
+        try require(slowdowns.allSatisfy { $0 >= 1 && $0.isFinite }, "slowdowns must be ≥ 1")
+        try require(stepTime >= 0 && stepTime.isFinite, "step time must be ≥ 0 seconds")
+        try require(gracePeriod > 0, "grace period must be > 0 seconds")
+    }
+
+    /// Slowdown of trainer `index` (0-based).
+    public func slowdown(ofTrainer index: Int) -> Double {
+        slowdowns.isEmpty ? 1 : slowdowns[index % slowdowns.count]
+    }
+}

@@ -1,1 +1,0 @@
-// The federation library: wire protocol, strategies, staleness, partitions, checkpoints, metrics.
