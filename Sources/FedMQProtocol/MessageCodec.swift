@@ -62,6 +62,18 @@ public struct MessageCodec: Sendable {
         delta: [Float], baseVersion: UInt64, trainerID: UInt32, sequence: UInt64,
         sampleCount: UInt32, trainingLoss: Float
     ) -> [[UInt8]] {
+        let payload = payloadCodec.encode(flat: delta, layout: layout, metadata: ["fedmq.base_version": String(baseVersion)])
+        return update(encodedPayload: payload, checksum: CRC32C.checksum(payload), baseVersion: baseVersion,
+                      trainerID: trainerID, sequence: sequence, sampleCount: sampleCount, trainingLoss: trainingLoss)
+    }
+
+    /// Frames of an `update` whose payload is already encoded (the safetensors delta) with its
+    /// CRC-32C `checksum`: senders of one payload many times (the load generator) encode and
+    /// checksum it once.
+    public func update(
+        encodedPayload payload: [UInt8], checksum: UInt32, baseVersion: UInt64, trainerID: UInt32, sequence: UInt64,
+        sampleCount: UInt32, trainingLoss: Float
+    ) -> [[UInt8]] {
         var h = header(.update)
         h.baseVersion = baseVersion
         h.modelVersion = baseVersion
@@ -70,8 +82,9 @@ public struct MessageCodec: Sendable {
         h.sampleCount = sampleCount
         h.trainingLoss = trainingLoss
         h.flags = .delta
-        let payload = payloadCodec.encode(flat: delta, layout: layout, metadata: ["fedmq.base_version": String(baseVersion)])
-        return FrameCodec.encode(Message(header: h, payload: payload))
+        h.payloadLength = UInt64(payload.count)
+        h.payloadChecksum = checksum
+        return FrameCodec.encode(Message(validated: h, payload: payload))
     }
 
     /// Frames of a control message.

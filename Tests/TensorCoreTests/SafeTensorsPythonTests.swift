@@ -25,7 +25,6 @@ private func runPython(_ arguments: [String]) throws -> (status: Int32, output: 
 /// a few values of each tensor, plus the metadata.
 private let readerScript = """
 import json, sys
-import SafeTensorsFormat
 from safetensors import safe_open
 from safetensors.numpy import load_file
 path = sys.argv[1]

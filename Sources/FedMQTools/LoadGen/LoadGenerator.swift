@@ -65,7 +65,7 @@ public final class LoadGenerator: Sendable {
         let delta = (0..<layout.count).map { _ in (g.nextUnitFloat() - 0.5) * 1e-4 }
         let trainers = try (0..<configuration.trainers).map { index in
             try SimulatedTrainer(index: index, identity: "\(configuration.identityPrefix)-\(index)", context: context,
-                                 configuration: configuration)
+                                 configuration: configuration, layout: layout)
         }
         let count = min(configuration.threads, trainers.count)
         return (0..<count).map { w in

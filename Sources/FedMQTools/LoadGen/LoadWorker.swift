@@ -23,7 +23,6 @@ final class LoadWorker: @unchecked Sendable {
     private let layout: ParameterLayout
     private let phase: LoadPhase
     private let delta: [Float]
-    private var codec: MessageCodec?
     private var payloads: [UInt64: UpdatePayload] = [:]
     private var generator: SeededGenerator
     private(set) var receipts: [Receipt] = []
@@ -52,7 +51,8 @@ final class LoadWorker: @unchecked Sendable {
         var measuring = false
         do {
             while phase.current != .done {
-                let now = (clock.now - start) / .seconds(1)
+                let instant = clock.now
+                let now = (instant - start) / .seconds(1)
                 if !measuring, phase.current == .measuring {
                     measuring = true
                     scheduleFirstUpdates(now: now)
@@ -62,15 +62,15 @@ final class LoadWorker: @unchecked Sendable {
                 let events = try Poller.poll(items, timeout: due ? .zero : .milliseconds(10))
                 for (i, trainer) in trainers.enumerated() {
                     if events[2 * i].contains(.readable) { try receiveModels(trainer, measuring: measuring) }
-                    if events[2 * i + 1].contains(.readable), let codec { try trainer.drainControl(codec: codec) }
-                    try act(trainer, now: (clock.now - start) / .seconds(1), measuring: measuring)
+                    if events[2 * i + 1].contains(.readable) { try trainer.drainControl() }
+                    try act(trainer, at: clock.now, start: start, measuring: measuring)
                 }
                 phase.report(ready: trainers.filter(\.isReady).count, from: self)
             }
         } catch {
             failure = "\(error)"
         }
-        for trainer in trainers { trainer.close(codec: codec) }
+        for trainer in trainers { trainer.close() }
     }
 
     private func receiveModels(_ trainer: SimulatedTrainer, measuring: Bool) throws(ZMQError) {
@@ -82,19 +82,17 @@ final class LoadWorker: @unchecked Sendable {
                 receiptsWithoutTimestamp += 1
             }
         }
-        if codec == nil, let runID = configuration.runID ?? trainer.runID {
-            codec = MessageCodec(layout: layout, runID: runID, payloadCodec: SafeTensorsPayloadCodec())
-        }
     }
 
     /// Registration, heartbeats and (while measuring) updates that are due.
-    private func act(_ trainer: SimulatedTrainer, now: Double, measuring: Bool) throws(ZMQError) {
-        guard let codec, !trainer.stopped else { return }
-        try trainer.registerIfDue(codec: codec, now: now, retry: 2)
-        try trainer.heartbeatIfDue(codec: codec, now: now, interval: configuration.heartbeatInterval)
-        guard measuring, trainer.isReady, now >= trainer.nextUpdate, let base = trainer.heldVersion else { return }
+    private func act(_ trainer: SimulatedTrainer, at instant: ContinuousClock.Instant, start: ContinuousClock.Instant,
+                     measuring: Bool) throws(ZMQError) {
+        guard !trainer.stopped else { return }
+        try trainer.requestIfDue(now: instant)
+        let now = (instant - start) / .seconds(1)
+        guard measuring, trainer.isReady, now >= trainer.nextUpdate, let base = trainer.session.heldVersion else { return }
         trainer.nextUpdate = max(trainer.nextUpdate + configuration.updateInterval, now)
-        if try trainer.sendUpdate(payload(base: base), codec: codec) { updatesSent += 1 } else { updatesBlocked += 1 }
+        if try trainer.sendUpdate(payload(base: base)) { updatesSent += 1 } else { updatesBlocked += 1 }
     }
 
     /// Spreads the trainers' first updates over one interval (seeded).

@@ -7,7 +7,8 @@ import ZeroMQ
 
 /// The trainer thread's work: learn the run id, register, cut the shard, then repeatedly
 /// train from the newest model held and push the delta, heartbeating throughout, until the
-/// aggregator broadcasts stop or shutdown is requested.
+/// aggregator broadcasts stop or shutdown is requested. The protocol itself is
+/// `TrainerSession`'s; this type owns the sockets, the data and the local training.
 final class TrainerLoop {
     /// Why the loop returned.
     enum Exit: Equatable {
@@ -17,65 +18,54 @@ final class TrainerLoop {
 
     private let configuration: TrainerConfiguration
     private let architecture: ModelArchitecture
-    private let layout: ParameterLayout
     private let sockets: TrainerSockets
     private let shared: TrainerShared
     private let logger: Logger
     private let clock = ContinuousClock()
-    private var codec: MessageCodec?
-    private var registration: Registration?
-    private var held: (version: UInt64, weights: [Float])?
-    private var stopReason: String?
-    private var sequence: UInt64 = 0
-    /// The last sequence number sent before the current registration arrived: an `unregistered`
-    /// reply to an older request is stale.
-    private var registeredAfter: UInt64 = 0
-    /// The aggregator answered `unregistered` for the current trainer id: register again.
-    private var forgotten = false
-    private var lastHeartbeat: ContinuousClock.Instant
-    /// When to reopen the sockets after the broker refused this trainer's CURVE key.
-    private var backoff: ReconnectBackoff
+    private var session: TrainerSession
+    /// The weights of `session.heldVersion`.
+    private var heldWeights: [Float]?
     private var lastPump: ContinuousClock.Instant
 
     init(configuration: TrainerConfiguration, architecture: ModelArchitecture, sockets: TrainerSockets,
          shared: TrainerShared, logger: Logger) {
         self.configuration = configuration
         self.architecture = architecture
-        self.layout = architecture.layout
         self.sockets = sockets
         self.shared = shared
         self.logger = logger
-        backoff = ReconnectBackoff(base: configuration.registerRetry)
-        lastHeartbeat = clock.now
+        session = TrainerSession(layout: architecture.layout, identity: configuration.effectiveIdentity,
+                                 runID: configuration.runID, registerRetry: configuration.registerRetry,
+                                 heartbeatInterval: configuration.heartbeatInterval)
         lastPump = clock.now
-        if let runID = configuration.runID { codec = makeCodec(runID: runID) }
     }
 
     /// Runs to the end. `dataset` replaces loading `configuration.data` (it is still partitioned
     /// when the source is the default dataset).
     func run(dataset provided: Dataset?) throws -> Exit {
         let data = try provided ?? loadData()
-        guard try awaitRunID(), var registration = try register() else { return exit() }
+        guard var registration = try awaitRegistration() else { return exit() }
         var trainer = try makeTrainer(data, registration)
         var lastBase: UInt64?
         var lastPush = clock.now
         while !shouldExit {
-            if forgotten {
-                guard let again = try registerAgain() else { break }
+            if session.isForgotten {
+                guard let again = try awaitRegistration() else { break }
                 if !Self.sameAssignment(again, registration) { trainer = try makeTrainer(data, again) }
                 registration = again
                 lastBase = nil  // the abandoned round's update never counted: train from the held model again
                 continue
             }
-            heartbeatIfDue()
+            try heartbeatIfDue()
             try pump(timeout: .zero)  // so the round starts from the newest model already queued
-            guard let model = held, model.version != lastBase || seconds(since: lastPush) >= configuration.modelWait else {
+            guard let base = session.heldVersion, let weights = heldWeights,
+                  base != lastBase || seconds(since: lastPush) >= configuration.modelWait else {
                 try pump(timeout: .milliseconds(100))
                 continue
             }
-            guard let result = try trainer.train(from: model.weights, shouldContinue: betweenBatches) else { continue }
-            try push(result, base: model.version, trainerID: registration.trainerID)
-            lastBase = model.version
+            guard let result = try trainer.train(from: weights, shouldContinue: betweenBatches) else { continue }
+            try push(result, base: base)
+            lastBase = base
             lastPush = clock.now
         }
         return exit()
@@ -103,19 +93,16 @@ final class TrainerLoop {
 
     /// Sends goodbye if registered (the aggregator stops counting this trainer at once).
     func sayGoodbye() {
-        guard let codec, let registration else { return }
-        sequence += 1
-        _ = try? sockets.control.send(codec.control(.goodbye(trainerID: registration.trainerID, sequence: sequence)),
-                                      options: .dontWait)
+        guard let frames = session.goodbye() else { return }
+        _ = try? sockets.control.send(frames, options: .dontWait)
     }
 
     // MARK: Steps
 
-    private var shouldExit: Bool { shared.shouldStop || stopReason != nil }
+    private var shouldExit: Bool { shared.shouldStop || session.stopReason != nil }
 
     private func exit() -> Exit {
-        if let stopReason { return .stopBroadcast(stopReason) }
-        return .shutdown
+        session.stopReason.map(Exit.stopBroadcast) ?? .shutdown
     }
 
     private func loadData() throws -> Dataset {
@@ -125,50 +112,16 @@ final class TrainerLoop {
         return data
     }
 
-    /// Without a configured run id, waits for the first broadcast and takes the run id from
-    /// its header. False if shutdown came first.
-    private func awaitRunID() throws -> Bool {
-        while codec == nil {
-            if shared.shouldStop { return false }
-            try watchForRefusal()
-            guard try sockets.poll(timeout: .milliseconds(100)).models else { continue }
-            let messages = try sockets.drain(sockets.models)
-            guard let header = messages.last.flatMap({ $0.count == 3 ? try? MessageHeader.decode($0[1]) : nil }) else {
-                continue
-            }
-            codec = makeCodec(runID: header.runID)
-            logger.info("joined run", metadata: ["run": "\(header.runID)"])
-            try handleBroadcasts(messages)
-        }
-        return true
-    }
-
-    /// Sends `register` every `registerRetry` seconds until `registered` arrives.
-    private func register() throws -> Registration? {
-        guard let codec else { return nil }
-        let request = RegisterRequest(identity: configuration.effectiveIdentity)
-        var lastAttempt: ContinuousClock.Instant?
+    /// Learns the run id (unless configured), then sends `register` every `registerRetry`
+    /// seconds until `registered` arrives. Nil if the run stopped or shutdown came first.
+    private func awaitRegistration() throws -> Registration? {
         while !shouldExit {
-            if lastAttempt.map({ seconds(since: $0) >= configuration.registerRetry }) ?? true {
-                if lastAttempt != nil { logger.notice("no answer from the aggregator yet; registering again") }
-                sequence += 1
-                _ = try sockets.control.send(codec.control(.register(request, sequence: sequence)), options: .dontWait)
-                lastAttempt = clock.now
+            if let frames = session.registerIfDue(now: clock.now) {
+                if session.registerAttempts > 1 { logger.notice("no answer from the aggregator yet; registering again") }
+                _ = try sockets.control.send(frames, options: .dontWait)
             }
-            try watchForRefusal()
-            let readable = try sockets.poll(timeout: .milliseconds(100))
-            if readable.models { try handleBroadcasts(sockets.drain(sockets.models)) }
-            guard readable.control else { continue }
-            for frames in try sockets.drain(sockets.control) {
-                guard case .registered(let registration)? = try? codec.decodeControl(frames) else { continue }
-                self.registration = registration
-                registeredAfter = sequence
-                forgotten = false
-                backoff.reset()
-                shared.update { $0.registration = registration }
-                lastHeartbeat = clock.now
-                return registration
-            }
+            try pump(timeout: .milliseconds(100))
+            if session.isRegistered, let registration = session.registration { return registration }
         }
         return nil
     }
@@ -177,27 +130,13 @@ final class TrainerLoop {
     /// sockets are opened again after a wait (`ReconnectBackoff`), so a key added to the
     /// broker's list later (SIGHUP) is picked up.
     private func watchForRefusal() throws {
-        if !backoff.isWaiting, try sockets.refusedByBroker() {
-            let wait = backoff.refused(now: clock.now)
+        if !session.backoff.isWaiting, try sockets.refusedByBroker(), let wait = session.brokerRefused(now: clock.now) {
             logger.error("the broker refused this trainer's CURVE key (is its public key in the broker's allowed keys?)",
-                         metadata: ["retry_in_seconds": "\(format(wait))", "refusals": "\(backoff.refusals)"])
+                         metadata: ["retry_in_seconds": "\(format(wait))", "refusals": "\(session.backoff.refusals)"])
         }
-        guard backoff.takeDue(now: clock.now) else { return }
+        guard session.reconnectDue(now: clock.now) else { return }
         try sockets.reopen()
         logger.notice("connecting to the broker again")
-    }
-
-    /// The aggregator answered that it does not know this trainer's id (it restarted without
-    /// its membership): registers again under the same identity. Nil if the run ended first.
-    private func registerAgain() throws -> Registration? {
-        logger.notice("the aggregator does not know this trainer (restarted without its membership?); registering again",
-                      metadata: ["id": "\(registration?.trainerID ?? 0)"])
-        guard let again = try register() else { return nil }
-        shared.update { $0.reregistrations += 1 }
-        logger.notice("registered again", metadata: [
-            "id": "\(again.trainerID)", "shard": "\(again.shardIndex)/\(again.shardCount)", "version": "\(again.modelVersion)",
-        ])
-        return again
     }
 
     /// The samples this trainer trains on: the first `sampleLimit`, then (default dataset
@@ -215,25 +154,23 @@ final class TrainerLoop {
     /// Called after every mini-batch: heartbeat, look for new models or stop a few times a
     /// second. False abandons the round.
     private func betweenBatches() -> Bool {
-        heartbeatIfDue()
-        if seconds(since: lastPump) >= 0.2 {
-            do { try pump(timeout: .zero) } catch {
-                logger.warning("receiving broadcasts failed", metadata: ["error": "\(error)"])
-            }
+        do {
+            try heartbeatIfDue()
+            if seconds(since: lastPump) >= 0.2 { try pump(timeout: .zero) }
+        } catch {
+            logger.warning("receiving broadcasts failed", metadata: ["error": "\(error)"])
         }
-        return !shouldExit && !forgotten
+        return !shouldExit && !session.isForgotten
     }
 
-    private func push(_ result: LocalResult, base: UInt64, trainerID: UInt32) throws {
-        guard let codec else { return }
+    private func push(_ result: LocalResult, base: UInt64) throws {
         guard result.meanLoss.isFinite, result.delta.allSatisfy(\.isFinite) else {
             logger.error("local training diverged (non-finite loss or weights); update not sent; lower the learning rate",
                          metadata: ["base": "\(base)"])
             return
         }
-        sequence += 1
-        let frames = codec.update(delta: result.delta, baseVersion: base, trainerID: trainerID, sequence: sequence,
-                                  sampleCount: UInt32(clamping: result.sampleCount), trainingLoss: result.meanLoss)
+        guard let frames = session.update(delta: result.delta, base: base, sampleCount: result.sampleCount,
+                                          trainingLoss: result.meanLoss) else { return }
         guard try sockets.updates.send(frames) else {
             logger.warning("update not sent: the broker did not take it in time", metadata: ["base": "\(base)"])
             return
@@ -253,86 +190,74 @@ final class TrainerLoop {
         }
     }
 
-    // MARK: Sockets
-
-    /// Waits up to `timeout` for input, then handles every broadcast and control reply.
-    private func pump(timeout: Duration) throws {
-        lastPump = clock.now
-        try watchForRefusal()
-        let readable = try sockets.poll(timeout: timeout)
-        if readable.control { handleReplies(try sockets.drain(sockets.control)) }
-        if readable.models { try handleBroadcasts(sockets.drain(sockets.models)) }
-    }
-
-    /// Notes an `unregistered` reply about the current trainer id to a request sent since it
-    /// registered (an older one is stale); discards the rest (duplicate `registered`, invalid).
-    private func handleReplies(_ messages: [[[UInt8]]]) {
-        guard let codec, let registration else { return }
-        for frames in messages {
-            guard case .unregistered(let id, let answered)? = try? codec.decodeControl(frames),
-                  id == registration.trainerID, answered > registeredAfter else { continue }
-            forgotten = true
-        }
-    }
-
-    /// Adopts the newest model among `messages` (oldest first; superseded ones are never
-    /// decoded) or records a stop. A repeat of the version held is a no-op.
-    private func handleBroadcasts(_ messages: [[[UInt8]]]) throws {
-        guard let codec else { return }
-        for frames in messages.reversed() {
-            if let header = frames.count == 3 ? try? MessageHeader.decode(frames[1]) : nil,
-               header.kind == .model, header.runID == codec.runID, header.modelVersion == held?.version {
-                return
-            }
-            do {
-                switch try codec.decodeBroadcast(frames) {
-                case .model(let version, let weights):
-                    adopt(version: version, weights: weights)
-                case .stop(let version, let reason):
-                    stopReason = reason
-                    shared.update { $0.stopReason = reason }
-                    logger.notice("aggregator stopped the run", metadata: ["version": "\(version)", "reason": "\(reason)"])
-                }
-                return
-            } catch {
-                if error.reason == .fingerprintMismatch {
-                    throw TrainerError("the aggregator's model differs from --model \(configuration.modelName): \(error.message)",
-                                       code: "fingerprint_mismatch")
-                }
-                shared.update { $0.broadcastsRejected += 1 }
-                logger.warning("broadcast rejected", metadata: ["reason": "\(error.reason.rawValue)", "detail": "\(error.message)"])
-            }
-        }
-    }
-
-    private func adopt(version: UInt64, weights: [Float]) {
-        if let current = held?.version, version < current {
-            logger.notice("the aggregator went back to an earlier version (restarted from a checkpoint)",
-                          metadata: ["from": "\(current)", "to": "\(version)"])
-        }
-        held = (version, weights)
-        shared.update { $0.adopt(version: version) }
-        logger.debug("model received", metadata: ["version": "\(version)"])
-    }
-
-    private func heartbeatIfDue() {
-        guard let codec, let registration, seconds(since: lastHeartbeat) >= configuration.heartbeatInterval else { return }
-        lastHeartbeat = clock.now
-        sequence += 1
+    private func heartbeatIfDue() throws {
+        guard let frames = session.heartbeatIfDue(now: clock.now) else { return }
         do {
-            _ = try sockets.control.send(codec.control(.heartbeat(trainerID: registration.trainerID, sequence: sequence)),
-                                         options: .dontWait)
+            _ = try sockets.control.send(frames, options: .dontWait)
             shared.update { $0.heartbeatsSent += 1 }
         } catch {
             logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
         }
     }
 
-    // MARK: Helpers
+    // MARK: Sockets
 
-    private func makeCodec(runID: UInt64) -> MessageCodec {
-        MessageCodec(layout: layout, runID: runID, payloadCodec: SafeTensorsPayloadCodec())
+    /// Waits up to `timeout` for input, then hands every control reply and broadcast to the
+    /// session and acts on what changed.
+    private func pump(timeout: Duration) throws {
+        lastPump = clock.now
+        try watchForRefusal()
+        let readable = try sockets.poll(timeout: timeout)
+        if readable.control {
+            for frames in try sockets.drain(sockets.control) {
+                if let event = session.receiveControl(frames) { try handle(event) }
+            }
+        }
+        if readable.models {
+            for event in session.receiveBroadcasts(try sockets.drain(sockets.models)) { try handle(event) }
+        }
     }
+
+    /// Logs and records one session event; a model of another architecture is fatal.
+    private func handle(_ event: TrainerSession.Event) throws {
+        switch event {
+        case .joined(let runID):
+            logger.info("joined run", metadata: ["run": "\(runID)"])
+        case .registered(let registration, let again):
+            shared.update {
+                $0.registration = registration
+                if again { $0.reregistrations += 1 }
+            }
+            guard again else { return }
+            logger.notice("registered again", metadata: [
+                "id": "\(registration.trainerID)", "shard": "\(registration.shardIndex)/\(registration.shardCount)",
+                "version": "\(registration.modelVersion)",
+            ])
+        case .forgotten(let trainerID):
+            logger.notice("the aggregator does not know this trainer (restarted without its membership?); registering again",
+                          metadata: ["id": "\(trainerID)"])
+        case .adopted(let version, let previous, let weights):
+            if let previous, version < previous {
+                logger.notice("the aggregator went back to an earlier version (restarted from a checkpoint)",
+                              metadata: ["from": "\(previous)", "to": "\(version)"])
+            }
+            heldWeights = weights
+            shared.update { $0.adopt(version: version) }
+            logger.debug("model received", metadata: ["version": "\(version)"])
+        case .stopped(let version, let reason):
+            shared.update { $0.stopReason = reason }
+            logger.notice("aggregator stopped the run", metadata: ["version": "\(version)", "reason": "\(reason)"])
+        case .rejected(let error):
+            if error.reason == .fingerprintMismatch {
+                throw TrainerError("the aggregator's model differs from --model \(configuration.modelName): \(error.message)",
+                                   code: "fingerprint_mismatch")
+            }
+            shared.update { $0.broadcastsRejected += 1 }
+            logger.warning("broadcast rejected", metadata: ["reason": "\(error.reason.rawValue)", "detail": "\(error.message)"])
+        }
+    }
+
+    // MARK: Helpers
 
     private func seconds(since instant: ContinuousClock.Instant) -> Double {
         instant.duration(to: clock.now) / .seconds(1)
