@@ -99,6 +99,7 @@ public final class AggregatorService: Service, Sendable {
         defer { sockets.close() }
         logger.notice("aggregator running", metadata: [
             "strategy": "\(configuration.strategyDescription)", "version": "\(engine.version)", "run": "\(configuration.runID)",
+            "model_parameters": "\(layout.count)",  // the broker's --model-parameters
         ])
 
         var loop = IntakeLoop(engine: engine, sockets: sockets, store: store, metrics: metrics, worker: worker,
