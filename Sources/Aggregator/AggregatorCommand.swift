@@ -68,6 +68,8 @@ struct AggregatorCommand: AsyncParsableCommand {
     @Option(help: "Checkpoint directory; none disables checkpoints. [env: FEDMQ_CHECKPOINT_DIR]") var checkpointDir: String?
     @Option(help: "Checkpoint every N versions; 1 keeps versions from going back after a crash (kill -9). [env: FEDMQ_CHECKPOINT_EVERY, default: 10]") var checkpointEvery: UInt64?
     @Option(help: "Checkpoints retained. [env: FEDMQ_KEEP_CHECKPOINTS, default: 3]") var keepCheckpoints: Int?
+    @Flag(help: "If the checkpoint directory holds another run's or model's checkpoints (or ones written under another mode or server optimizer), move them into its archive/ folder and start a new run at version 0, instead of refusing to start. Nothing is deleted; checkpoints this configuration can resume are resumed. [env: FEDMQ_NEW_RUN=true]") var newRun = false
+    @Flag(help: "Resume this run's checkpoints under another mode or server optimizer: keep the model and version, start the server optimizer's state afresh (the log says what is dropped). [env: FEDMQ_CHANGE_STRATEGY=true]") var changeStrategy = false
     @Option(help: "JSON-lines metrics file. [env: FEDMQ_METRICS]") var metrics: String?
     @Option(help: "HTML report written when the run ends (needs --metrics). [env: FEDMQ_REPORT]") var report: String?
 
@@ -171,6 +173,8 @@ struct AggregatorCommand: AsyncParsableCommand {
         c.checkpointDirectory = checkpointDir ?? env.string("FEDMQ_CHECKPOINT_DIR")
         c.checkpointEvery = try checkpointEvery ?? env.value("FEDMQ_CHECKPOINT_EVERY") ?? c.checkpointEvery
         c.keepCheckpoints = try keepCheckpoints ?? env.value("FEDMQ_KEEP_CHECKPOINTS") ?? c.keepCheckpoints
+        c.startNewRun = try newRun || (env.value("FEDMQ_NEW_RUN", as: Bool.self) ?? false)
+        c.allowStrategyChange = try changeStrategy || (env.value("FEDMQ_CHANGE_STRATEGY", as: Bool.self) ?? false)
         c.metricsPath = metrics ?? env.string("FEDMQ_METRICS")
         c.reportPath = report ?? env.string("FEDMQ_REPORT")
         c.targetAccuracy = try targetAccuracy ?? env.value("FEDMQ_TARGET_ACCURACY")

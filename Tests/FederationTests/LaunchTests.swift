@@ -101,8 +101,8 @@ import ZeroMQ
         var tail = MetricsTail(path: path)
         #expect(tail.poll().isEmpty)  // no file yet
         let writer = try MetricsWriter(path: path)
-        writer.write(record(version: 1, accuracy: 0.5))
-        writer.write(record(version: 2, accuracy: nil))
+        try writer.write(record(version: 1, accuracy: 0.5))
+        try writer.write(record(version: 2, accuracy: nil))
         #expect(tail.poll().map(\.version) == [1, 2])
         #expect(tail.poll().isEmpty)
 

@@ -16,7 +16,7 @@ import Testing
     }
     do {
         let writer = try MetricsWriter(path: path)
-        records.forEach(writer.write)
+        for record in records { try writer.write(record) }
     }
     #expect(MetricsWriter.read(path: path) == records)
     let html = RunReport.html(title: "run <1>", records: records)

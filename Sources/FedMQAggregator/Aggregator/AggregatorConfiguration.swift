@@ -85,6 +85,12 @@ public struct AggregatorConfiguration: Sendable {
     public var checkpointEvery: UInt64 = 10
     /// Checkpoints retained.
     public var keepCheckpoints = 3
+    /// Start a new run even though `checkpointDirectory` holds checkpoints of another run or
+    /// model: they are moved aside into `archive/` there, never deleted (see `CheckpointAdmission`).
+    public var startNewRun = false
+    /// Resume this run's checkpoints under another mode or server optimizer: the model and
+    /// version are kept, the server optimizer's state starts afresh (and the log says so).
+    public var allowStrategyChange = false
     /// JSON-lines metrics file (nil = none).
     public var metricsPath: String? = nil
     /// HTML report written at the end (nil = none).
@@ -133,6 +139,12 @@ public struct AggregatorConfiguration: Sendable {
     }
 
     /// A one-line description for logs and checkpoints, e.g. "buffered K=4 poly:0.5 sgd:1 mean".
+    /// The server optimizer whose state a checkpoint keeps: `optimizer` in sync and buffered
+    /// mode, nil in async mode (no server optimizer).
+    public var checkpointedOptimizer: String? {
+        mode == .async ? nil : "\(optimizer)"
+    }
+
     public var strategyDescription: String {
         switch mode {
         case .sync: "sync M=\(roundSize) \(optimizer) \(aggregator)"

@@ -52,13 +52,16 @@ public final class AggregatorEngine {
     // MARK: Checkpoints
 
     /// Resumes from `checkpoint` (model, version, optimizer state, counters, registry).
-    /// Saved trainers get a fresh heartbeat deadline from `now`.
-    public func restore(_ checkpoint: Checkpoint, now: Double) throws(ConfigurationError) {
+    /// Saved trainers get a fresh heartbeat deadline from `now`. With `keepingOptimizerState`
+    /// false (the strategy changed since the checkpoint: see `CheckpointAdmission`) the server
+    /// optimizer starts afresh instead of taking the checkpoint's state.
+    public func restore(_ checkpoint: Checkpoint, now: Double, keepingOptimizerState: Bool = true) throws(ConfigurationError) {
         guard checkpoint.state.runID == configuration.runID else {
             throw ConfigurationError("checkpoint belongs to run \(checkpoint.state.runID), not \(configuration.runID)", code: "checkpoint_state")
         }
         try strategy.restore(model: checkpoint.model, version: checkpoint.state.version,
-                             stateVectors: checkpoint.stateVectors, optimizerSteps: checkpoint.state.optimizerSteps)
+                             stateVectors: keepingOptimizerState ? checkpoint.stateVectors : strategy.stateVectors,
+                             optimizerSteps: keepingOptimizerState ? checkpoint.state.optimizerSteps : 0)
         counters = RunCounters(dictionary: checkpoint.state.counters)
         if let saved = checkpoint.state.registry, saved.shardCount == configuration.shardCount {
             registry = saved
@@ -81,7 +84,8 @@ public final class AggregatorEngine {
         Checkpoint(
             state: CheckpointState(
                 version: version, runID: configuration.runID, fingerprint: codec.layout.fingerprint,
-                strategy: configuration.strategyDescription, optimizerSteps: strategy.optimizerSteps,
+                strategy: configuration.strategyDescription, mode: configuration.mode.rawValue,
+                optimizer: configuration.checkpointedOptimizer, optimizerSteps: strategy.optimizerSteps,
                 counters: counters.dictionary, registry: registry, savedAt: savedAt, runSeconds: runSeconds,
                 stopReason: stopReason),
             model: model, stateVectors: strategy.stateVectors)

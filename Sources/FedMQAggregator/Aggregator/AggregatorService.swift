@@ -82,8 +82,9 @@ public final class AggregatorService: Service, Sendable {
         }
         var runTimeOffset = 0.0
         var finishedReason: String?
+        let keepOptimizerState = try store.map(admitCheckpoints) ?? true
         if let store, let checkpoint = store.latest() {
-            try engine.restore(checkpoint, now: now())
+            try engine.restore(checkpoint, now: now(), keepingOptimizerState: keepOptimizerState)
             runTimeOffset = checkpoint.state.runSeconds ?? 0
             finishedReason = checkpoint.state.stopReason
             state.withLock { $0.resumedFrom = engine.version }
@@ -131,8 +132,9 @@ public final class AggregatorService: Service, Sendable {
                 fastRepublishUntil = t + 2
             }
             let interval = configuration.republishInterval
+            loop.retryHeldCheckpoint(now: t)
             if t - lastPublish >= (t < fastRepublishUntil ? min(0.25, interval) : interval) {
-                loop.publish()
+                loop.republish()
                 lastPublish = t
             }
             publishStatus(engine, loop)
@@ -146,6 +148,31 @@ public final class AggregatorService: Service, Sendable {
         loop.saveCheckpoint(now: end)
         loop.writeMetrics(wallTime: end, evaluation: nil, version: nil)
         logger.notice("aggregator stopped (shutdown requested)", metadata: ["version": "\(engine.version)"])
+    }
+
+    /// Applies `CheckpointAdmission` to the checkpoint directory before anything is resumed or
+    /// written: refuses another run's or model's checkpoints (throws), moves them into
+    /// `archive/` when told to start a new run, and says what a change of strategy drops.
+    /// Returns whether the checkpoint's server-optimizer state is kept.
+    private func admitCheckpoints(_ store: CheckpointStore) throws -> Bool {
+        for _ in 0..<2 {
+            let states = store.states()
+            switch try CheckpointAdmission.decide(states: states, configuration: configuration, fingerprint: layout.fingerprint) {
+            case .fresh, .resume:
+                return true
+            case .resumeChangingStrategy(let dropped):
+                logger.warning("resuming under another strategy", metadata: ["change": "\(dropped)"])
+                return false
+            case .archive(let versions, let reason):
+                let runs = Set(states.filter { versions.contains($0.version) }.map(\.runID)).sorted()
+                let label = "run-\(runs.map(String.init).joined(separator: "-"))-\(Int(Date().timeIntervalSince1970))"
+                let folder = try store.archive(versions: versions, label: label)
+                logger.notice("starting a new run: earlier checkpoints moved aside, not deleted", metadata: [
+                    "reason": "\(reason)", "archive": "\(folder)", "versions": "\(versions.count)",
+                ])
+            }
+        }
+        return true
     }
 
     /// The checkpoint says the run already ended: tell every trainer (and the broker's cache)
@@ -208,6 +235,7 @@ public final class AggregatorService: Service, Sendable {
             $0.roundSize = sync?.roundSize
             $0.roundPending = sync?.pendingUpdates
             if let e = loop.lastEvaluation { $0.lastEvaluation = e }
+            $0.publicationHeld = loop.publicationHeld
         }
     }
 }

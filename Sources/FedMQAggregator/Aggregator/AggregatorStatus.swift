@@ -17,12 +17,15 @@ public struct AggregatorStatus: Sendable, Equatable {
     public var lastEvaluation: (version: UInt64, result: EvaluationResult)? = nil
     /// Why the run stopped, once a stop condition held.
     public var stopReason: String? = nil
+    /// A checkpoint failed: the current version is not published and updates wait until one
+    /// is written (`IntakeLoop.publicationHeld`).
+    public var publicationHeld = false
 
     public init() {}
 
     public static func == (a: Self, b: Self) -> Bool {
         a.version == b.version && a.resumedFrom == b.resumedFrom && a.counters == b.counters
-            && a.liveTrainers == b.liveTrainers && a.stopReason == b.stopReason
+            && a.liveTrainers == b.liveTrainers && a.stopReason == b.stopReason && a.publicationHeld == b.publicationHeld
             && a.roundSize == b.roundSize && a.roundPending == b.roundPending
             && a.lastEvaluation?.version == b.lastEvaluation?.version && a.lastEvaluation?.result == b.lastEvaluation?.result
     }

@@ -21,6 +21,15 @@ struct IntakeLoop {
     private var lastSubmitted: UInt64?
     /// Largest number of messages handled per socket per poll, so neither starves the other.
     private let batch = 64
+    /// The engine's current version is not published because its checkpoint failed: intake of
+    /// updates pauses (they wait in the sockets' bounded queues), the last published model is
+    /// republished, and the checkpoint is retried until the disk takes it.
+    private(set) var publicationHeld = false
+    /// Frames of the last version published (what a republish sends).
+    private var publishedFrames: [[UInt8]]?
+    private var nextCheckpointAttempt = 0.0
+    private var checkpointRetryDelay = 1.0
+    private var metricsFailureLog = LogThrottle(interval: 10)
 
     init(engine: AggregatorEngine, sockets: AggregatorSockets, store: CheckpointStore?, metrics: MetricsWriter?,
          worker: EvaluationWorker?, configuration: AggregatorConfiguration, runTimeOffset: Double, logger: Logger) {
@@ -36,8 +45,10 @@ struct IntakeLoop {
 
     // MARK: Inbound
 
-    /// Takes in up to `batch` pending updates, each decoded straight from libzmq's buffer.
+    /// Takes in up to `batch` pending updates, each decoded straight from libzmq's buffer;
+    /// none while publication is held.
     mutating func drainUpdates(now: Double) {
+        guard !publicationHeld else { return }
         for _ in 0..<batch {
             let message: HeldMessage?
             do { message = try sockets.updates.receiveHeld(options: .dontWait) } catch {
@@ -86,22 +97,42 @@ struct IntakeLoop {
 
     /// Checkpoints when due, publishes the new model and evaluates when due (`now`: seconds
     /// since start). The checkpoint comes first: with `checkpointEvery` 1 no trainer or metrics
-    /// line ever sees a version that a crash (kill -9) right after could lose.
+    /// line ever sees a version that a crash (kill -9) right after could lose. A version whose
+    /// checkpoint fails is held back (see `publicationHeld`) until `retryHeldCheckpoint` writes it.
     mutating func newVersion(_ version: UInt64, now: Double) {
-        if version % configuration.checkpointEvery == 0 { saveCheckpoint(now: now) }
-        publish()
-        if configuration.evalEvery > 0 && version % configuration.evalEvery == 0 {
-            if let worker {
-                worker.submit(version: version, weights: engine.model)
-                lastSubmitted = version
-            } else {
-                writeMetrics(wallTime: now, evaluation: nil, version: version)
+        if publicationHeld || version % configuration.checkpointEvery == 0 {
+            guard saveCheckpoint(now: now) else {
+                hold(version, now: now)
+                return
             }
+        }
+        announce(version, now: now)
+    }
+
+    /// Publishes `version` and hands it to evaluation when due.
+    private mutating func announce(_ version: UInt64, now: Double) {
+        publish()
+        guard configuration.evalEvery > 0 && version % configuration.evalEvery == 0 else { return }
+        if let worker {
+            worker.submit(version: version, weights: engine.model)
+            lastSubmitted = version
+        } else {
+            writeMetrics(wallTime: now, evaluation: nil, version: version)
         }
     }
 
-    func publish() {
-        send(engine.modelFrames(publishedAt: Date().timeIntervalSince1970), what: "model")
+    /// Publishes the engine's current version.
+    mutating func publish() {
+        let frames = engine.modelFrames(publishedAt: Date().timeIntervalSince1970)
+        publishedFrames = frames
+        send(frames, what: "model")
+    }
+
+    /// Sends the last published version again (the republish timer, a broker that restarted
+    /// with an empty cache); never a version whose checkpoint is not written.
+    mutating func republish() {
+        guard let publishedFrames else { return publish() }
+        send(publishedFrames, what: "model")
     }
 
     func broadcastStop(reason: String) {
@@ -114,16 +145,46 @@ struct IntakeLoop {
         }
     }
 
-    /// Writes a checkpoint (`now`: seconds since this process started).
-    func saveCheckpoint(now: Double, stopReason: String? = nil) {
-        guard let store else { return }
+    /// Writes a checkpoint (`now`: seconds since this process started); false (logged) if it
+    /// failed.
+    @discardableResult
+    func saveCheckpoint(now: Double, stopReason: String? = nil) -> Bool {
+        guard let store else { return true }
         do {
             let path = try store.save(engine.checkpoint(
                 savedAt: Date().timeIntervalSince1970, runSeconds: runTimeOffset + now, stopReason: stopReason))
             logger.debug("checkpoint written", metadata: ["path": "\(path)"])
+            return true
         } catch {
-            logger.error("checkpoint failed", metadata: ["error": "\(error)"])
+            logger.error("checkpoint failed", metadata: ["error": "\(error)", "version": "\(engine.version)"])
+            return false
         }
+    }
+
+    private mutating func hold(_ version: UInt64, now: Double) {
+        if !publicationHeld {
+            logger.critical("""
+                checkpoint of version \(version) failed: not publishing it and taking no updates until a checkpoint \
+                is written (full or read-only disk?); trainers keep the last published version
+                """, metadata: ["directory": "\(store?.directory ?? "")"])
+            checkpointRetryDelay = 1
+        }
+        publicationHeld = true
+        nextCheckpointAttempt = now + checkpointRetryDelay
+        checkpointRetryDelay = min(30, checkpointRetryDelay * 2)
+    }
+
+    /// While publication is held: retries the checkpoint when due (1 s, doubling to 30 s) and,
+    /// once it is written, publishes the version and resumes intake.
+    mutating func retryHeldCheckpoint(now: Double) {
+        guard publicationHeld, now >= nextCheckpointAttempt else { return }
+        guard saveCheckpoint(now: now) else {
+            hold(engine.version, now: now)
+            return
+        }
+        publicationHeld = false
+        logger.notice("checkpoint written again; publishing and taking updates", metadata: ["version": "\(engine.version)"])
+        announce(engine.version, now: now)
     }
 
     /// Persists trainer membership (a trainer joined) before it learns its id.
@@ -167,8 +228,19 @@ struct IntakeLoop {
 
     /// Appends a metrics line (`wallTime`: seconds since this process started, shifted by
     /// `runTimeOffset`; `version`: the evaluated one).
-    func writeMetrics(wallTime: Double, evaluation: EvaluationResult?, version: UInt64?) {
-        metrics?.write(engine.metricsRecord(wallTime: runTimeOffset + wallTime, evaluation: evaluation, version: version))
+    /// A line that cannot be written stays in the writer and goes out with the next one; the
+    /// failure is logged at most every 10 s.
+    mutating func writeMetrics(wallTime: Double, evaluation: EvaluationResult?, version: UInt64?) {
+        guard let metrics else { return }
+        do {
+            try metrics.write(engine.metricsRecord(wallTime: runTimeOffset + wallTime, evaluation: evaluation, version: version))
+        } catch {
+            guard let held = metricsFailureLog.admit(now: wallTime) else { return }
+            logger.error("metrics line not written yet; kept for the next write", metadata: [
+                "error": "\(error)", "pending_lines": "\(metrics.pending.count)", "dropped_lines": "\(metrics.droppedLines)",
+                "failures_since_last_log": "\(held)",
+            ])
+        }
     }
 
     // MARK: Stop conditions

@@ -8,6 +8,10 @@ public struct CheckpointState: Sendable, Codable, Equatable {
     public var fingerprint: UInt64
     /// Strategy description, e.g. "buffered K=10 adam".
     public var strategy: String
+    /// Aggregation mode (`AggregationMode` raw value; nil in checkpoints before it was recorded).
+    public var mode: String?
+    /// Server optimizer whose state `state.safetensors` holds (nil: not recorded).
+    public var optimizer: String?
     /// Server-optimizer steps.
     public var optimizerSteps: UInt64
     /// Lengths of the strategy state vectors in `state.safetensors`, by name.
@@ -25,7 +29,8 @@ public struct CheckpointState: Sendable, Codable, Equatable {
     public var stopReason: String?
 
     public init(
-        version: UInt64, runID: UInt64, fingerprint: UInt64, strategy: String = "", optimizerSteps: UInt64 = 0,
+        version: UInt64, runID: UInt64, fingerprint: UInt64, strategy: String = "", mode: String? = nil,
+        optimizer: String? = nil, optimizerSteps: UInt64 = 0,
         stateVectorCounts: [String: Int] = [:], counters: [String: UInt64] = [:], registry: TrainerRegistry? = nil,
         savedAt: Double = 0, runSeconds: Double? = nil, stopReason: String? = nil
     ) {
@@ -33,6 +38,8 @@ public struct CheckpointState: Sendable, Codable, Equatable {
         self.runID = runID
         self.fingerprint = fingerprint
         self.strategy = strategy
+        self.mode = mode
+        self.optimizer = optimizer
         self.optimizerSteps = optimizerSteps
         self.stateVectorCounts = stateVectorCounts
         self.counters = counters

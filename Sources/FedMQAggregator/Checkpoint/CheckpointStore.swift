@@ -18,7 +18,10 @@ import VectorKernels
 /// A checkpoint is assembled in a `.tmp-…` directory (every file fsynced), renamed into place
 /// (atomic), and the parent directory fsynced. Loading verifies every manifest checksum and
 /// decodes against the layout. `latest()` returns the newest checkpoint that verifies,
-/// logging and skipping corrupt ones. Only the newest `keep` checkpoints are retained.
+/// logging and skipping corrupt ones. Only the newest `keep` checkpoints of the run being
+/// written are retained; another run's are never pruned (they are moved into `archive/` when
+/// an aggregator is told to start a new run there, see `CheckpointAdmission`). A failed save
+/// leaves no temporary directory behind.
 /// `registry.json` is replaced atomically (temp file, fsync, rename) before a new trainer
 /// learns its id, so a crash between checkpoints does not forget who joined.
 public struct CheckpointStore: Sendable {
@@ -38,7 +41,9 @@ public struct CheckpointStore: Sendable {
         self.logger = logger
     }
 
-    /// Writes `checkpoint` durably, prunes old ones; returns its directory path.
+    /// Writes `checkpoint` durably, prunes old ones of the same run and model; returns its
+    /// directory path. On failure nothing is left behind: the temporary directory is removed,
+    /// so a full disk does not fill up further with retries.
     @discardableResult
     public func save(_ checkpoint: Checkpoint) throws(CheckpointError) -> String {
         let fm = FileManager.default
@@ -48,7 +53,22 @@ public struct CheckpointStore: Sendable {
         let final = path(for: checkpoint.state.version)
         let temp = directory + "/.tmp-\(checkpoint.state.version)-\(ProcessInfo.processInfo.processIdentifier)"
         try? fm.removeItem(atPath: temp)
-        do { try fm.createDirectory(atPath: temp, withIntermediateDirectories: false) } catch {
+        do {
+            try assemble(checkpoint, in: temp)
+            if fm.fileExists(atPath: final) { try? fm.removeItem(atPath: final) }
+            try DurableFile.rename(temp, final)
+        } catch {
+            try? fm.removeItem(atPath: temp)
+            throw error
+        }
+        try DurableFile.syncDirectory(directory)
+        prune(runID: checkpoint.state.runID)
+        return final
+    }
+
+    /// Writes every file of `checkpoint` into the new directory `temp`, the manifest last.
+    private func assemble(_ checkpoint: Checkpoint, in temp: String) throws(CheckpointError) {
+        do { try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: false) } catch {
             throw CheckpointError("io", "cannot create \(temp): \(error)")
         }
         var manifest: [String: String] = [:]
@@ -65,11 +85,35 @@ public struct CheckpointStore: Sendable {
         try put("state.json", try Self.json(state))
         try DurableFile.write(try Self.json(manifest), to: temp + "/MANIFEST.json")
         try DurableFile.syncDirectory(temp)
-        if fm.fileExists(atPath: final) { try? fm.removeItem(atPath: final) }
-        try DurableFile.rename(temp, final)
+    }
+
+    /// The `state.json` of every checkpoint whose state reads, oldest first; the model files are
+    /// not read (see `load(version:)`). What a checkpoint directory holds, for `CheckpointAdmission`.
+    public func states() -> [CheckpointState] {
+        versions().compactMap { version in try? state(version) }
+    }
+
+    /// Moves the checkpoints of `versions` (and, when no checkpoint is left, `registry.json`)
+    /// into `archive/<label>/` inside the directory; returns that folder. Nothing is deleted.
+    @discardableResult
+    public func archive(versions: [UInt64], label: String) throws(CheckpointError) -> String {
+        let folder = directory + "/archive/" + label
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw CheckpointError("io", "cannot create \(folder): \(error)")
+        }
+        for version in versions {
+            let source = path(for: version)
+            try DurableFile.rename(source, folder + "/" + (source as NSString).lastPathComponent)
+        }
+        if self.versions().isEmpty, FileManager.default.fileExists(atPath: registryPath) {
+            try DurableFile.rename(registryPath, folder + "/registry.json")
+        }
         try DurableFile.syncDirectory(directory)
-        prune()
-        return final
+        return folder
+    }
+
+    private func state(_ version: UInt64) throws(CheckpointError) -> CheckpointState {
+        try Self.unjson(try DurableFile.read(path(for: version) + "/state.json"), "state.json")
     }
 
     /// The newest checkpoint that verifies, or nil. Corrupt ones are logged and skipped.
@@ -151,9 +195,14 @@ public struct CheckpointStore: Sendable {
         return directory + "/ckpt-" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits
     }
 
-    private func prune() {
+    /// Removes all but the newest `keep` checkpoints of run `runID` with this layout: the
+    /// checkpoints of another run or model (or whose state does not read) are never removed.
+    private func prune(runID: UInt64) {
         let fm = FileManager.default
-        for version in versions().dropLast(keep) { try? fm.removeItem(atPath: path(for: version)) }
+        let own = versions().filter { version in
+            (try? state(version)).map { $0.runID == runID && $0.fingerprint == layout.fingerprint } ?? false
+        }
+        for version in own.dropLast(keep) { try? fm.removeItem(atPath: path(for: version)) }
         for name in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix(".tmp-") {
             if !name.hasSuffix("-\(ProcessInfo.processInfo.processIdentifier)") { try? fm.removeItem(atPath: directory + "/" + name) }
         }
