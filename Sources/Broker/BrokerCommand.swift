@@ -90,8 +90,8 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between statistics log lines. [env: FEDMQ_STATS_INTERVAL, default: 30]")
     var statsInterval: Int?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: FEDMQ_LOG_LEVEL, default: info]")
-    var logLevel: String?
+    @Option(help: "Log level. [env: FEDMQ_LOG_LEVEL, default: info]")
+    var logLevel: Logger.Level?
 
     mutating func validate() throws {
         _ = try makeConfiguration()

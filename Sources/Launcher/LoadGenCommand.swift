@@ -35,7 +35,7 @@ struct LoadGenCommand: AsyncParsableCommand {
     @Option(help: "Process whose peak RSS to report, as name=pid (repeatable). [env: FEDMQ_LOADGEN_WATCH, comma-separated]") var watch: [String] = []
     @OptionGroup(title: "Encryption (one key pair for every simulated trainer)") var curve: CurveClientOptions
     @Flag(help: "Print the report as one JSON object instead of text.") var json = false
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: FEDMQ_LOG_LEVEL, default: info]") var logLevel: String?
+    @Option(help: "Log level. [env: FEDMQ_LOG_LEVEL, default: info]") var logLevel: Logger.Level?
 
     mutating func validate() throws {
         _ = try makeConfiguration()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CommandSupport
+import FedMQProtocol
 import FedMQTrainer
 import Foundation
 import Logging
@@ -59,8 +60,8 @@ struct TrainerCommand: AsyncParsableCommand {
     @Option(help: "Directory of the default dataset. [env: FEDMQ_DATA_DIR, default: /usr/share/datasets/fashion-mnist]")
     var dataDir: String?
 
-    @Option(help: "Override the partition scheme handed out at registration: iid, dirichlet:α, labels:k, quantity:β. [env: FEDMQ_PARTITION]")
-    var partition: String?
+    @Option(help: "Override the partition scheme handed out at registration. [env: FEDMQ_PARTITION]")
+    var partition: PartitionScheme?
 
     @Option(help: "Use only the first N training samples before partitioning. [env: FEDMQ_SAMPLE_LIMIT, default: all]")
     var sampleLimit: Int?
@@ -100,8 +101,8 @@ struct TrainerCommand: AsyncParsableCommand {
 
     @OptionGroup var curve: CurveClientOptions
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: FEDMQ_LOG_LEVEL, default: info]")
-    var logLevel: String?
+    @Option(help: "Log level. [env: FEDMQ_LOG_LEVEL, default: info]")
+    var logLevel: Logger.Level?
 
     mutating func validate() throws {
         _ = try makeConfiguration()
@@ -135,7 +136,7 @@ struct TrainerCommand: AsyncParsableCommand {
         if case .fashionMNIST = c.data, let directory = dataDir ?? env.string("FEDMQ_DATA_DIR") {
             c.data = .fashionMNIST(directory: directory)
         }
-        c.partition = partition ?? env.string("FEDMQ_PARTITION")
+        c.partition = try partition ?? env.value("FEDMQ_PARTITION")
         c.sampleLimit = try sampleLimit ?? env.value("FEDMQ_SAMPLE_LIMIT")
         c.localWork = try localWork(env)
         c.batchSize = try batchSize ?? env.value("FEDMQ_BATCH_SIZE") ?? c.batchSize

@@ -57,7 +57,7 @@ public struct LaunchPlan: Sendable {
          "--model-in-port", "\(ports.modelIn)", "--model-out-port", "\(ports.modelOut)",
          "--updates-in-port", "\(ports.updatesIn)", "--updates-out-port", "\(ports.updatesOut)",
          "--control-in-port", "\(ports.controlIn)", "--control-out-port", "\(ports.controlOut)",
-         "--log-level", configuration.logLevel]
+         "--log-level", configuration.logLevel.rawValue]
             + (configuration.curve
                 ? ["--curve-secret-key-file", keys.secretKeyFile(CurveKeyDirectory.brokerName),
                    "--allowed-keys-file", keys.allowedKeysFile, "--aggregator-keys-file", keys.publicKeyFile("aggregator")]
@@ -71,10 +71,10 @@ public struct LaunchPlan: Sendable {
         var a = ["--model-endpoint", endpoint(ports.modelIn), "--update-endpoint", endpoint(ports.updatesOut),
                  "--control-endpoint", endpoint(ports.controlOut),
                  "--model", c.modelName, "--mode", c.mode.rawValue, "--run-id", "\(c.runID)", "--seed", "\(c.seed)",
-                 "--shards", "\(c.trainers)", "--partition", c.partition,
+                 "--shards", "\(c.trainers)", "--partition", c.partition.description,
                  "--buffer-size", "\(c.bufferSize)", "--round-size", "\(c.roundSize ?? c.trainers)", "--min-trainers", "\(c.trainers)", "--alpha", "\(c.alpha)",
                  "--eval-every", "\(c.evalEvery)", "--checkpoint-dir", layout.checkpoints,
-                 "--metrics", layout.metrics, "--report", layout.report, "--log-level", c.logLevel]
+                 "--metrics", layout.metrics, "--report", layout.report, "--log-level", c.logLevel.rawValue]
         if let t = c.targetAccuracy { a += ["--target-accuracy", "\(t)"] }
         if let v = c.maxVersions { a += ["--max-versions", "\(v)"] }
         if let s = c.timeLimit { a += ["--time-limit", "\(s)"] }
@@ -93,7 +93,7 @@ public struct LaunchPlan: Sendable {
                  "--batch-size", "\(c.batchSize)", "--lr", "\(c.learningRate)", "--momentum", "\(c.momentum)",
                  "--prox-mu", "\(c.proximalMu)", "--slowdown", "\(c.slowdown(ofTrainer: index))",
                  "--step-time", "\(c.stepTime)",
-                 "--model-wait", c.mode == .sync ? "inf" : "0", "--seed", "\(c.seed)", "--log-level", c.logLevel]
+                 "--model-wait", c.mode == .sync ? "inf" : "0", "--seed", "\(c.seed)", "--log-level", c.logLevel.rawValue]
         switch c.localWork {
         case .epochs(let n): a += ["--local-epochs", "\(n)"]
         case .steps(let n): a += ["--local-steps", "\(n)"]

@@ -32,7 +32,7 @@ public struct TrainerConfiguration: Sendable {
     public var data: TrainingDataSource = .fashionMNIST(directory: nil)
     /// Overrides the partition scheme handed out at registration (e.g. "labels:2"); only
     /// used with the default dataset. Nil: the aggregator's scheme.
-    public var partition: String? = nil
+    public var partition: PartitionScheme? = nil
     /// Use only the first N samples of the training set before partitioning (nil: all).
     public var sampleLimit: Int? = nil
 
@@ -82,7 +82,7 @@ public struct TrainerConfiguration: Sendable {
         }
         try require(identity.map { !$0.isEmpty && $0.utf8.count <= 256 } ?? true, "identity must be 1…256 bytes")
         do { _ = try ModelArchitecture.named(modelName) } catch { throw ConfigurationError((error as? ModelError)?.message ?? "\(error)") }
-        if let partition { _ = try PartitionScheme(parsing: partition) }
+        try partition?.validate()
         try require(sampleLimit.map { $0 >= 1 } ?? true, "sample limit must be ≥ 1")
         try localWork.validate()
         try require(batchSize >= 1, "batch size must be ≥ 1, got \(batchSize)")
