@@ -16,7 +16,7 @@ struct AggregatorCommand: AsyncParsableCommand {
         commandName: "aggregator",
         abstract: "FedMQ aggregator: validates trainer updates, aggregates them (FedAvg, FedAsync or FedBuff) and publishes global models.",
         discussion: """
-            Connects to the broker's aggregator-side ports: publishes models to model-in (5555), pulls updates from updates-out (5558), answers control requests on control-out (5560).
+            Connects to the broker's aggregator-side ports: publishes models to model-in (\(BrokerPorts.defaults.modelIn)), pulls updates from updates-out (\(BrokerPorts.defaults.updatesOut)), answers control requests on control-out (\(BrokerPorts.defaults.controlOut)).
 
             Every option falls back to its FEDMQ_* environment variable, then to the default.
 
@@ -57,7 +57,7 @@ struct AggregatorCommand: AsyncParsableCommand {
 
     // Endpoints
     @Option(name: [.customLong("broker"), .customLong("broker-host")],
-            help: "Broker host name or address; sets the endpoints to tcp://<host>:5555/5558/5560. [env: FEDMQ_BROKER or FEDMQ_BROKER_HOST, default: localhost]")
+            help: "Broker host name or address; sets the endpoints to tcp://<host>:\(BrokerPorts.defaults.modelIn)/\(BrokerPorts.defaults.updatesOut)/\(BrokerPorts.defaults.controlOut). [env: FEDMQ_BROKER or FEDMQ_BROKER_HOST, default: localhost]")
     var brokerHost: String?
     @Option(help: "Model endpoint (broker model-in XSUB). [env: FEDMQ_MODEL_ENDPOINT]") var modelEndpoint: String?
     @Option(help: "Update endpoint (broker updates-out PUSH). [env: FEDMQ_UPDATE_ENDPOINT]") var updateEndpoint: String?
@@ -160,9 +160,9 @@ struct AggregatorCommand: AsyncParsableCommand {
         c.partition = try partition ?? env.value("FEDMQ_PARTITION") ?? c.partition
         c.heartbeatTimeout = try heartbeatTimeout ?? env.value("FEDMQ_HEARTBEAT_TIMEOUT") ?? c.heartbeatTimeout
         let host = brokerHost ?? env.string("FEDMQ_BROKER") ?? env.string("FEDMQ_BROKER_HOST") ?? "localhost"
-        c.modelEndpoint = modelEndpoint ?? env.string("FEDMQ_MODEL_ENDPOINT") ?? "tcp://\(host):5555"
-        c.updateEndpoint = updateEndpoint ?? env.string("FEDMQ_UPDATE_ENDPOINT") ?? "tcp://\(host):5558"
-        c.controlEndpoint = controlEndpoint ?? env.string("FEDMQ_CONTROL_ENDPOINT") ?? "tcp://\(host):5560"
+        c.modelEndpoint = modelEndpoint ?? env.string("FEDMQ_MODEL_ENDPOINT") ?? BrokerPorts.defaults.endpoint(host: host, \.modelIn)
+        c.updateEndpoint = updateEndpoint ?? env.string("FEDMQ_UPDATE_ENDPOINT") ?? BrokerPorts.defaults.endpoint(host: host, \.updatesOut)
+        c.controlEndpoint = controlEndpoint ?? env.string("FEDMQ_CONTROL_ENDPOINT") ?? BrokerPorts.defaults.endpoint(host: host, \.controlOut)
         c.republishInterval = try republishInterval ?? env.value("FEDMQ_REPUBLISH_INTERVAL") ?? c.republishInterval
         c.evalEvery = try evalEvery ?? env.value("FEDMQ_EVAL_EVERY") ?? c.evalEvery
         c.finalEvaluationTimeout = try finalEvalTimeout ?? env.value("FEDMQ_FINAL_EVAL_TIMEOUT") ?? c.finalEvaluationTimeout

@@ -57,11 +57,11 @@ public struct AggregatorConfiguration: Sendable {
 
     // MARK: Endpoints (the broker's aggregator-side ports)
     /// Where models are published (broker XSUB, model-in).
-    public var modelEndpoint = "tcp://localhost:5555"
+    public var modelEndpoint = BrokerPorts.defaults.endpoint(host: "localhost", \.modelIn)
     /// Where updates are pulled (broker PUSH, updates-out).
-    public var updateEndpoint = "tcp://localhost:5558"
+    public var updateEndpoint = BrokerPorts.defaults.endpoint(host: "localhost", \.updatesOut)
     /// Where control requests arrive (broker DEALER, control-out).
-    public var controlEndpoint = "tcp://localhost:5560"
+    public var controlEndpoint = BrokerPorts.defaults.endpoint(host: "localhost", \.controlOut)
     /// Seconds between re-publications of the current model (late joiners, lost messages).
     public var republishInterval = 5.0
 
@@ -129,7 +129,7 @@ public struct AggregatorConfiguration: Sendable {
         try require(timeLimit.map { $0 > 0 } ?? true, "time limit must be > 0 seconds")
         try require(allowedTrainerKeys == nil || curve != nil, "an allowed-trainer key list needs CURVE (the broker's key and the aggregator's secret key)")
         for (name, endpoint) in [("model", modelEndpoint), ("update", updateEndpoint), ("control", controlEndpoint)] {
-            try require(endpoint.contains("://"), "\(name) endpoint \"\(endpoint)\" is not a ZeroMQ endpoint like tcp://broker:5555")
+            try require(endpoint.contains("://"), "\(name) endpoint \"\(endpoint)\" is not a ZeroMQ endpoint like \(BrokerPorts.defaults.endpoint(host: "broker", \.modelIn))")
         }
     }
 

@@ -33,7 +33,7 @@ public struct LaunchPlan: Sendable {
         }
     }
 
-    private func endpoint(_ port: Int) -> String { "tcp://127.0.0.1:\(port)" }
+    private func endpoint(_ port: KeyPath<BrokerPorts, Int>) -> String { ports.endpoint(host: "127.0.0.1", port) }
 
     /// Where the CURVE keys of this run go (used when `configuration.curve`).
     public var keys: CurveKeyDirectory { CurveKeyDirectory(path: layout.keys) }
@@ -68,8 +68,8 @@ public struct LaunchPlan: Sendable {
     /// checkpoints, metrics and report in the run directory, stop conditions.
     public var aggregatorArguments: [String] {
         let c = configuration
-        var a = ["--model-endpoint", endpoint(ports.modelIn), "--update-endpoint", endpoint(ports.updatesOut),
-                 "--control-endpoint", endpoint(ports.controlOut),
+        var a = ["--model-endpoint", endpoint(\.modelIn), "--update-endpoint", endpoint(\.updatesOut),
+                 "--control-endpoint", endpoint(\.controlOut),
                  "--model", c.modelName, "--mode", c.mode.rawValue, "--run-id", "\(c.runID)", "--seed", "\(c.seed)",
                  "--shards", "\(c.trainers)", "--partition", c.partition.description,
                  "--buffer-size", "\(c.bufferSize)", "--round-size", "\(c.roundSize ?? c.trainers)", "--min-trainers", "\(c.trainers)", "--alpha", "\(c.alpha)",
@@ -87,8 +87,8 @@ public struct LaunchPlan: Sendable {
     /// trainers train once per version; async/buffered ones train continuously.
     public func trainerArguments(index: Int) -> [String] {
         let c = configuration
-        var a = ["--model-endpoint", endpoint(ports.modelOut), "--update-endpoint", endpoint(ports.updatesIn),
-                 "--control-endpoint", endpoint(ports.controlIn),
+        var a = ["--model-endpoint", endpoint(\.modelOut), "--update-endpoint", endpoint(\.updatesIn),
+                 "--control-endpoint", endpoint(\.controlIn),
                  "--identity", "trainer-\(index + 1)", "--run-id", "\(c.runID)", "--model", c.modelName,
                  "--batch-size", "\(c.batchSize)", "--lr", "\(c.learningRate)", "--momentum", "\(c.momentum)",
                  "--prox-mu", "\(c.proximalMu)", "--slowdown", "\(c.slowdown(ofTrainer: index))",
