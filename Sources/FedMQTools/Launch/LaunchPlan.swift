@@ -18,7 +18,7 @@ public struct LaunchPlan: Sendable {
         do {
             modelParameterCount = try ModelArchitecture.named(configuration.modelName).layout.count
         } catch {
-            throw ConfigurationError("model \"\(configuration.modelName)\": \(error)")
+            throw ConfigurationError("model \"\(configuration.modelName)\": \(error)", underlying: error)
         }
         self.configuration = configuration
         self.layout = layout

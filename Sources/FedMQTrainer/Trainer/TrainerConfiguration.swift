@@ -81,7 +81,7 @@ public struct TrainerConfiguration: Sendable {
             try require(endpoint.contains("://"), "\(name) endpoint \"\(endpoint)\" is not a ZeroMQ endpoint like \(BrokerPorts.defaults.endpoint(host: "broker", \.modelOut))")
         }
         try require(identity.map { !$0.isEmpty && $0.utf8.count <= 256 } ?? true, "identity must be 1…256 bytes")
-        do { _ = try ModelArchitecture.named(modelName) } catch { throw ConfigurationError((error as? ModelError)?.message ?? "\(error)") }
+        do { _ = try ModelArchitecture.named(modelName) } catch { throw ConfigurationError((error as? ModelError)?.message ?? "\(error)", underlying: error) }
         try partition?.validate()
         try require(sampleLimit.map { $0 >= 1 } ?? true, "sample limit must be ≥ 1")
         try localWork.validate()
