@@ -94,6 +94,10 @@ let package = Package(
         .target(name: "CommandSupport",
                 dependencies: ["FedMQTransport", "FedMQProtocol", argumentParser, logging, lifecycle,
                                .product(name: "UnixSignals", package: "swift-service-lifecycle")]),
+        // The aggregator's strategy settings as argument types, for the commands that configure
+        // an aggregator (aggregator, fedmq run); kept out of CommandSupport so the broker and
+        // trainer do not link the aggregator.
+        .target(name: "AggregatorCommandSupport", dependencies: ["CommandSupport", "FedMQAggregator", argumentParser]),
         .executableTarget(name: "Broker",
                           dependencies: ["CommandSupport", "FedMQBroker", "FedMQTransport", "FedMQProtocol", "ZeroMQ",
                                          argumentParser, logging, lifecycle]),
@@ -101,15 +105,15 @@ let package = Package(
                           dependencies: ["CommandSupport", "FedMQTrainer", "FedMQTransport", "FedMQProtocol", "TensorCore",
                                          argumentParser, logging, lifecycle]),
         .executableTarget(name: "Aggregator",
-                          dependencies: ["CommandSupport", "FedMQAggregator", "FedMQTransport", "FedMQProtocol",
+                          dependencies: ["CommandSupport", "AggregatorCommandSupport", "FedMQAggregator", "FedMQTransport", "FedMQProtocol",
                                          "TensorCore", "ZeroMQ", argumentParser, logging, lifecycle]),
         .executableTarget(name: "Launcher",
-                          dependencies: ["CommandSupport", "FedMQTools", "FedMQAggregator", "FedMQTrainer", "FedMQBroker",
+                          dependencies: ["CommandSupport", "AggregatorCommandSupport", "FedMQTools", "FedMQAggregator", "FedMQTrainer", "FedMQBroker",
                                          "FedMQTransport", "FedMQProtocol", "TensorCore", "SafeTensorsFormat", "ZeroMQ",
                                          argumentParser, logging]),
 
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "CommandSupportTests", dependencies: ["CommandSupport"]),
+        .testTarget(name: "CommandSupportTests", dependencies: ["CommandSupport", "FedMQProtocol", argumentParser, logging]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "SafeTensorsFormat", "VectorKernels"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "FederationTests",

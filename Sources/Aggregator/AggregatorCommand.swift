@@ -1,6 +1,8 @@
+import AggregatorCommandSupport
 import ArgumentParser
 import CommandSupport
 import FedMQAggregator
+import FedMQProtocol
 import FedMQTransport
 import Foundation
 import Logging
@@ -14,11 +16,11 @@ struct AggregatorCommand: AsyncParsableCommand {
         commandName: "aggregator",
         abstract: "FedMQ aggregator: validates trainer updates, aggregates them (FedAvg, FedAsync or FedBuff) and publishes global models.",
         discussion: """
-            Connects to the broker's aggregator-side ports: publishes models to model-in (5555), pulls updates from updates-out (5558), answers control requests on control-out (5560).
+            Connects to the broker's aggregator-side ports: publishes models to model-in (\(BrokerPorts.defaults.modelIn)), pulls updates from updates-out (\(BrokerPorts.defaults.updatesOut)), answers control requests on control-out (\(BrokerPorts.defaults.controlOut)).
 
             Every option falls back to its FEDMQ_* environment variable, then to the default.
 
-            Strategy strings: staleness const | poly:<a> | hinge:<a>,<b> | sqrt; server optimizer sgd:<lr> | momentum:<lr>,<beta> | adam:<lr>[,<beta1>,<beta2>,<eps>]; aggregator mean | median | trimmed:<fraction>; norm policy none | reject:<bound> | clip:<bound>; partition iid | dirichlet:<alpha> | labels:<k> | quantity:<beta>.
+            Strategy values: staleness \(StalenessFunction.forms.joined(separator: " | ")); server optimizer \(ServerOptimizer.Rule.forms.joined(separator: " | ")); aggregator \(RobustAggregator.forms.joined(separator: " | ")); norm policy \(UpdateNormPolicy.forms.joined(separator: " | ")); partition \(PartitionScheme.forms.joined(separator: " | ")).
 
             Encryption: --curve-server-key(-file) (the broker's public key) and --curve-secret-key(-file) (the aggregator's own) make all three connections CURVE clients; the broker then attests each sender's public key, and --trainer-keys(-file) limits accepted updates and requests to listed trainers (others are rejected as unauthorized_key). See docs/SECURITY.md.
 
@@ -33,7 +35,7 @@ struct AggregatorCommand: AsyncParsableCommand {
     @Option(help: "Directory with the Fashion-MNIST IDX files (test split used for evaluation). [env: FEDMQ_DATA_DIR, default: /usr/share/datasets/fashion-mnist]") var dataDir: String?
 
     // Strategy
-    @Option(help: "Aggregation mode: sync, async or buffered. [env: FEDMQ_MODE, default: buffered]") var mode: String?
+    @Option(help: "Aggregation mode. [env: FEDMQ_MODE, default: buffered]") var mode: AggregationMode?
     @Option(help: "sync: updates per round (capped by live trainers). [env: FEDMQ_ROUND_SIZE, default: 4]") var roundSize: Int?
     @Option(help: "sync: rounds wait until this many trainers have registered; after that they follow the live trainers. [env: FEDMQ_MIN_TRAINERS, default: 1]") var minTrainers: Int?
     @Option(help: "sync: seconds after which a round closes with what arrived; 0 waits forever. [env: FEDMQ_ROUND_DEADLINE, default: 60]") var roundDeadline: Double?
@@ -41,21 +43,21 @@ struct AggregatorCommand: AsyncParsableCommand {
     @Option(help: "async: recent global versions kept to rebuild client models. [env: FEDMQ_HISTORY, default: 16]") var history: Int?
     @Option(help: "buffered: updates per new version (K). [env: FEDMQ_BUFFER_SIZE, default: 4]") var bufferSize: Int?
     @Option(help: "buffered: also weight deltas by sample count (true/false). [env: FEDMQ_WEIGHT_BY_SAMPLES, default: false]") var weightBySamples: Bool?
-    @Option(help: "Server optimizer for sync/buffered. [env: FEDMQ_SERVER_OPTIMIZER, default: sgd:1]") var serverOptimizer: String?
-    @Option(help: "Combination of buffered deltas: mean, median, trimmed:<f>. [env: FEDMQ_AGGREGATOR, default: mean]") var aggregator: String?
-    @Option(help: "Staleness function. [env: FEDMQ_STALENESS, default: poly:0.5]") var staleness: String?
+    @Option(help: "Server optimizer for sync/buffered. [env: FEDMQ_SERVER_OPTIMIZER, default: sgd:1]") var serverOptimizer: ServerOptimizer.Rule?
+    @Option(help: "Combination of buffered deltas. [env: FEDMQ_AGGREGATOR, default: mean]") var aggregator: RobustAggregator?
+    @Option(help: "Staleness function. [env: FEDMQ_STALENESS, default: poly:0.5]") var staleness: StalenessFunction?
     @Option(help: "Drop updates staler than this many versions. [env: FEDMQ_MAX_STALENESS, default: none]") var maxStaleness: UInt64?
-    @Option(help: "Update norm bound policy. [env: FEDMQ_NORM_POLICY, default: none]") var normPolicy: String?
+    @Option(help: "Update norm bound policy. [env: FEDMQ_NORM_POLICY, default: none]") var normPolicy: UpdateNormPolicy?
     @Option(help: "Largest update frame in bytes (ZMQ_MAXMSGSIZE of the update socket; bigger ones drop the connection). [env: FEDMQ_MAX_MESSAGE_BYTES, default: from the model: 8 × parameters + 128 KiB]") var maxMessageBytes: Int?
 
     // Trainers
     @Option(help: "Data shards handed to trainers. [env: FEDMQ_SHARDS, default: 4]") var shards: Int?
-    @Option(help: "Partition scheme sent to trainers. [env: FEDMQ_PARTITION, default: iid]") var partition: String?
+    @Option(help: "Partition scheme sent to trainers. [env: FEDMQ_PARTITION, default: iid]") var partition: PartitionScheme?
     @Option(help: "Seconds without heartbeat before a trainer counts as gone. [env: FEDMQ_HEARTBEAT_TIMEOUT, default: 30]") var heartbeatTimeout: Double?
 
     // Endpoints
     @Option(name: [.customLong("broker"), .customLong("broker-host")],
-            help: "Broker host name or address; sets the endpoints to tcp://<host>:5555/5558/5560. [env: FEDMQ_BROKER or FEDMQ_BROKER_HOST, default: localhost]")
+            help: "Broker host name or address; sets the endpoints to tcp://<host>:\(BrokerPorts.defaults.modelIn)/\(BrokerPorts.defaults.updatesOut)/\(BrokerPorts.defaults.controlOut). [env: FEDMQ_BROKER or FEDMQ_BROKER_HOST, default: localhost]")
     var brokerHost: String?
     @Option(help: "Model endpoint (broker model-in XSUB). [env: FEDMQ_MODEL_ENDPOINT]") var modelEndpoint: String?
     @Option(help: "Update endpoint (broker updates-out PUSH). [env: FEDMQ_UPDATE_ENDPOINT]") var updateEndpoint: String?
@@ -83,7 +85,7 @@ struct AggregatorCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated public keys of the trainers whose updates are accepted (needs CURVE). [env: FEDMQ_TRAINER_KEYS, default: any key the broker admits]") var trainerKeys: String?
     @Option(help: "File listing the allowed trainer keys, one per line, '#' comments (keygen's trainer_keys); SIGHUP re-reads the list (a removed key's messages are refused from then on). [env: FEDMQ_TRAINER_KEYS_FILE]") var trainerKeysFile: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: FEDMQ_LOG_LEVEL, default: info]") var logLevel: String?
+    @Option(help: "Log level. [env: FEDMQ_LOG_LEVEL, default: info]") var logLevel: Logger.Level?
 
     mutating func validate() throws {
         let configuration = try makeConfiguration()
@@ -140,11 +142,7 @@ struct AggregatorCommand: AsyncParsableCommand {
         c.modelName = model ?? env.string("FEDMQ_MODEL") ?? c.modelName
         c.runID = try runId ?? env.value("FEDMQ_RUN_ID") ?? c.runID
         c.seed = try seed ?? env.value("FEDMQ_SEED") ?? c.seed
-        let modeText = mode ?? env.string("FEDMQ_MODE") ?? c.mode.rawValue
-        guard let parsedMode = AggregationMode(rawValue: modeText) else {
-            throw ValidationError("mode '\(modeText)' is not sync, async or buffered")
-        }
-        c.mode = parsedMode
+        c.mode = try mode ?? env.value("FEDMQ_MODE") ?? c.mode
         c.roundSize = try roundSize ?? env.value("FEDMQ_ROUND_SIZE") ?? c.roundSize
         c.minTrainers = try minTrainers ?? env.value("FEDMQ_MIN_TRAINERS") ?? c.minTrainers
         if let deadline = try roundDeadline ?? env.value("FEDMQ_ROUND_DEADLINE", as: Double.self) {
@@ -154,19 +152,19 @@ struct AggregatorCommand: AsyncParsableCommand {
         c.history = try history ?? env.value("FEDMQ_HISTORY") ?? c.history
         c.bufferSize = try bufferSize ?? env.value("FEDMQ_BUFFER_SIZE") ?? c.bufferSize
         c.weightBySamples = try weightBySamples ?? env.value("FEDMQ_WEIGHT_BY_SAMPLES") ?? c.weightBySamples
-        c.optimizer = serverOptimizer ?? env.string("FEDMQ_SERVER_OPTIMIZER") ?? c.optimizer
-        c.aggregator = aggregator ?? env.string("FEDMQ_AGGREGATOR") ?? c.aggregator
-        c.staleness = staleness ?? env.string("FEDMQ_STALENESS") ?? c.staleness
+        c.optimizer = try serverOptimizer ?? env.value("FEDMQ_SERVER_OPTIMIZER") ?? c.optimizer
+        c.aggregator = try aggregator ?? env.value("FEDMQ_AGGREGATOR") ?? c.aggregator
+        c.staleness = try staleness ?? env.value("FEDMQ_STALENESS") ?? c.staleness
         c.maxStaleness = try maxStaleness ?? env.value("FEDMQ_MAX_STALENESS") ?? c.maxStaleness
-        c.normPolicy = normPolicy ?? env.string("FEDMQ_NORM_POLICY") ?? c.normPolicy
+        c.normPolicy = try normPolicy ?? env.value("FEDMQ_NORM_POLICY") ?? c.normPolicy
         c.maxMessageBytes = try maxMessageBytes ?? env.value("FEDMQ_MAX_MESSAGE_BYTES") ?? c.maxMessageBytes
         c.shardCount = try shards ?? env.value("FEDMQ_SHARDS") ?? c.shardCount
-        c.partition = partition ?? env.string("FEDMQ_PARTITION") ?? c.partition
+        c.partition = try partition ?? env.value("FEDMQ_PARTITION") ?? c.partition
         c.heartbeatTimeout = try heartbeatTimeout ?? env.value("FEDMQ_HEARTBEAT_TIMEOUT") ?? c.heartbeatTimeout
         let host = brokerHost ?? env.string("FEDMQ_BROKER") ?? env.string("FEDMQ_BROKER_HOST") ?? "localhost"
-        c.modelEndpoint = modelEndpoint ?? env.string("FEDMQ_MODEL_ENDPOINT") ?? "tcp://\(host):5555"
-        c.updateEndpoint = updateEndpoint ?? env.string("FEDMQ_UPDATE_ENDPOINT") ?? "tcp://\(host):5558"
-        c.controlEndpoint = controlEndpoint ?? env.string("FEDMQ_CONTROL_ENDPOINT") ?? "tcp://\(host):5560"
+        c.modelEndpoint = modelEndpoint ?? env.string("FEDMQ_MODEL_ENDPOINT") ?? BrokerPorts.defaults.endpoint(host: host, \.modelIn)
+        c.updateEndpoint = updateEndpoint ?? env.string("FEDMQ_UPDATE_ENDPOINT") ?? BrokerPorts.defaults.endpoint(host: host, \.updatesOut)
+        c.controlEndpoint = controlEndpoint ?? env.string("FEDMQ_CONTROL_ENDPOINT") ?? BrokerPorts.defaults.endpoint(host: host, \.controlOut)
         c.republishInterval = try republishInterval ?? env.value("FEDMQ_REPUBLISH_INTERVAL") ?? c.republishInterval
         c.evalEvery = try evalEvery ?? env.value("FEDMQ_EVAL_EVERY") ?? c.evalEvery
         c.finalEvaluationTimeout = try finalEvalTimeout ?? env.value("FEDMQ_FINAL_EVAL_TIMEOUT") ?? c.finalEvaluationTimeout

@@ -33,22 +33,22 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Interface to bind, '*' for all. [env: FEDMQ_BIND, default: *]")
     var bind: String?
 
-    @Option(help: "Model-in port (XSUB, aggregator publishes here). [env: FEDMQ_MODEL_IN_PORT, default: 5555]")
+    @Option(help: "Model-in port (XSUB, aggregator publishes here). [env: FEDMQ_MODEL_IN_PORT, default: \(BrokerPorts.defaults.modelIn)]")
     var modelInPort: Int?
 
-    @Option(help: "Model-out port (XPUB, trainers subscribe here). [env: FEDMQ_MODEL_OUT_PORT, default: 5556]")
+    @Option(help: "Model-out port (XPUB, trainers subscribe here). [env: FEDMQ_MODEL_OUT_PORT, default: \(BrokerPorts.defaults.modelOut)]")
     var modelOutPort: Int?
 
-    @Option(help: "Updates-in port (PULL, trainers push updates here). [env: FEDMQ_UPDATES_IN_PORT, default: 5557]")
+    @Option(help: "Updates-in port (PULL, trainers push updates here). [env: FEDMQ_UPDATES_IN_PORT, default: \(BrokerPorts.defaults.updatesIn)]")
     var updatesInPort: Int?
 
-    @Option(help: "Updates-out port (PUSH, the aggregator pulls here). [env: FEDMQ_UPDATES_OUT_PORT, default: 5558]")
+    @Option(help: "Updates-out port (PUSH, the aggregator pulls here). [env: FEDMQ_UPDATES_OUT_PORT, default: \(BrokerPorts.defaults.updatesOut)]")
     var updatesOutPort: Int?
 
-    @Option(help: "Control-in port (ROUTER, trainers' DEALER requests). [env: FEDMQ_CONTROL_IN_PORT, default: 5559]")
+    @Option(help: "Control-in port (ROUTER, trainers' DEALER requests). [env: FEDMQ_CONTROL_IN_PORT, default: \(BrokerPorts.defaults.controlIn)]")
     var controlInPort: Int?
 
-    @Option(help: "Control-out port (DEALER, the aggregator's ROUTER answers). [env: FEDMQ_CONTROL_OUT_PORT, default: 5560]")
+    @Option(help: "Control-out port (DEALER, the aggregator's ROUTER answers). [env: FEDMQ_CONTROL_OUT_PORT, default: \(BrokerPorts.defaults.controlOut)]")
     var controlOutPort: Int?
 
     @Option(help: "Model channel high-water mark in messages (small: models are large and superseded). [env: FEDMQ_MODEL_HWM, default: 4]")
@@ -90,8 +90,8 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between statistics log lines. [env: FEDMQ_STATS_INTERVAL, default: 30]")
     var statsInterval: Int?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: FEDMQ_LOG_LEVEL, default: info]")
-    var logLevel: String?
+    @Option(help: "Log level. [env: FEDMQ_LOG_LEVEL, default: info]")
+    var logLevel: Logger.Level?
 
     mutating func validate() throws {
         _ = try makeConfiguration()

@@ -17,10 +17,22 @@ public struct EnvironmentValues: Sendable {
         return value
     }
 
-    /// `name` parsed as `T`, if set; a malformed value is a validation error naming the variable.
-    public func value<T: LosslessStringConvertible>(_ name: String, as _: T.Type = T.self) throws -> T? {
+    /// `name` parsed as `T` the way argument-parser parses the matching option (numbers, enums,
+    /// `ParsableSetting`s), if set; a malformed value is a validation error naming the variable
+    /// and saying what is expected.
+    public func value<T: ExpressibleByArgument>(_ name: String, as _: T.Type = T.self) throws -> T? {
         guard let text = string(name) else { return nil }
-        guard let value = T(text) else { throw ValidationError("\(name)='\(text)' is not a valid \(T.self)") }
+        if let setting = T.self as? any ParsableSetting.Type {
+            do {
+                return try setting.init(parsing: text) as? T
+            } catch {
+                throw ValidationError("\(name)='\(text)': \(error.message)")
+            }
+        }
+        guard let value = T(argument: text) else {
+            let valid = T.allValueStrings.isEmpty ? "" : " (valid: \(T.allValueStrings.joined(separator: ", ")))"
+            throw ValidationError("\(name)='\(text)' is not a valid \(T.self)\(valid)")
+        }
         return value
     }
 

@@ -14,10 +14,13 @@ public struct BrokerError: Error, Sendable, CustomStringConvertible {
 
     public let code: Code
     public let message: String
+    /// The error this one wraps (a file system, JSON, ZeroMQ or parser error), if any.
+    public let underlying: (any Error)?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, underlying: (any Error)? = nil) {
         self.code = code
         self.message = message
+        self.underlying = underlying
     }
 
     public var description: String { "broker \(code.rawValue): \(message)" }

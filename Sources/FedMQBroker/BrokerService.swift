@@ -53,7 +53,7 @@ public final class BrokerService: Service, Sendable {
                 authenticator = nil
             }
         } catch {
-            throw BrokerError(.socketSetupFailed, "cannot set up the ZeroMQ context: \(error)")
+            throw BrokerError(.socketSetupFailed, "cannot set up the ZeroMQ context: \(error)", underlying: error)
         }
         self.context = context
         do {
@@ -132,7 +132,7 @@ public final class BrokerService: Service, Sendable {
         do {
             model = try ModelChannel(upstream: xsub, downstream: xpub)
         } catch {
-            throw BrokerError(.socketSetupFailed, "cannot subscribe the model channel upstream: \(error)")
+            throw BrokerError(.socketSetupFailed, "cannot subscribe the model channel upstream: \(error)", underlying: error)
         }
         return (
             model,

@@ -24,7 +24,7 @@ struct BrokerSocketFactory {
             try socket.bind(endpoint)
             return (socket, try socket.lastEndpoint())
         } catch {
-            throw BrokerError(.socketSetupFailed, "\(type) socket on \(endpoint): \(error)")
+            throw BrokerError(.socketSetupFailed, "\(type) socket on \(endpoint): \(error)", underlying: error)
         }
     }
 
@@ -33,7 +33,7 @@ struct BrokerSocketFactory {
         do {
             return try socket.monitor([.accepted, .disconnected])
         } catch {
-            throw BrokerError(.socketSetupFailed, "cannot monitor \(socket.type) socket: \(error)")
+            throw BrokerError(.socketSetupFailed, "cannot monitor \(socket.type) socket: \(error)", underlying: error)
         }
     }
 

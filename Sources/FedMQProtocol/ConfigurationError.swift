@@ -4,13 +4,19 @@ public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConver
     public let code: String
     /// Human-readable explanation.
     public let message: String
+    /// The error this one wraps (a file system, JSON, ZeroMQ or parser error), if any.
+    public let underlying: (any Error)?
 
-    public init(_ message: String, code: String = "invalid_configuration") {
+    public init(_ message: String, code: String = "invalid_configuration", underlying: (any Error)? = nil) {
         self.code = code
         self.message = message
+        self.underlying = underlying
     }
 
     public var description: String { message }
+
+    /// Equal when code and message are; the underlying error is not compared.
+    public static func == (lhs: ConfigurationError, rhs: ConfigurationError) -> Bool { lhs.code == rhs.code && lhs.message == rhs.message }
 
     /// Splits `name:a,b,…` into the name and its numeric arguments.
     static package func split(_ text: String, what: String) throws(ConfigurationError) -> (String, [Double]) {

@@ -224,7 +224,7 @@ public struct MessageCodec: Sendable {
         do {
             flat = try payloadCodec.decode(payload, layout: layout).flat
         } catch {
-            throw ProtocolError(.payloadDecode, "\(error)")
+            throw ProtocolError(.payloadDecode, "\(error)", underlying: error)
         }
         guard flat.count == layout.count else {
             throw ProtocolError(.payloadDecode, "payload has \(flat.count) values, layout \(layout.count)")
@@ -243,7 +243,7 @@ public struct MessageCodec: Sendable {
         do {
             return try JSONDecoder().decode(type, from: Data(bytes))
         } catch {
-            throw ProtocolError(.payloadDecode, "control payload is not a valid \(type): \(error)")
+            throw ProtocolError(.payloadDecode, "control payload is not a valid \(type): \(error)", underlying: error)
         }
     }
 }

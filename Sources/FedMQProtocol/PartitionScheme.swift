@@ -22,6 +22,15 @@ public enum PartitionScheme: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Checks the arguments of a value built in code, as `init(parsing:)` checks text.
+    public func validate() throws(ConfigurationError) {
+        _ = try Self(parsing: description)
+    }
+
+    /// The forms `init(parsing:)` accepts, for help texts.
+    public static let forms = ["iid", "dirichlet:<α>0>", "labels:<k≥1>", "quantity:<β>0>"]
+
+    /// The text `init(parsing:)` reads back (the wire form in `Registration`), e.g. `dirichlet:0.5`.
     public var description: String {
         switch self {
         case .iid: "iid"

@@ -34,7 +34,7 @@ enum UpdatePayloadDecoder {
             plan = try plans.plan(for: payload, layout: layout)
         } catch {
             try FrameCodec.verifyChecksum(CRC32C.checksum(payload), header: header)
-            return Decoded(problem: ProtocolError(.payloadDecode, "\(error)"), norm: 0)
+            return Decoded(problem: ProtocolError(.payloadDecode, "\(error)", underlying: error), norm: 0)
         }
         let scan = scan(payload, plan, into: &flat)
         try FrameCodec.verifyChecksum(scan.checksum, header: header)

@@ -18,6 +18,14 @@ public struct BrokerPorts: Sendable, Equatable {
 
     public init() {}
 
+    /// The default ports (5555…5560), the one place they are written down.
+    public static let defaults = BrokerPorts()
+
+    /// `tcp://host:port` for one of these ports, e.g. `endpoint(host: "broker", \.modelOut)`.
+    public func endpoint(host: String, _ port: KeyPath<BrokerPorts, Int>) -> String {
+        "tcp://\(host):\(self[keyPath: port])"
+    }
+
     /// All six ports 0: every socket gets an ephemeral port (tests, benchmarks).
     public static var ephemeral: BrokerPorts {
         var ports = BrokerPorts()

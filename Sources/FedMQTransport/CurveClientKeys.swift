@@ -23,7 +23,7 @@ public struct CurveClientKeys: Sendable, Equatable {
         do {
             self.init(serverKey: server, keyPair: try CurveKeyPair(secretKey: secret))
         } catch {
-            throw ConfigurationError("cannot derive the CURVE public key: \(error.message)", code: "curve_key")
+            throw ConfigurationError("cannot derive the CURVE public key: \(error.message)", code: "curve_key", underlying: error)
         }
     }
 

@@ -56,13 +56,13 @@ public struct CurveKeyDirectory: Sendable, Equatable {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw ConfigurationError("cannot create key directory \(path): \(error.localizedDescription)", code: "keygen")
+            throw ConfigurationError("cannot create key directory \(path): \(error.localizedDescription)", code: "keygen", underlying: error)
         }
         var pairs: [String: CurveKeyPair] = [:]
         for name in names {
             let pair: CurveKeyPair
             do { pair = try CurveKeyPair.generate() } catch {
-                throw ConfigurationError("cannot generate a CURVE key pair: \(error.message)", code: "keygen")
+                throw ConfigurationError("cannot generate a CURVE key pair: \(error.message)", code: "keygen", underlying: error)
             }
             try Self.write(pair.secretKey.z85 + "\n", to: secretKeyFile(name), mode: 0o600)
             try Self.write(pair.publicKey.z85 + "\n", to: publicKeyFile(name), mode: 0o644)

@@ -14,7 +14,7 @@ public enum CurveKeyList {
         do {
             return try CurveKey(z85: trimmed)
         } catch {
-            throw ConfigurationError("\(what): \(error.message)", code: "curve_key")
+            throw ConfigurationError("\(what): \(error.message)", code: "curve_key", underlying: error)
         }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import FedMQAggregator
 import FedMQBroker
 import FedMQTools
@@ -81,7 +82,7 @@ struct BenchCommand: AsyncParsableCommand {
     var repetitions = 10
 
     @Option(help: "PyTorch peer script, run as `python3 <script> --json`.")
-    var peerScript = ProcessInfo.processInfo.environment["FEDMQ_BENCH_PEER_SCRIPT"] ?? "benchmarks/peer_pytorch.py"
+    var peerScript = EnvironmentValues().string("FEDMQ_BENCH_PEER_SCRIPT") ?? "benchmarks/peer_pytorch.py"
 
     static let sectionNames = ["gemm", "conv", "vector", "safetensors", "federation", "broker", "aggregation", "train"]
 
@@ -125,7 +126,7 @@ struct BenchCommand: AsyncParsableCommand {
     /// Section names chosen by arguments, flags or FEDMQ_BENCH_SECTIONS (empty: all).
     var selectedSections: Set<String> {
         var names = Set(sections.map { $0.lowercased() })
-        if names.isEmpty, let env = ProcessInfo.processInfo.environment["FEDMQ_BENCH_SECTIONS"] {
+        if names.isEmpty, let env = EnvironmentValues().string("FEDMQ_BENCH_SECTIONS") {
             names = Set(env.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
         }
         if broker { names.insert("broker") }

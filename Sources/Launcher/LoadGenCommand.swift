@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandSupport
 import FedMQTools
+import FedMQTransport
 import Foundation
 import Logging
 
@@ -20,7 +21,7 @@ struct LoadGenCommand: AsyncParsableCommand {
     @Option(help: "Simulated trainers. [env: FEDMQ_LOADGEN_TRAINERS, default: 10]") var trainers: Int?
     @Option(help: "Model architecture (sets the update size): cnn or mlp. [env: FEDMQ_MODEL, default: cnn]") var model: String?
     @Option(name: [.customLong("broker"), .customLong("broker-host")],
-            help: "Broker host; sets the endpoints to tcp://<host>:5556/5557/5559. [env: FEDMQ_BROKER, default: localhost]")
+            help: "Broker host; sets the endpoints to tcp://<host>:\(BrokerPorts.defaults.modelOut)/\(BrokerPorts.defaults.updatesIn)/\(BrokerPorts.defaults.controlIn). [env: FEDMQ_BROKER, default: localhost]")
     var brokerHost: String?
     @Option(help: "Model endpoint (broker model-out XPUB). [env: FEDMQ_MODEL_ENDPOINT]") var modelEndpoint: String?
     @Option(help: "Update endpoint (broker updates-in PULL). [env: FEDMQ_UPDATE_ENDPOINT]") var updateEndpoint: String?
@@ -35,7 +36,7 @@ struct LoadGenCommand: AsyncParsableCommand {
     @Option(help: "Process whose peak RSS to report, as name=pid (repeatable). [env: FEDMQ_LOADGEN_WATCH, comma-separated]") var watch: [String] = []
     @OptionGroup(title: "Encryption (one key pair for every simulated trainer)") var curve: CurveClientOptions
     @Flag(help: "Print the report as one JSON object instead of text.") var json = false
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: FEDMQ_LOG_LEVEL, default: info]") var logLevel: String?
+    @Option(help: "Log level. [env: FEDMQ_LOG_LEVEL, default: info]") var logLevel: Logger.Level?
 
     mutating func validate() throws {
         _ = try makeConfiguration()
@@ -60,9 +61,9 @@ struct LoadGenCommand: AsyncParsableCommand {
         c.trainers = try trainers ?? env.int("FEDMQ_LOADGEN_TRAINERS") ?? c.trainers
         c.modelName = model ?? env.string("FEDMQ_MODEL") ?? c.modelName
         let host = brokerHost ?? env.string("FEDMQ_BROKER") ?? "localhost"
-        c.modelEndpoint = modelEndpoint ?? env.string("FEDMQ_MODEL_ENDPOINT") ?? "tcp://\(host):5556"
-        c.updateEndpoint = updateEndpoint ?? env.string("FEDMQ_UPDATE_ENDPOINT") ?? "tcp://\(host):5557"
-        c.controlEndpoint = controlEndpoint ?? env.string("FEDMQ_CONTROL_ENDPOINT") ?? "tcp://\(host):5559"
+        c.modelEndpoint = modelEndpoint ?? env.string("FEDMQ_MODEL_ENDPOINT") ?? BrokerPorts.defaults.endpoint(host: host, \.modelOut)
+        c.updateEndpoint = updateEndpoint ?? env.string("FEDMQ_UPDATE_ENDPOINT") ?? BrokerPorts.defaults.endpoint(host: host, \.updatesIn)
+        c.controlEndpoint = controlEndpoint ?? env.string("FEDMQ_CONTROL_ENDPOINT") ?? BrokerPorts.defaults.endpoint(host: host, \.controlIn)
         c.runID = try runId ?? env.value("FEDMQ_RUN_ID")
         c.updateInterval = try interval ?? env.value("FEDMQ_LOADGEN_INTERVAL") ?? c.updateInterval
         c.duration = try duration ?? env.value("FEDMQ_LOADGEN_DURATION") ?? c.duration

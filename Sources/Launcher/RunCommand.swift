@@ -1,8 +1,11 @@
+import AggregatorCommandSupport
 import ArgumentParser
 import CommandSupport
 import FedMQAggregator
+import FedMQProtocol
 import FedMQTools
 import Foundation
+import Logging
 import TensorCore
 
 /// `fedmq run`: a whole federated run on this machine, one OS process per role.
@@ -24,11 +27,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Number of trainer processes.")
     var trainers = 8
 
-    @Option(help: "Aggregation mode: sync, async or buffered.")
-    var mode: String = AggregationMode.buffered.rawValue
+    @Option(help: "Aggregation mode.")
+    var mode: AggregationMode = .buffered
 
-    @Option(help: "Partition of the training set, one shard per trainer: iid, dirichlet:α, labels:k, quantity:β.")
-    var partition = "dirichlet:0.5"
+    @Option(help: "Partition of the training set, one shard per trainer.")
+    var partition: PartitionScheme = .dirichlet(alpha: 0.5)
 
     @Option(help: "Model architecture: cnn or mlp.")
     var model = "cnn"
@@ -96,8 +99,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds children get to exit before SIGKILL.")
     var gracePeriod = 5.0
 
-    @Option(help: "Log level of the children: trace, debug, info, notice, warning, error, critical.")
-    var logLevel = "info"
+    @Option(help: "Log level of the children.")
+    var logLevel: Logger.Level = .info
 
     @Option(parsing: .unconditional, help: "Extra aggregator arguments, space-separated, e.g. \"--staleness hinge:10,4\".")
     var aggregatorArgs: String?
@@ -171,9 +174,6 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     private func makeConfiguration(layout: RunLayout) throws -> LaunchConfiguration {
-        guard let mode = AggregationMode(rawValue: mode) else {
-            throw ValidationError("--mode must be sync, async or buffered, got '\(self.mode)'")
-        }
         var c = LaunchConfiguration(executablesDirectory: executables ?? Self.ownDirectory, outputDirectory: layout.directory)
         c.trainers = trainers
         c.mode = mode

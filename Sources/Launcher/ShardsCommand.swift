@@ -1,4 +1,6 @@
 import ArgumentParser
+import CommandSupport
+import FedMQProtocol
 import FedMQTrainer
 import Foundation
 import TensorCore
@@ -19,30 +21,30 @@ struct ShardsCommand: ParsableCommand {
             """
     )
 
-    private static let environment = ProcessInfo.processInfo.environment
+    @Option(help: "Partition scheme. [env: FEDMQ_PARTITION, default: dirichlet:0.5]")
+    var partition: PartitionScheme?
 
-    @Option(help: "Partition scheme: iid, dirichlet:α, labels:k, quantity:β.")
-    var partition = environment["FEDMQ_PARTITION"] ?? "dirichlet:0.5"
+    @Option(help: "Number of shards (the number of trainers of the run). [env: FEDMQ_SHARDS, default: 8]")
+    var shards: Int?
 
-    @Option(help: "Number of shards (the number of trainers of the run).")
-    var shards = Int(environment["FEDMQ_SHARDS"] ?? "") ?? 8
+    @Option(help: "Seed of the run (fedmq run --seed). [env: FEDMQ_SEED, default: 0]")
+    var seed: UInt64?
 
-    @Option(help: "Seed of the run (fedmq run --seed).")
-    var seed = UInt64(environment["FEDMQ_SEED"] ?? "") ?? 0
+    @Option(help: "Directory with the Fashion-MNIST IDX files. [env: FEDMQ_DATA_DIR]")
+    var dataDir: String?
 
-    @Option(help: "Directory with the Fashion-MNIST IDX files.")
-    var dataDir = environment["FEDMQ_DATA_DIR"] ?? FashionMNIST.defaultDirectory
+    @Option(help: "Output file; - for standard output. [env: FEDMQ_OUTPUT, default: -]")
+    var output: String?
 
-    @Option(help: "Output file; - for standard output.")
-    var output = environment["FEDMQ_OUTPUT"] ?? "-"
+    func validate() throws {
+        _ = try settings()
+    }
 
     func run() throws {
+        let (partition, shards, seed, dataDir, output) = try settings()
         let train = try FashionMNIST.load(split: .train, directory: dataDir, normalize: false)
-        let assignment: ShardAssignment
-        do {
-            assignment = try ShardAssignment(labels: train.labels, partition: partition, shardCount: shards, seed: seed)
-        } catch {
-            throw ValidationError(error.message)
+        let assignment = try validating {
+            try ShardAssignment(labels: train.labels, partition: partition, shardCount: shards, seed: seed)
         }
         let json = try assignment.json()
         if output == "-" {
@@ -51,5 +53,15 @@ struct ShardsCommand: ParsableCommand {
             try json.write(to: URL(fileURLWithPath: output), options: .atomic)
             print("\(shards) shards of \(train.count) samples (\(assignment.partition), seed \(seed)) written to \(output)")
         }
+    }
+
+    /// Options, else FEDMQ_* variables, else the defaults; a malformed variable is a usage error.
+    private func settings() throws -> (partition: PartitionScheme, shards: Int, seed: UInt64, dataDir: String, output: String) {
+        let env = EnvironmentValues()
+        return (try partition ?? env.value("FEDMQ_PARTITION") ?? .dirichlet(alpha: 0.5),
+                try shards ?? env.value("FEDMQ_SHARDS") ?? 8,
+                try seed ?? env.value("FEDMQ_SEED") ?? 0,
+                try dataDir ?? env.value("FEDMQ_DATA_DIR") ?? FashionMNIST.defaultDirectory,
+                try output ?? env.value("FEDMQ_OUTPUT") ?? "-")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import TensorCore
 
@@ -17,31 +18,29 @@ struct TrainCommand: AsyncParsableCommand {
             """
     )
 
-    private static let environment = ProcessInfo.processInfo.environment
-
     @Option(help: """
         Model architecture: \(ModelArchitecture.all.map(\.name).joined(separator: " | ")), or a description \
-        such as "flatten, fc 100, relu, fc 10, log_softmax".
+        such as "flatten, fc 100, relu, fc 10, log_softmax". [env: FEDMQ_MODEL, default: cnn]
         """)
-    var model = environment["FEDMQ_MODEL"] ?? "cnn"
+    var model: String?
 
-    @Option(help: "Passes over the training set.")
-    var epochs = Int(environment["FEDMQ_EPOCHS"] ?? "") ?? 5
+    @Option(help: "Passes over the training set. [env: FEDMQ_EPOCHS, default: 5]")
+    var epochs: Int?
 
-    @Option(help: "Samples per SGD step.")
-    var batchSize = Int(environment["FEDMQ_BATCH_SIZE"] ?? "") ?? 64
+    @Option(help: "Samples per SGD step. [env: FEDMQ_BATCH_SIZE, default: 64]")
+    var batchSize: Int?
 
-    @Option(help: "SGD learning rate.")
-    var lr = Float(environment["FEDMQ_LR"] ?? "") ?? 0.01
+    @Option(help: "SGD learning rate. [env: FEDMQ_LR, default: 0.01]")
+    var lr: Float?
 
-    @Option(help: "SGD momentum (PyTorch semantics).")
-    var momentum = Float(environment["FEDMQ_MOMENTUM"] ?? "") ?? 0.5
+    @Option(help: "SGD momentum (PyTorch semantics). [env: FEDMQ_MOMENTUM, default: 0.5]")
+    var momentum: Float?
 
-    @Option(help: "Seed of the initial weights and of the batch order.")
-    var seed = UInt64(environment["FEDMQ_SEED"] ?? "") ?? 1
+    @Option(help: "Seed of the initial weights and of the batch order. [env: FEDMQ_SEED, default: 1]")
+    var seed: UInt64?
 
-    @Option(help: "Directory with the Fashion-MNIST IDX files (train-images-idx3-ubyte.gz, …).")
-    var dataDir = environment["FEDMQ_DATA_DIR"] ?? FashionMNIST.defaultDirectory
+    @Option(help: "Directory with the Fashion-MNIST IDX files (train-images-idx3-ubyte.gz, …). [env: FEDMQ_DATA_DIR]")
+    var dataDir: String?
 
     @Option(help: "Use only the first N training and test samples (quick runs).")
     var limit: Int?
@@ -50,20 +49,23 @@ struct TrainCommand: AsyncParsableCommand {
     var progressEvery = 200
 
     func validate() throws {
+        let configuration = try makeConfiguration()
         do {
-            _ = try ModelArchitecture.named(model)
-            try trainingConfiguration.validate()
+            _ = try ModelArchitecture.named(configuration.model)
+            try configuration.validate()
         } catch let error as ModelError {
             throw ValidationError(error.message)
         }
     }
 
     func run() async throws {
-        let train = try FashionMNIST.load(split: .train, directory: dataDir)
-        let test = try FashionMNIST.load(split: .test, directory: dataDir)
-        let training = try CentralTraining(configuration: trainingConfiguration, train: train, test: test)
-        print("model \(model): \(training.model.layout.count) parameters; \(min(train.count, limit ?? .max)) training samples, "
-              + "batch \(batchSize), lr \(lr), momentum \(momentum), seed \(seed)")
+        let c = try makeConfiguration()
+        let directory = try dataDir ?? EnvironmentValues().value("FEDMQ_DATA_DIR") ?? FashionMNIST.defaultDirectory
+        let train = try FashionMNIST.load(split: .train, directory: directory)
+        let test = try FashionMNIST.load(split: .test, directory: directory)
+        let training = try CentralTraining(configuration: c, train: train, test: test)
+        print("model \(c.model): \(training.model.layout.count) parameters; \(min(train.count, limit ?? .max)) training samples, "
+              + "batch \(c.batchSize), lr \(c.learningRate), momentum \(c.momentum), seed \(c.seed)")
         try training.run { event in
             switch event {
             case let .progress(epoch, batches, total, loss):
@@ -76,14 +78,17 @@ struct TrainCommand: AsyncParsableCommand {
         }
     }
 
-    private var trainingConfiguration: TrainingConfiguration {
+    /// Options, else FEDMQ_* variables, else `TrainingConfiguration` defaults; a malformed
+    /// variable is a usage error naming it.
+    private func makeConfiguration() throws -> TrainingConfiguration {
+        let env = EnvironmentValues()
         var c = TrainingConfiguration()
-        c.model = model
-        c.epochs = epochs
-        c.batchSize = batchSize
-        c.learningRate = lr
-        c.momentum = momentum
-        c.seed = seed
+        c.model = try model ?? env.value("FEDMQ_MODEL") ?? c.model
+        c.epochs = try epochs ?? env.value("FEDMQ_EPOCHS") ?? c.epochs
+        c.batchSize = try batchSize ?? env.value("FEDMQ_BATCH_SIZE") ?? c.batchSize
+        c.learningRate = try lr ?? env.value("FEDMQ_LR") ?? c.learningRate
+        c.momentum = try momentum ?? env.value("FEDMQ_MOMENTUM") ?? c.momentum
+        c.seed = try seed ?? env.value("FEDMQ_SEED") ?? c.seed
         c.limit = limit
         c.progressInterval = progressEvery
         return c

@@ -34,11 +34,17 @@ public struct SafeTensorsError: Error, Sendable, Equatable, CustomStringConverti
 
     public let code: Code
     public let message: String
+    /// The error this one wraps (a file system, JSON, ZeroMQ or parser error), if any.
+    public let underlying: (any Error)?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, underlying: (any Error)? = nil) {
         self.code = code
         self.message = message
+        self.underlying = underlying
     }
 
     public var description: String { "safetensors \(code.rawValue): \(message)" }
+
+    /// Equal when code and message are; the underlying error is not compared.
+    public static func == (lhs: SafeTensorsError, rhs: SafeTensorsError) -> Bool { lhs.code == rhs.code && lhs.message == rhs.message }
 }

@@ -36,7 +36,7 @@ struct SafeTensorsHeader {
         do {
             json = try JSONParser.parse(headerBytes)
         } catch {
-            throw SafeTensorsError(.invalidJSON, "header is not valid JSON: \(error.message)")
+            throw SafeTensorsError(.invalidJSON, "header is not valid JSON: \(error.message)", underlying: error)
         }
         guard case .object(let members) = json else {
             throw SafeTensorsError(.invalidHeader, "header is a JSON \(json.kind), not an object")

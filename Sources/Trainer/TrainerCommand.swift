@@ -1,6 +1,8 @@
 import ArgumentParser
 import CommandSupport
+import FedMQProtocol
 import FedMQTrainer
+import FedMQTransport
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -26,22 +28,22 @@ struct TrainerCommand: AsyncParsableCommand {
             help: "Broker host name or address; sets the three endpoints with the ports below. [env: FEDMQ_BROKER or FEDMQ_BROKER_HOST, default: localhost]")
     var brokerHost: String?
 
-    @Option(help: "Broker model-out port (XPUB). [env: FEDMQ_MODEL_OUT_PORT, default: 5556]")
+    @Option(help: "Broker model-out port (XPUB). [env: FEDMQ_MODEL_OUT_PORT, default: \(BrokerPorts.defaults.modelOut)]")
     var modelOutPort: Int?
 
-    @Option(help: "Broker updates-in port (PULL). [env: FEDMQ_UPDATES_IN_PORT, default: 5557]")
+    @Option(help: "Broker updates-in port (PULL). [env: FEDMQ_UPDATES_IN_PORT, default: \(BrokerPorts.defaults.updatesIn)]")
     var updatesInPort: Int?
 
-    @Option(help: "Broker control-in port (ROUTER). [env: FEDMQ_CONTROL_IN_PORT, default: 5559]")
+    @Option(help: "Broker control-in port (ROUTER). [env: FEDMQ_CONTROL_IN_PORT, default: \(BrokerPorts.defaults.controlIn)]")
     var controlInPort: Int?
 
-    @Option(help: "Full model endpoint, overrides host and port, e.g. tcp://broker:5556. [env: FEDMQ_MODEL_ENDPOINT]")
+    @Option(help: "Full model endpoint, overrides host and port, e.g. \(BrokerPorts.defaults.endpoint(host: "broker", \.modelOut)). [env: FEDMQ_MODEL_ENDPOINT]")
     var modelEndpoint: String?
 
-    @Option(help: "Full update endpoint, e.g. tcp://broker:5557. [env: FEDMQ_UPDATE_ENDPOINT]")
+    @Option(help: "Full update endpoint, e.g. \(BrokerPorts.defaults.endpoint(host: "broker", \.updatesIn)). [env: FEDMQ_UPDATE_ENDPOINT]")
     var updateEndpoint: String?
 
-    @Option(help: "Full control endpoint, e.g. tcp://broker:5559. [env: FEDMQ_CONTROL_ENDPOINT]")
+    @Option(help: "Full control endpoint, e.g. \(BrokerPorts.defaults.endpoint(host: "broker", \.controlIn)). [env: FEDMQ_CONTROL_ENDPOINT]")
     var controlEndpoint: String?
 
     @Option(help: "Stable identity: the same name always gets the same trainer id and shard. [env: FEDMQ_TRAINER_IDENTITY, default: <host>-<pid>]")
@@ -59,8 +61,8 @@ struct TrainerCommand: AsyncParsableCommand {
     @Option(help: "Directory of the default dataset. [env: FEDMQ_DATA_DIR, default: /usr/share/datasets/fashion-mnist]")
     var dataDir: String?
 
-    @Option(help: "Override the partition scheme handed out at registration: iid, dirichlet:α, labels:k, quantity:β. [env: FEDMQ_PARTITION]")
-    var partition: String?
+    @Option(help: "Override the partition scheme handed out at registration. [env: FEDMQ_PARTITION]")
+    var partition: PartitionScheme?
 
     @Option(help: "Use only the first N training samples before partitioning. [env: FEDMQ_SAMPLE_LIMIT, default: all]")
     var sampleLimit: Int?
@@ -100,8 +102,8 @@ struct TrainerCommand: AsyncParsableCommand {
 
     @OptionGroup var curve: CurveClientOptions
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: FEDMQ_LOG_LEVEL, default: info]")
-    var logLevel: String?
+    @Option(help: "Log level. [env: FEDMQ_LOG_LEVEL, default: info]")
+    var logLevel: Logger.Level?
 
     mutating func validate() throws {
         _ = try makeConfiguration()
@@ -119,15 +121,15 @@ struct TrainerCommand: AsyncParsableCommand {
         let env = EnvironmentValues()
         var c = TrainerConfiguration()
         let host = brokerHost ?? env.string("FEDMQ_BROKER") ?? env.string("FEDMQ_BROKER_HOST") ?? "localhost"
-        let endpoint = { (explicit: String?, variable: String, port: Int?, portVariable: String, fallback: Int) throws -> String in
+        let endpoint = { (explicit: String?, variable: String, port: Int?, portVariable: String, fallback: KeyPath<BrokerPorts, Int>) throws -> String in
             if let url = explicit ?? env.string(variable) { return url }
-            let port = try port ?? env.value(portVariable) ?? fallback
+            let port = try port ?? env.value(portVariable) ?? BrokerPorts.defaults[keyPath: fallback]
             guard (1...65535).contains(port) else { throw ValidationError("\(portVariable.lowercased()) must be in 1…65535, got \(port)") }
             return "tcp://\(host):\(port)"
         }
-        c.modelEndpoint = try endpoint(modelEndpoint, "FEDMQ_MODEL_ENDPOINT", modelOutPort, "FEDMQ_MODEL_OUT_PORT", 5556)
-        c.updateEndpoint = try endpoint(updateEndpoint, "FEDMQ_UPDATE_ENDPOINT", updatesInPort, "FEDMQ_UPDATES_IN_PORT", 5557)
-        c.controlEndpoint = try endpoint(controlEndpoint, "FEDMQ_CONTROL_ENDPOINT", controlInPort, "FEDMQ_CONTROL_IN_PORT", 5559)
+        c.modelEndpoint = try endpoint(modelEndpoint, "FEDMQ_MODEL_ENDPOINT", modelOutPort, "FEDMQ_MODEL_OUT_PORT", \.modelOut)
+        c.updateEndpoint = try endpoint(updateEndpoint, "FEDMQ_UPDATE_ENDPOINT", updatesInPort, "FEDMQ_UPDATES_IN_PORT", \.updatesIn)
+        c.controlEndpoint = try endpoint(controlEndpoint, "FEDMQ_CONTROL_ENDPOINT", controlInPort, "FEDMQ_CONTROL_IN_PORT", \.controlIn)
         c.identity = identity ?? env.string("FEDMQ_TRAINER_IDENTITY")
         c.runID = try runId ?? env.value("FEDMQ_RUN_ID")
         c.modelName = model ?? env.string("FEDMQ_MODEL") ?? c.modelName
@@ -135,7 +137,7 @@ struct TrainerCommand: AsyncParsableCommand {
         if case .fashionMNIST = c.data, let directory = dataDir ?? env.string("FEDMQ_DATA_DIR") {
             c.data = .fashionMNIST(directory: directory)
         }
-        c.partition = partition ?? env.string("FEDMQ_PARTITION")
+        c.partition = try partition ?? env.value("FEDMQ_PARTITION")
         c.sampleLimit = try sampleLimit ?? env.value("FEDMQ_SAMPLE_LIMIT")
         c.localWork = try localWork(env)
         c.batchSize = try batchSize ?? env.value("FEDMQ_BATCH_SIZE") ?? c.batchSize

@@ -61,7 +61,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let metricsPath = directory + "/metrics.jsonl"
-        try await withBrokerAndAggregator(configure: { $0.bufferSize = 1; $0.normPolicy = "clip:2"; $0.metricsPath = metricsPath }) {
+        try await withBrokerAndAggregator(configure: { $0.bufferSize = 1; $0.normPolicy = .clip(to: 2); $0.metricsPath = metricsPath }) {
             _, aggregator, trainer in
             let id = try await trainer.register(identity: nil).trainerID
             let v0 = try await trainer.awaitModel { $0 == 0 }

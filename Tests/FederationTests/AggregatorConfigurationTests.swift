@@ -15,8 +15,9 @@ import Testing
 
 @Test func invalidConfigurationsAreRejectedWithAMessage() {
     let cases: [(inout AggregatorConfiguration) -> Void] = [
-        { $0.staleness = "poly" }, { $0.optimizer = "adam:-1" }, { $0.aggregator = "mode" }, { $0.normPolicy = "clip" },
-        { $0.partition = "dirichlet:0" }, { $0.roundSize = 0 }, { $0.alpha = 1.5 }, { $0.bufferSize = 0 },
+        { $0.staleness = .polynomial(a: -1) }, { $0.optimizer = .adam(lr: -1, beta1: 0.9, beta2: 0.99, epsilon: 1e-3) },
+        { $0.aggregator = .trimmedMean(fraction: 0.5) }, { $0.normPolicy = .clip(to: 0) },
+        { $0.partition = .dirichlet(alpha: 0) }, { $0.roundSize = 0 }, { $0.alpha = 1.5 }, { $0.bufferSize = 0 },
         { $0.shardCount = 0 }, { $0.targetAccuracy = 2 }, { $0.modelEndpoint = "broker:5555" }, { $0.history = 0 },
     ]
     for mutate in cases {

@@ -62,10 +62,10 @@ private func send(_ engine: AggregatorEngine, from id: UInt32, base: UInt64, seq
 }
 
 @Test func checkpointOfAnEngineRestoresIntoAnother() throws {
-    let first = try engine { $0.mode = .buffered; $0.bufferSize = 1; $0.optimizer = "momentum:1,0.5" }
+    let first = try engine { $0.mode = .buffered; $0.bufferSize = 1; $0.optimizer = .momentum(lr: 1, beta: 0.5) }
     let r = try register(first, "a", now: 0)
     _ = send(first, from: r.trainerID, base: 0, sequence: 2, now: 1)
-    let second = try engine { $0.mode = .buffered; $0.bufferSize = 1; $0.optimizer = "momentum:1,0.5" }
+    let second = try engine { $0.mode = .buffered; $0.bufferSize = 1; $0.optimizer = .momentum(lr: 1, beta: 0.5) }
     try second.restore(first.checkpoint(savedAt: 0), now: 100)
     #expect(second.version == 1 && second.model == first.model && second.counters.updatesAccepted == 1)
     // Same momentum state: the next identical update moves both identically.

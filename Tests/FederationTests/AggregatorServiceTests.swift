@@ -176,9 +176,9 @@ func withBrokerAndAggregator(
     var configuration = AggregatorConfiguration()
     configuration.runID = 7
     configuration.mode = .buffered
-    configuration.staleness = "const"
+    configuration.staleness = .constant
     configuration.shardCount = 2
-    configuration.normPolicy = "reject:100"
+    configuration.normPolicy = .reject(above: 100)
     configuration.evalEvery = 0
     configuration.republishInterval = 0.1
     configuration.finalEvaluationTimeout = 10  // a stuck evaluation fails the test instead of hanging it

@@ -43,7 +43,7 @@ enum EndToEnd {
         c.bufferSize = 2
         c.alpha = 0.6
         c.shardCount = 3
-        c.partition = "iid"
+        c.partition = .iid
         c.evalEvery = 1
         c.republishInterval = 0.5
         c.modelEndpoint = broker.endpoints.modelIn

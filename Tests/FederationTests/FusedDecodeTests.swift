@@ -195,7 +195,7 @@ private func fusedDecode(_ c: FusedCase, misalignment: Int, spare: inout [Float]
 @Test func aRetainingStrategyKeepsEveryDeltaIntactWhileTheIntakeDecodesMore() throws {
     // Median keeps the K rows it was given: decoding the next update must not write into them.
     let engine = try AggregatorEngine(
-        configuration: { var c = AggregatorConfiguration(); c.runID = 7; c.requireRegistration = false; c.mode = .buffered; c.bufferSize = 3; c.aggregator = "median"; c.staleness = "const"; return c }(),
+        configuration: { var c = AggregatorConfiguration(); c.runID = 7; c.requireRegistration = false; c.mode = .buffered; c.bufferSize = 3; c.aggregator = .median; c.staleness = .constant; return c }(),
         layout: smallLayout, initialWeights: [Float](repeating: 0, count: 8), logger: quietLogger)
     let deltas = (0..<3).map { randomVector(8, seed: 40 + UInt64($0)) }
     for (i, delta) in deltas.enumerated() {

@@ -10,7 +10,7 @@ extension LaunchConfiguration {
         c.mode = .buffered
         c.bufferSize = 2
         c.modelName = "mlp"
-        c.partition = "iid"
+        c.partition = .iid
         c.targetAccuracy = nil
         c.evalEvery = 1
         c.trainerArguments = ["--sample-limit", "3000"]

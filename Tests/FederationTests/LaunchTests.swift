@@ -60,7 +60,7 @@ import ZeroMQ
     /// lr 0.01 momentum 0.5, evaluation every version, stop at 85 % or after 20 rounds.
     @Test func flowerComparisonSettingsReachEveryProcess() throws {
         var c = LaunchConfiguration(executablesDirectory: "/bin", outputDirectory: "/tmp/run")
-        (c.mode, c.partition, c.localWork, c.batchSize) = (.sync, "iid", .epochs(1), 64)
+        (c.mode, c.partition, c.localWork, c.batchSize) = (.sync, .iid, .epochs(1), 64)
         (c.learningRate, c.momentum, c.evalEvery, c.maxVersions) = (0.01, 0.5, 1, 20)
         let plan = try LaunchPlan(configuration: c, layout: RunLayout(directory: "/tmp/run"))
         let aggregator = plan.aggregatorArguments
@@ -83,7 +83,7 @@ import ZeroMQ
             { $0.trainers = 0 },
             { $0.targetAccuracy = nil },  // no stop condition left
             { $0.targetAccuracy = 1.5 },
-            { $0.partition = "zipf" },
+            { $0.partition = .quantity(beta: 0) },
             { $0.slowdowns = [0.5] },
             { $0.stepTime = -1 },
             { $0.localWork = .steps(0) },

@@ -22,7 +22,7 @@ struct PoisoningSimulation {
 
     var mode: AggregationMode
     /// `mean`, `median` or `trimmed:<f>`.
-    var aggregator: String
+    var aggregator: RobustAggregator
     /// Trainers 0..<attackers poison (at most 2: one of each attack).
     var attackers = 2
     var scale: Float = 10
@@ -37,7 +37,7 @@ struct PoisoningSimulation {
         configuration.roundSize = Self.trainers
         configuration.roundDeadline = nil
         configuration.bufferSize = Self.trainers
-        configuration.staleness = "const"
+        configuration.staleness = .constant
         configuration.aggregator = aggregator
         configuration.requireRegistration = false
         let initial = Self.architecture.build(seed: seed).parameters

@@ -12,8 +12,8 @@ private let labels: [Int32] = {
 
 @Test(arguments: ["iid", "dirichlet:0.5"])
 func shardAssignmentHoldsTheTrainersShards(_ partition: String) throws {
-    let assignment = try ShardAssignment(labels: labels, partition: partition, shardCount: 8, seed: 3)
     let scheme = try PartitionScheme(parsing: partition)
+    let assignment = try ShardAssignment(labels: labels, partition: scheme, shardCount: 8, seed: 3)
     #expect(assignment.shards == (try Partitioner.shards(8, labels: labels, scheme: scheme, seed: 3)))
     // What a trainer registered on shard 5 trains on.
     #expect(assignment.shards[5] == (try Partitioner.shard(5, of: 8, labels: labels, scheme: scheme, seed: 3)))
@@ -22,7 +22,7 @@ func shardAssignmentHoldsTheTrainersShards(_ partition: String) throws {
 }
 
 @Test func shardAssignmentJSONRoundTripsWithTheDocumentedKeys() throws {
-    let assignment = try ShardAssignment(labels: labels, partition: "iid", shardCount: 4, seed: 9)
+    let assignment = try ShardAssignment(labels: labels, partition: .iid, shardCount: 4, seed: 9)
     let json = try assignment.json()
     #expect(try ShardAssignment(json: json) == assignment)
     let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
@@ -32,6 +32,6 @@ func shardAssignmentHoldsTheTrainersShards(_ partition: String) throws {
 }
 
 @Test func shardAssignmentRejectsBadPartitions() {
-    #expect(throws: ConfigurationError.self) { try ShardAssignment(labels: labels, partition: "zipf:2", shardCount: 4, seed: 0) }
-    #expect(throws: ConfigurationError.self) { try ShardAssignment(labels: [0, 1], partition: "iid", shardCount: 4, seed: 0) }
+    #expect(throws: ConfigurationError.self) { try ShardAssignment(labels: labels, partition: .labels(classesPerShard: 0), shardCount: 4, seed: 0) }
+    #expect(throws: ConfigurationError.self) { try ShardAssignment(labels: [0, 1], partition: .iid, shardCount: 4, seed: 0) }
 }

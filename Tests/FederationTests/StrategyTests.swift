@@ -123,11 +123,11 @@ import Testing
 }
 
 @Test func optimizerAndAggregatorStringsParse() throws {
-    #expect(try ServerOptimizer.parseRule("momentum:1,0.9") == .momentum(lr: 1, beta: 0.9))
-    #expect(try ServerOptimizer.parseRule("adam:0.01") == .adam(lr: 0.01, beta1: 0.9, beta2: 0.99, epsilon: 1e-3))
+    #expect(try ServerOptimizer.Rule(parsing: "momentum:1,0.9") == .momentum(lr: 1, beta: 0.9))
+    #expect(try ServerOptimizer.Rule(parsing: "adam:0.01") == .adam(lr: 0.01, beta1: 0.9, beta2: 0.99, epsilon: 1e-3))
     #expect(try RobustAggregator(parsing: "trimmed:0.1") == .trimmedMean(fraction: 0.1))
     for bad in ["adam", "momentum:1,1.5", "sgd:0", "nesterov:1"] {
-        #expect(throws: ConfigurationError.self) { try ServerOptimizer.parseRule(bad) }
+        #expect(throws: ConfigurationError.self) { try ServerOptimizer.Rule(parsing: bad) }
     }
     #expect(throws: ConfigurationError.self) { try RobustAggregator(parsing: "trimmed:0.5") }
 }

@@ -131,7 +131,7 @@ import VectorKernels
         { c in c.stepTime = .infinity },
         { c in c.heartbeatInterval = 0 },
         { c in c.modelWait = -1 },
-        { c in c.partition = "dirichlet:-1" },
+        { c in c.partition = .dirichlet(alpha: -1) },
         { c in c.sampleLimit = 0 },
         { c in c.identity = "" },
         { c in c.data = .local(path: "/nonexistent/fedmq-data") },

@@ -31,15 +31,15 @@ public struct AggregatorConfiguration: Sendable {
     /// Buffered: weight deltas by sample count as well as staleness.
     public var weightBySamples = false
     /// Server optimizer (sync and buffered): `sgd:<lr>`, `momentum:<lr>,<β>`, `adam:<lr>[,β1,β2,ε]`.
-    public var optimizer = "sgd:1"
+    public var optimizer: ServerOptimizer.Rule = .sgd(lr: 1)
     /// Combination of buffered deltas: `mean`, `median`, `trimmed:<f>`.
-    public var aggregator = "mean"
+    public var aggregator: RobustAggregator = .mean
     /// Staleness function: `const`, `poly:<a>`, `hinge:<a>,<b>`, `sqrt`.
-    public var staleness = "poly:0.5"
+    public var staleness: StalenessFunction = .polynomial(a: 0.5)
     /// Updates staler than this are dropped (nil = never).
     public var maxStaleness: UInt64? = nil
     /// Update norm policy: `none`, `reject:<bound>`, `clip:<bound>`.
-    public var normPolicy = "none"
+    public var normPolicy: UpdateNormPolicy = .unbounded
     /// `ZMQ_MAXMSGSIZE` of the update socket in bytes: a bigger frame makes libzmq drop the
     /// connection (to the broker, which reconnects). nil = `MessageSizeLimit.messageBytes(for:)`
     /// of the model. The control socket always takes `MessageSizeLimit.controlMessageBytes`.
@@ -48,8 +48,8 @@ public struct AggregatorConfiguration: Sendable {
     // MARK: Trainers
     /// Data shards handed out at registration.
     public var shardCount = 4
-    /// Partition scheme sent to trainers (see `PartitionScheme`).
-    public var partition = "iid"
+    /// Partition scheme sent to trainers (as its `description` in `Registration`).
+    public var partition: PartitionScheme = .iid
     /// Seconds without heartbeat before a trainer is considered gone.
     public var heartbeatTimeout = 30.0
     /// Reject updates from trainer ids that never registered.
@@ -57,11 +57,11 @@ public struct AggregatorConfiguration: Sendable {
 
     // MARK: Endpoints (the broker's aggregator-side ports)
     /// Where models are published (broker XSUB, model-in).
-    public var modelEndpoint = "tcp://localhost:5555"
+    public var modelEndpoint = BrokerPorts.defaults.endpoint(host: "localhost", \.modelIn)
     /// Where updates are pulled (broker PUSH, updates-out).
-    public var updateEndpoint = "tcp://localhost:5558"
+    public var updateEndpoint = BrokerPorts.defaults.endpoint(host: "localhost", \.updatesOut)
     /// Where control requests arrive (broker DEALER, control-out).
-    public var controlEndpoint = "tcp://localhost:5560"
+    public var controlEndpoint = BrokerPorts.defaults.endpoint(host: "localhost", \.controlOut)
     /// Seconds between re-publications of the current model (late joiners, lost messages).
     public var republishInterval = 5.0
 
@@ -106,13 +106,14 @@ public struct AggregatorConfiguration: Sendable {
 
     public init() {}
 
-    /// Checks every value and parses every strategy string.
+    /// Checks every value. The strategy values go through their parsers once more (their
+    /// `description` reads back), so values built in code get the same range checks as text.
     public func validate() throws(ConfigurationError) {
-        _ = try StalenessFunction(parsing: staleness)
-        _ = try ServerOptimizer.parseRule(optimizer)
-        _ = try RobustAggregator(parsing: aggregator)
-        _ = try UpdateNormPolicy(parsing: normPolicy)
-        _ = try PartitionScheme(parsing: partition)
+        _ = try StalenessFunction(parsing: staleness.description)
+        _ = try ServerOptimizer.Rule(parsing: optimizer.description)
+        _ = try RobustAggregator(parsing: aggregator.description)
+        _ = try UpdateNormPolicy(parsing: normPolicy.description)
+        try partition.validate()
         func require(_ ok: Bool, _ message: String) throws(ConfigurationError) {
             if !ok { throw ConfigurationError(message) }
         }
@@ -134,7 +135,7 @@ public struct AggregatorConfiguration: Sendable {
         try require(timeLimit.map { $0 > 0 } ?? true, "time limit must be > 0 seconds")
         try require(allowedTrainerKeys == nil || curve != nil, "an allowed-trainer key list needs CURVE (the broker's key and the aggregator's secret key)")
         for (name, endpoint) in [("model", modelEndpoint), ("update", updateEndpoint), ("control", controlEndpoint)] {
-            try require(endpoint.contains("://"), "\(name) endpoint \"\(endpoint)\" is not a ZeroMQ endpoint like tcp://broker:5555")
+            try require(endpoint.contains("://"), "\(name) endpoint \"\(endpoint)\" is not a ZeroMQ endpoint like \(BrokerPorts.defaults.endpoint(host: "broker", \.modelIn))")
         }
     }
 
@@ -156,18 +157,16 @@ public struct AggregatorConfiguration: Sendable {
     /// Builds the configured strategy starting from `model` at `version`.
     public func makeStrategy(model: [Float], version: UInt64 = 0) throws(ConfigurationError) -> any AggregationStrategy {
         try validate()
-        let policy = StalenessPolicy(function: try StalenessFunction(parsing: staleness), maxStaleness: maxStaleness)
-        let rule = try ServerOptimizer.parseRule(optimizer)
-        let robust = try RobustAggregator(parsing: aggregator)
+        let policy = StalenessPolicy(function: staleness, maxStaleness: maxStaleness)
         switch mode {
         case .sync:
             return SyncFedAvg(model: model, version: version, roundSize: roundSize, deadline: roundDeadline,
-                              optimizer: rule, aggregator: robust)
+                              optimizer: optimizer, aggregator: aggregator)
         case .async:
             return FedAsync(model: model, version: version, alpha: alpha, staleness: policy, history: history)
         case .buffered:
             return FedBuff(model: model, version: version, bufferSize: bufferSize, staleness: policy,
-                           weightBySamples: weightBySamples, optimizer: rule, aggregator: robust)
+                           weightBySamples: weightBySamples, optimizer: optimizer, aggregator: aggregator)
         }
     }
 }

@@ -32,7 +32,7 @@ public final class AggregatorEngine {
         self.logger = logger
         codec = MessageCodec(
             layout: layout, runID: configuration.runID, payloadCodec: SafeTensorsPayloadCodec(),
-            normPolicy: try UpdateNormPolicy(parsing: configuration.normPolicy))
+            normPolicy: configuration.normPolicy)
         strategy = try configuration.makeStrategy(model: initialWeights)
         registry = TrainerRegistry(shardCount: configuration.shardCount, timeout: configuration.heartbeatTimeout)
         allowedTrainerKeys = configuration.allowedTrainerKeys
@@ -160,7 +160,7 @@ public final class AggregatorEngine {
                                                              "identity": "\(request.identity ?? "-")"])
                 return codec.control(.registered(Registration(
                     trainerID: record.id, shardIndex: record.shardIndex, shardCount: configuration.shardCount,
-                    partition: configuration.partition, seed: configuration.seed, modelVersion: version)))
+                    partition: configuration.partition.description, seed: configuration.seed, modelVersion: version)))
             case .heartbeat(let id, let sequence):
                 try checkOwner(of: id, sender)
                 if !registry.heartbeat(id, now: now) { return unregistered(id, sequence: sequence, request: "heartbeat", now: now) }

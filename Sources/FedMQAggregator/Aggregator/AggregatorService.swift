@@ -26,7 +26,7 @@ public final class AggregatorService: Service, Sendable {
     private let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
     private let state = Mutex(AggregatorStatus())
-    private let failure = Mutex<String?>(nil)
+    private let failure = Mutex<(any Error)?>(nil)
     /// A trainer key list handed over by `reloadTrainerKeys`, not yet in force.
     private let pendingTrainerKeys = Mutex<(keys: Set<CurveKey>?, pending: Bool)>((nil, false))
 
@@ -58,7 +58,7 @@ public final class AggregatorService: Service, Sendable {
             do {
                 try intake()
             } catch {
-                failure.withLock { $0 = "\(error)" }
+                failure.withLock { $0 = error }
                 logger.error("aggregator failed", metadata: ["error": "\(error)"])
             }
         }
@@ -67,7 +67,7 @@ public final class AggregatorService: Service, Sendable {
         } onCancelOrGracefulShutdown: { [self] in
             stopRequested.store(true, ordering: .releasing)
         }
-        if let message = failure.withLock({ $0 }) { throw AggregatorError(message) }
+        if let error = failure.withLock({ $0 }) { throw AggregatorError("\(error)", underlying: error) }
     }
 
     // MARK: Intake thread
@@ -244,6 +244,11 @@ public final class AggregatorService: Service, Sendable {
 public struct AggregatorError: Error, Sendable, CustomStringConvertible {
     public let code = "aggregator_failed"
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// The error that ended the intake (a socket or checkpoint error), if any.
+    public let underlying: (any Error)?
+    public init(_ message: String, underlying: (any Error)? = nil) {
+        self.message = message
+        self.underlying = underlying
+    }
     public var description: String { message }
 }

@@ -48,7 +48,7 @@ public struct CheckpointStore: Sendable {
     public func save(_ checkpoint: Checkpoint) throws(CheckpointError) -> String {
         let fm = FileManager.default
         do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw CheckpointError("io", "cannot create \(directory): \(error)")
+            throw CheckpointError("io", "cannot create \(directory): \(error)", underlying: error)
         }
         let final = path(for: checkpoint.state.version)
         let temp = directory + "/.tmp-\(checkpoint.state.version)-\(ProcessInfo.processInfo.processIdentifier)"
@@ -69,7 +69,7 @@ public struct CheckpointStore: Sendable {
     /// Writes every file of `checkpoint` into the new directory `temp`, the manifest last.
     private func assemble(_ checkpoint: Checkpoint, in temp: String) throws(CheckpointError) {
         do { try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: false) } catch {
-            throw CheckpointError("io", "cannot create \(temp): \(error)")
+            throw CheckpointError("io", "cannot create \(temp): \(error)", underlying: error)
         }
         var manifest: [String: String] = [:]
         func put(_ name: String, _ bytes: [UInt8]) throws(CheckpointError) {
@@ -99,7 +99,7 @@ public struct CheckpointStore: Sendable {
     public func archive(versions: [UInt64], label: String) throws(CheckpointError) -> String {
         let folder = directory + "/archive/" + label
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-            throw CheckpointError("io", "cannot create \(folder): \(error)")
+            throw CheckpointError("io", "cannot create \(folder): \(error)", underlying: error)
         }
         for version in versions {
             let source = path(for: version)
@@ -158,7 +158,7 @@ public struct CheckpointStore: Sendable {
     /// Writes the trainer membership to `registry.json` durably (atomic replace).
     public func saveRegistry(_ registry: TrainerRegistry) throws(CheckpointError) {
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw CheckpointError("io", "cannot create \(directory): \(error)")
+            throw CheckpointError("io", "cannot create \(directory): \(error)", underlying: error)
         }
         let temp = directory + "/.tmp-registry-\(ProcessInfo.processInfo.processIdentifier)"
         try DurableFile.write(try Self.json(registry), to: temp)
@@ -216,7 +216,7 @@ public struct CheckpointStore: Sendable {
         } catch let e as CheckpointError {
             throw e
         } catch {
-            throw CheckpointError("format", "\(error)")
+            throw CheckpointError("format", "\(error)", underlying: error)
         }
     }
 
@@ -231,12 +231,12 @@ public struct CheckpointStore: Sendable {
     private static func json<T: Encodable>(_ value: T) throws(CheckpointError) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        do { return Array(try encoder.encode(value)) } catch { throw CheckpointError("format", "cannot encode JSON: \(error)") }
+        do { return Array(try encoder.encode(value)) } catch { throw CheckpointError("format", "cannot encode JSON: \(error)", underlying: error) }
     }
 
     private static func unjson<T: Decodable>(_ bytes: [UInt8], _ name: String) throws(CheckpointError) -> T {
         do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch {
-            throw CheckpointError("format", "\(name) is not valid: \(error)")
+            throw CheckpointError("format", "\(name) is not valid: \(error)", underlying: error)
         }
     }
 }

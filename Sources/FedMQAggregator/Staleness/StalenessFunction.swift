@@ -34,6 +34,10 @@ public enum StalenessFunction: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The forms `init(parsing:)` accepts, for help texts.
+    public static let forms = ["const", "poly:<a≥0>", "hinge:<a≥0>,<b≥0>", "sqrt"]
+
+    /// The text `init(parsing:)` reads back, e.g. `poly:0.5`.
     public var description: String {
         switch self {
         case .constant: "const"

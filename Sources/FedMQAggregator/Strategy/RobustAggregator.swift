@@ -4,7 +4,7 @@ import FedMQProtocol
 ///
 /// `mean` is the (weighted) mean and needs O(model) memory. `median` and `trimmedMean` are
 /// coordinate-wise, unweighted, and keep all K buffered deltas: O(K·model).
-public enum RobustAggregator: Sendable, Hashable {
+public enum RobustAggregator: Sendable, Hashable, CustomStringConvertible {
     case mean
     /// Coordinate-wise median (mean of the two middle values for even K).
     case median
@@ -19,6 +19,18 @@ public enum RobustAggregator: Sendable, Hashable {
         case ("median", 0): self = .median
         case ("trimmed", 1) where a[0] >= 0 && a[0] < 0.5: self = .trimmedMean(fraction: a[0])
         default: throw ConfigurationError("aggregator \"\(text)\": expected mean, median or trimmed:<0≤f<0.5>")
+        }
+    }
+
+    /// The forms `init(parsing:)` accepts, for help texts.
+    public static let forms = ["mean", "median", "trimmed:<0≤f<0.5>"]
+
+    /// The text `init(parsing:)` reads back, e.g. `trimmed:0.1`.
+    public var description: String {
+        switch self {
+        case .mean: "mean"
+        case .median: "median"
+        case .trimmedMean(let fraction): "trimmed:\(fraction)"
         }
     }
 }

@@ -12,10 +12,44 @@ import VectorKernels
 /// State is O(model) for momentum, O(2·model) for adam.
 public struct ServerOptimizer: Sendable {
     /// The update rule and its hyper-parameters.
-    public enum Rule: Sendable, Hashable {
+    public enum Rule: Sendable, Hashable, CustomStringConvertible {
         case sgd(lr: Float)
         case momentum(lr: Float, beta: Float)
         case adam(lr: Float, beta1: Float, beta2: Float, epsilon: Float)
+
+        /// Parses `sgd:<lr>`, `momentum:<lr>,<beta>` (alias `fedavgm`), `adam:<lr>,<beta1>,<beta2>,<eps>`
+        /// (alias `fedadam`; defaults 0.9, 0.99, 1e-3 when only lr is given).
+        public init(parsing text: String) throws(ConfigurationError) {
+            let (name, a) = try ConfigurationError.split(text, what: "server optimizer")
+            let f = a.map { Float($0) }
+            switch (name, f.count) {
+            case ("sgd", 0): self = .sgd(lr: 1); return
+            case ("sgd", 1) where f[0] > 0: self = .sgd(lr: f[0]); return
+            case ("momentum", 2), ("fedavgm", 2):
+                if f[0] > 0, f[1] >= 0, f[1] < 1 { self = .momentum(lr: f[0], beta: f[1]); return }
+            case ("adam", 1), ("fedadam", 1):
+                if f[0] > 0 { self = .adam(lr: f[0], beta1: 0.9, beta2: 0.99, epsilon: 1e-3); return }
+            case ("adam", 4), ("fedadam", 4):
+                if f[0] > 0, (0..<1).contains(f[1]), (0..<1).contains(f[2]), f[3] > 0 {
+                    self = .adam(lr: f[0], beta1: f[1], beta2: f[2], epsilon: f[3]); return
+                }
+            default: break
+            }
+            throw ConfigurationError(
+                "server optimizer \"\(text)\": expected sgd[:lr], momentum:lr,beta or adam:lr[,beta1,beta2,eps]")
+        }
+
+        /// The forms `init(parsing:)` accepts, for help texts.
+        public static let forms = ["sgd[:<lr>]", "momentum:<lr>,<beta>", "adam:<lr>[,<beta1>,<beta2>,<eps>]"]
+
+        /// The text `init(parsing:)` reads back, e.g. `momentum:1.0,0.9`.
+        public var description: String {
+            switch self {
+            case .sgd(let lr): "sgd:\(lr)"
+            case .momentum(let lr, let beta): "momentum:\(lr),\(beta)"
+            case .adam(let lr, let b1, let b2, let eps): "adam:\(lr),\(b1),\(b2),\(eps)"
+            }
+        }
     }
 
     public let rule: Rule
@@ -34,28 +68,6 @@ public struct ServerOptimizer: Sendable {
         case .momentum: m = [Float](repeating: 0, count: count); v = []
         case .adam: m = [Float](repeating: 0, count: count); v = [Float](repeating: 0, count: count)
         }
-    }
-
-    /// Parses `sgd:<lr>`, `momentum:<lr>,<beta>` (alias `fedavgm`), `adam:<lr>,<beta1>,<beta2>,<eps>`
-    /// (alias `fedadam`; defaults 0.9, 0.99, 1e-3 when only lr is given).
-    public static func parseRule(_ text: String) throws(ConfigurationError) -> Rule {
-        let (name, a) = try ConfigurationError.split(text, what: "server optimizer")
-        let f = a.map { Float($0) }
-        switch (name, f.count) {
-        case ("sgd", 0): return .sgd(lr: 1)
-        case ("sgd", 1) where f[0] > 0: return .sgd(lr: f[0])
-        case ("momentum", 2), ("fedavgm", 2):
-            if f[0] > 0, f[1] >= 0, f[1] < 1 { return .momentum(lr: f[0], beta: f[1]) }
-        case ("adam", 1), ("fedadam", 1):
-            if f[0] > 0 { return .adam(lr: f[0], beta1: 0.9, beta2: 0.99, epsilon: 1e-3) }
-        case ("adam", 4), ("fedadam", 4):
-            if f[0] > 0, (0..<1).contains(f[1]), (0..<1).contains(f[2]), f[3] > 0 {
-                return .adam(lr: f[0], beta1: f[1], beta2: f[2], epsilon: f[3])
-            }
-        default: break
-        }
-        throw ConfigurationError(
-            "server optimizer \"\(text)\": expected sgd[:lr], momentum:lr,beta or adam:lr[,beta1,beta2,eps]")
     }
 
     /// x ← step(x, Δ̄). `model` and `delta` have the optimizer's count.

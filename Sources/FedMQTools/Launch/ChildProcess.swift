@@ -35,7 +35,7 @@ public final class ChildProcess {
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
         do { try process.run() } catch {
-            throw LaunchError("cannot start \(name) (\(executable)): \(error.localizedDescription)", code: "spawn")
+            throw LaunchError("cannot start \(name) (\(executable)): \(error.localizedDescription)", code: "spawn", underlying: error)
         }
         try? log.close()
     }

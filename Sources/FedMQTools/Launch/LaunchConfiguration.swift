@@ -1,6 +1,7 @@
 import FedMQAggregator
 import FedMQProtocol
 import FedMQTrainer
+import Logging
 
 /// One local federated run started by `fedmq run`: a broker, an aggregator and `trainers`
 /// trainer processes on loopback, with their options.
@@ -16,7 +17,7 @@ public struct LaunchConfiguration: Sendable {
     /// Aggregation mode.
     public var mode: AggregationMode = .buffered
     /// Partition of the training set into one shard per trainer.
-    public var partition = "dirichlet:0.5"
+    public var partition: PartitionScheme = .dirichlet(alpha: 0.5)
     /// Model architecture.
     public var modelName = "cnn"
     /// Run id.
@@ -69,7 +70,7 @@ public struct LaunchConfiguration: Sendable {
     /// Seconds children get to exit after the run ends or SIGTERM, before SIGKILL.
     public var gracePeriod = 5.0
     /// Log level passed to every child.
-    public var logLevel = "info"
+    public var logLevel: Logger.Level = .info
     /// Extra arguments appended to the aggregator's command line.
     public var aggregatorArguments: [String] = []
     /// Extra arguments appended to every trainer's command line.
@@ -86,7 +87,7 @@ public struct LaunchConfiguration: Sendable {
             if !ok { throw ConfigurationError(message) }
         }
         try require((1...256).contains(trainers), "trainers must be in 1…256, got \(trainers)")
-        _ = try PartitionScheme(parsing: partition)
+        try partition.validate()
         try require(targetAccuracy != nil || maxVersions != nil || timeLimit != nil,
                     "give a stop condition: target accuracy, max versions or time limit")
         try require(targetAccuracy.map { $0 > 0 && $0 <= 1 } ?? true, "target accuracy must be in (0, 1]")

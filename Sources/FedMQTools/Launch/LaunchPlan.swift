@@ -18,7 +18,7 @@ public struct LaunchPlan: Sendable {
         do {
             modelParameterCount = try ModelArchitecture.named(configuration.modelName).layout.count
         } catch {
-            throw ConfigurationError("model \"\(configuration.modelName)\": \(error)")
+            throw ConfigurationError("model \"\(configuration.modelName)\": \(error)", underlying: error)
         }
         self.configuration = configuration
         self.layout = layout
@@ -33,7 +33,7 @@ public struct LaunchPlan: Sendable {
         }
     }
 
-    private func endpoint(_ port: Int) -> String { "tcp://127.0.0.1:\(port)" }
+    private func endpoint(_ port: KeyPath<BrokerPorts, Int>) -> String { ports.endpoint(host: "127.0.0.1", port) }
 
     /// Where the CURVE keys of this run go (used when `configuration.curve`).
     public var keys: CurveKeyDirectory { CurveKeyDirectory(path: layout.keys) }
@@ -57,7 +57,7 @@ public struct LaunchPlan: Sendable {
          "--model-in-port", "\(ports.modelIn)", "--model-out-port", "\(ports.modelOut)",
          "--updates-in-port", "\(ports.updatesIn)", "--updates-out-port", "\(ports.updatesOut)",
          "--control-in-port", "\(ports.controlIn)", "--control-out-port", "\(ports.controlOut)",
-         "--log-level", configuration.logLevel]
+         "--log-level", configuration.logLevel.rawValue]
             + (configuration.curve
                 ? ["--curve-secret-key-file", keys.secretKeyFile(CurveKeyDirectory.brokerName),
                    "--allowed-keys-file", keys.allowedKeysFile, "--aggregator-keys-file", keys.publicKeyFile("aggregator")]
@@ -68,13 +68,13 @@ public struct LaunchPlan: Sendable {
     /// checkpoints, metrics and report in the run directory, stop conditions.
     public var aggregatorArguments: [String] {
         let c = configuration
-        var a = ["--model-endpoint", endpoint(ports.modelIn), "--update-endpoint", endpoint(ports.updatesOut),
-                 "--control-endpoint", endpoint(ports.controlOut),
+        var a = ["--model-endpoint", endpoint(\.modelIn), "--update-endpoint", endpoint(\.updatesOut),
+                 "--control-endpoint", endpoint(\.controlOut),
                  "--model", c.modelName, "--mode", c.mode.rawValue, "--run-id", "\(c.runID)", "--seed", "\(c.seed)",
-                 "--shards", "\(c.trainers)", "--partition", c.partition,
+                 "--shards", "\(c.trainers)", "--partition", c.partition.description,
                  "--buffer-size", "\(c.bufferSize)", "--round-size", "\(c.roundSize ?? c.trainers)", "--min-trainers", "\(c.trainers)", "--alpha", "\(c.alpha)",
                  "--eval-every", "\(c.evalEvery)", "--checkpoint-dir", layout.checkpoints,
-                 "--metrics", layout.metrics, "--report", layout.report, "--log-level", c.logLevel]
+                 "--metrics", layout.metrics, "--report", layout.report, "--log-level", c.logLevel.rawValue]
         if let t = c.targetAccuracy { a += ["--target-accuracy", "\(t)"] }
         if let v = c.maxVersions { a += ["--max-versions", "\(v)"] }
         if let s = c.timeLimit { a += ["--time-limit", "\(s)"] }
@@ -87,13 +87,13 @@ public struct LaunchPlan: Sendable {
     /// trainers train once per version; async/buffered ones train continuously.
     public func trainerArguments(index: Int) -> [String] {
         let c = configuration
-        var a = ["--model-endpoint", endpoint(ports.modelOut), "--update-endpoint", endpoint(ports.updatesIn),
-                 "--control-endpoint", endpoint(ports.controlIn),
+        var a = ["--model-endpoint", endpoint(\.modelOut), "--update-endpoint", endpoint(\.updatesIn),
+                 "--control-endpoint", endpoint(\.controlIn),
                  "--identity", "trainer-\(index + 1)", "--run-id", "\(c.runID)", "--model", c.modelName,
                  "--batch-size", "\(c.batchSize)", "--lr", "\(c.learningRate)", "--momentum", "\(c.momentum)",
                  "--prox-mu", "\(c.proximalMu)", "--slowdown", "\(c.slowdown(ofTrainer: index))",
                  "--step-time", "\(c.stepTime)",
-                 "--model-wait", c.mode == .sync ? "inf" : "0", "--seed", "\(c.seed)", "--log-level", c.logLevel]
+                 "--model-wait", c.mode == .sync ? "inf" : "0", "--seed", "\(c.seed)", "--log-level", c.logLevel.rawValue]
         switch c.localWork {
         case .epochs(let n): a += ["--local-epochs", "\(n)"]
         case .steps(let n): a += ["--local-steps", "\(n)"]

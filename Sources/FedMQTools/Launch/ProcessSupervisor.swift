@@ -19,10 +19,10 @@ public final class ProcessSupervisor {
     public func start() throws(LaunchError) {
         let layout = plan.layout
         do { try layout.create() } catch {
-            throw LaunchError("cannot create \(layout.directory): \(error.localizedDescription)", code: "output_directory")
+            throw LaunchError("cannot create \(layout.directory): \(error.localizedDescription)", code: "output_directory", underlying: error)
         }
         if plan.configuration.curve {
-            do { try plan.generateKeys() } catch { throw LaunchError(error.message, code: "keygen") }
+            do { try plan.generateKeys() } catch { throw LaunchError(error.message, code: "keygen", underlying: error) }
         }
         var planned = [(name: "broker", executable: "broker", arguments: plan.brokerArguments),
                        (name: "aggregator", executable: "aggregator", arguments: plan.aggregatorArguments)]

@@ -9,11 +9,11 @@ public struct LoadGeneratorConfiguration: Sendable {
     /// Model architecture name (the update size follows): "cnn" (87 KB) or "mlp" (797 KB).
     public var modelName = "cnn"
     /// Broker model-out (XPUB) endpoint.
-    public var modelEndpoint = "tcp://localhost:5556"
+    public var modelEndpoint = BrokerPorts.defaults.endpoint(host: "localhost", \.modelOut)
     /// Broker updates-in (PULL) endpoint.
-    public var updateEndpoint = "tcp://localhost:5557"
+    public var updateEndpoint = BrokerPorts.defaults.endpoint(host: "localhost", \.updatesIn)
     /// Broker control-in (ROUTER) endpoint.
-    public var controlEndpoint = "tcp://localhost:5559"
+    public var controlEndpoint = BrokerPorts.defaults.endpoint(host: "localhost", \.controlIn)
     /// Run id; nil learns it from the first model broadcast, as trainers do.
     public var runID: UInt64?
     /// Seconds between two updates of one trainer (its simulated training time); the first
@@ -53,7 +53,7 @@ public struct LoadGeneratorConfiguration: Sendable {
         try require((1...64).contains(threads), "threads must be in 1…64, got \(threads)")
         try require(!identityPrefix.isEmpty, "identity prefix is empty")
         for (name, endpoint) in [("model", modelEndpoint), ("update", updateEndpoint), ("control", controlEndpoint)] {
-            try require(endpoint.contains("://"), "\(name) endpoint \"\(endpoint)\" is not a ZeroMQ endpoint like tcp://broker:5556")
+            try require(endpoint.contains("://"), "\(name) endpoint \"\(endpoint)\" is not a ZeroMQ endpoint like \(BrokerPorts.defaults.endpoint(host: "broker", \.modelOut))")
         }
     }
 }

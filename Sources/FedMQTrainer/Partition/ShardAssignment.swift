@@ -18,8 +18,8 @@ public struct ShardAssignment: Sendable, Codable, Equatable {
     public var shards: [[Int]]
 
     /// Partitions `labels` exactly as trainers do after registering with `shardCount` shards.
-    public init(labels: [Int32], partition: String, shardCount: Int, seed: UInt64) throws(ConfigurationError) {
-        let scheme = try PartitionScheme(parsing: partition)
+    public init(labels: [Int32], partition scheme: PartitionScheme, shardCount: Int, seed: UInt64) throws(ConfigurationError) {
+        try scheme.validate()
         self.partition = scheme.description
         self.seed = seed
         self.sampleCount = labels.count

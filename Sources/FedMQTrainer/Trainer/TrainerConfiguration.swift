@@ -8,11 +8,11 @@ import TensorCore
 public struct TrainerConfiguration: Sendable {
     // MARK: Broker endpoints (the broker's trainer-side ports)
     /// Where models and stop broadcasts arrive (broker XPUB, model-out), e.g. `tcp://broker:5556`.
-    public var modelEndpoint = "tcp://localhost:5556"
+    public var modelEndpoint = BrokerPorts.defaults.endpoint(host: "localhost", \.modelOut)
     /// Where updates are pushed (broker PULL, updates-in).
-    public var updateEndpoint = "tcp://localhost:5557"
+    public var updateEndpoint = BrokerPorts.defaults.endpoint(host: "localhost", \.updatesIn)
     /// Where control requests go (broker ROUTER, control-in).
-    public var controlEndpoint = "tcp://localhost:5559"
+    public var controlEndpoint = BrokerPorts.defaults.endpoint(host: "localhost", \.controlIn)
     /// CURVE: the broker's public key and this trainer's key pair, set on all three sockets
     /// (nil = plaintext).
     public var curve: CurveClientKeys? = nil
@@ -32,7 +32,7 @@ public struct TrainerConfiguration: Sendable {
     public var data: TrainingDataSource = .fashionMNIST(directory: nil)
     /// Overrides the partition scheme handed out at registration (e.g. "labels:2"); only
     /// used with the default dataset. Nil: the aggregator's scheme.
-    public var partition: String? = nil
+    public var partition: PartitionScheme? = nil
     /// Use only the first N samples of the training set before partitioning (nil: all).
     public var sampleLimit: Int? = nil
 
@@ -78,11 +78,11 @@ public struct TrainerConfiguration: Sendable {
             if !ok { throw ConfigurationError(message) }
         }
         for (name, endpoint) in [("model", modelEndpoint), ("update", updateEndpoint), ("control", controlEndpoint)] {
-            try require(endpoint.contains("://"), "\(name) endpoint \"\(endpoint)\" is not a ZeroMQ endpoint like tcp://broker:5556")
+            try require(endpoint.contains("://"), "\(name) endpoint \"\(endpoint)\" is not a ZeroMQ endpoint like \(BrokerPorts.defaults.endpoint(host: "broker", \.modelOut))")
         }
         try require(identity.map { !$0.isEmpty && $0.utf8.count <= 256 } ?? true, "identity must be 1…256 bytes")
-        do { _ = try ModelArchitecture.named(modelName) } catch { throw ConfigurationError((error as? ModelError)?.message ?? "\(error)") }
-        if let partition { _ = try PartitionScheme(parsing: partition) }
+        do { _ = try ModelArchitecture.named(modelName) } catch { throw ConfigurationError((error as? ModelError)?.message ?? "\(error)", underlying: error) }
+        try partition?.validate()
         try require(sampleLimit.map { $0 >= 1 } ?? true, "sample limit must be ≥ 1")
         try localWork.validate()
         try require(batchSize >= 1, "batch size must be ≥ 1, got \(batchSize)")

@@ -145,7 +145,7 @@ final class TrainerLoop {
         var data = data
         if let limit = configuration.sampleLimit, limit < data.count { data = data.subset(Array(0..<limit)) }
         guard configuration.data.isPartitioned, registration.shardCount > 1 else { return data }
-        let scheme = try PartitionScheme(parsing: configuration.partition ?? registration.partition)
+        let scheme = try configuration.partition ?? PartitionScheme(parsing: registration.partition)
         let indices = try Partitioner.shard(registration.shardIndex, of: registration.shardCount, labels: data.labels,
                                             scheme: scheme, seed: registration.seed)
         return data.subset(indices)
@@ -250,7 +250,7 @@ final class TrainerLoop {
         case .rejected(let error):
             if error.reason == .fingerprintMismatch {
                 throw TrainerError("the aggregator's model differs from --model \(configuration.modelName): \(error.message)",
-                                   code: "fingerprint_mismatch")
+                                   code: "fingerprint_mismatch", underlying: error)
             }
             shared.update { $0.broadcastsRejected += 1 }
             logger.warning("broadcast rejected", metadata: ["reason": "\(error.reason.rawValue)", "detail": "\(error.message)"])
