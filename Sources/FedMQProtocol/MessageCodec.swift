@@ -5,13 +5,16 @@ import VectorKernels
 /// Builds and validates every federation message for one run and one model layout.
 ///
 /// Decoding runs `FrameCodec`'s header checks first, then decodes the payload (names and
-/// shapes must equal `layout`; NaN/∞ rejected) and, for updates, applies `normPolicy`.
+/// shapes must equal `layout`; NaN/∞ rejected) and, for updates, applies `normPolicy`. Models
+/// and updates are decoded by the same fused pass (`FlatPayloadDecoder`), optionally into
+/// storage the caller keeps from one message to the next.
 public struct MessageCodec: Sendable {
     /// The model's parameter layout; its fingerprint goes into every header.
     public let layout: ParameterLayout
     /// This run's id.
     public let runID: UInt64
-    /// Payload format for weights and deltas (safetensors).
+    /// Payload format for encoding weights and deltas (safetensors). Models and updates are
+    /// decoded as safetensors by the fused decoder whatever this is.
     public let payloadCodec: any ParameterPayloadCodec
     /// Largest accepted payload, bytes. Default: `MessageSizeLimit.payloadBytes(for: layout)`.
     public var maxPayloadBytes: Int
@@ -36,7 +39,9 @@ public struct MessageCodec: Sendable {
 
     /// The model payload's metadata key holding when the aggregator built the message:
     /// Unix time in whole microseconds (informational; lets receivers on the same clock
-    /// measure delivery latency).
+    /// measure delivery latency). The aggregator encodes each version once and republishes
+    /// those frames, so it is when the version was first published, like the copy a late
+    /// subscriber gets from the broker's last-value cache.
     public static let publishedKey = "fedmq.published_us"
 
     /// Frames of a `model` message carrying `weights` (flat, `layout.count`) at `version`;
@@ -137,12 +142,21 @@ public struct MessageCodec: Sendable {
                              reusing spare: inout [Float], plans: inout SafeTensorsPlanCache) throws(ProtocolError) -> ClientUpdate {
         let h = try FrameCodec.checkEnvelope(topic: topic, header: header, payloadCount: payload.count,
                                              expecting: expectations(Self.updateKinds))
-        var delta: [Float] = []
-        swap(&delta, &spare)
+        return try Self.decoding(into: &spare) { (delta: inout [Float]) throws(ProtocolError) in
+            try update(h, payload, into: &delta, plans: &plans)
+        }
+    }
+
+    /// Runs `decode` on `spare`'s storage moved out of it: what `decode` returns keeps the
+    /// storage (`spare` is left empty); if it throws, `spare` gets the storage back.
+    private static func decoding<T>(into spare: inout [Float],
+                                    _ decode: (inout [Float]) throws(ProtocolError) -> T) throws(ProtocolError) -> T {
+        var flat: [Float] = []
+        swap(&flat, &spare)
         do {
-            return try update(h, payload, into: &delta, plans: &plans)
+            return try decode(&flat)
         } catch {
-            swap(&delta, &spare)
+            swap(&flat, &spare)
             throw error
         }
     }
@@ -151,7 +165,7 @@ public struct MessageCodec: Sendable {
     /// CRC-32C, sample count, loss, payload layout, finiteness, norm policy.
     private func update(_ h: MessageHeader, _ payload: UnsafeRawBufferPointer, into delta: inout [Float],
                         plans: inout SafeTensorsPlanCache) throws(ProtocolError) -> ClientUpdate {
-        let decoded = try UpdatePayloadDecoder.decode(payload, header: h, layout: layout, into: &delta, plans: &plans)
+        let decoded = try FlatPayloadDecoder.decode(payload, header: h, layout: layout, into: &delta, plans: &plans)
         guard h.sampleCount > 0 else { throw ProtocolError(.invalidField, "update with sample count 0") }
         guard h.trainingLoss.isFinite else { throw ProtocolError(.nonFinite, "training loss \(h.trainingLoss)") }
         let norm = try decoded.validated()
@@ -174,13 +188,46 @@ public struct MessageCodec: Sendable {
         }
     }
 
-    /// Validates and decodes a `model` or `stop` broadcast.
+    /// Validates and decodes a `model` or `stop` broadcast into fresh storage (see
+    /// `decodeBroadcast(_:reusing:plans:)` to decode into storage kept from the last model).
     public func decodeBroadcast(_ frames: [[UInt8]]) throws(ProtocolError) -> ModelBroadcast {
-        let message = try FrameCodec.decode(frames, expecting: expectations([.model, .stop]))
-        if message.header.kind == .stop {
-            return .stop(version: message.header.modelVersion, reason: String(decoding: message.payload, as: UTF8.self))
+        var weights: [Float] = []
+        var plans = SafeTensorsPlanCache()
+        return try decodeBroadcast(frames, reusing: &weights, plans: &plans)
+    }
+
+    /// `decodeBroadcast`, a model's weights decoded into `spare`'s storage when it holds
+    /// `layout.count` floats and is not shared (no allocation), as `decodeUpdate(_:reusing:plans:)`
+    /// does for deltas: on a `model`, the storage moves into its `weights` and `spare` is left
+    /// empty (hand it back once done with the weights); on a `stop` or a failure `spare` keeps
+    /// it (contents unspecified after a failure). The payload's safetensors header is planned
+    /// through `plans` (a republished version's header is not parsed again).
+    public func decodeBroadcast(_ frames: [[UInt8]], reusing spare: inout [Float],
+                                plans: inout SafeTensorsPlanCache) throws(ProtocolError) -> ModelBroadcast {
+        try FrameCodec.checkFrameCount(frames.count)
+        return try frames[2].withUnsafeBytes { payload in
+            Result { () throws(ProtocolError) in
+                try decodeBroadcast(topic: frames[0], header: frames[1], payload: payload, reusing: &spare, plans: &plans)
+            }
+        }.get()
+    }
+
+    /// `decodeBroadcast(_:reusing:plans:)` over the three frames of a broadcast, the payload
+    /// borrowed (e.g. still in the receiving socket's message): a model's payload is read once,
+    /// by the fused decode that updates go through (CRC-32C, copy, finite check in one pass).
+    /// Checks in `FrameCodec.decode`'s order, then for a model the payload layout and finiteness.
+    public func decodeBroadcast(topic: [UInt8], header: [UInt8], payload: UnsafeRawBufferPointer,
+                                reusing spare: inout [Float], plans: inout SafeTensorsPlanCache) throws(ProtocolError) -> ModelBroadcast {
+        let h = try FrameCodec.checkEnvelope(topic: topic, header: header, payloadCount: payload.count,
+                                             expecting: expectations(Self.broadcastKinds))
+        guard h.kind == .model else {
+            try FrameCodec.verifyChecksum(CRC32C.checksum(payload), header: h)
+            return .stop(version: h.modelVersion, reason: String(decoding: payload, as: UTF8.self))
         }
-        return .model(version: message.header.modelVersion, weights: try decodeWeights(message.payload))
+        return try Self.decoding(into: &spare) { (weights: inout [Float]) throws(ProtocolError) in
+            _ = try FlatPayloadDecoder.decode(payload, header: h, layout: layout, into: &weights, plans: &plans).validated()
+            return .model(version: h.modelVersion, weights: weights)
+        }
     }
 
     /// Validates and decodes a control message.
@@ -218,20 +265,8 @@ public struct MessageCodec: Sendable {
 
     /// The kinds accepted on the update channel (built once, not per message).
     private static let updateKinds: Set<MessageKind> = [.update]
-
-    private func decodeWeights(_ payload: [UInt8]) throws(ProtocolError) -> [Float] {
-        let flat: [Float]
-        do {
-            flat = try payloadCodec.decode(payload, layout: layout).flat
-        } catch {
-            throw ProtocolError(.payloadDecode, "\(error)", underlying: error)
-        }
-        guard flat.count == layout.count else {
-            throw ProtocolError(.payloadDecode, "payload has \(flat.count) values, layout \(layout.count)")
-        }
-        guard VectorMathBridge.allFinite(flat) else { throw ProtocolError(.nonFinite, "payload contains NaN or infinity") }
-        return flat
-    }
+    /// The kinds accepted on the model channel.
+    private static let broadcastKinds: Set<MessageKind> = [.model, .stop]
 
     private static func json<T: Encodable>(_ value: T) -> [UInt8] {
         let encoder = JSONEncoder()

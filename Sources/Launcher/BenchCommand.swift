@@ -54,7 +54,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "safetensors flat encode/decode GB/s on a 64 MiB parameter vector.")
     var safetensors = true
 
-    @Flag(inversion: .prefixedNo, help: "Federation: CRC-32C GB/s and update intake (validate + decode + FedBuff) updates/s.")
+    @Flag(inversion: .prefixedNo, help: "Federation: CRC-32C GB/s, update intake (validate + decode + FedBuff) updates/s, model broadcast decode old vs fused.")
     var federation = true
 
     @Flag(inversion: .prefixedNo, help: "Training samples/s of the models (SGD, batch --batch-size).")
@@ -209,6 +209,12 @@ struct BenchCommand: AsyncParsableCommand {
         for (model, count) in [("cnn", 21_840), ("mlp", 199_210)] {
             let r = FederationBenchmark.updateIntake(parameters: count, repetitions: repetitions)
             print("  update intake \(pad(model, 4)) \(fixed(r.updatesPerSecond, 0)) updates/s (\(fixed(r.megabytesPerSecond, 0)) MB/s of payload)")
+        }
+        for (model, count) in [("cnn", 21_840), ("mlp", 199_210)] {
+            let r = FederationBenchmark.broadcastDecode(parameters: count, repetitions: repetitions)
+            func figure(_ rate: Double) -> String { "\(fixed(rate, 0))/s (\(fixed(r.megabytesPerSecond(rate), 0)) MB/s)" }
+            print("  model decode \(pad(model, 4)) old 3-pass \(figure(r.unfused)), fused \(figure(r.fusedFresh)),"
+                  + " fused into reused buffer \(figure(r.fusedReused))")
         }
         print("")
     }

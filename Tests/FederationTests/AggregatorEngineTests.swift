@@ -2,6 +2,7 @@ import FedMQAggregator
 import FedMQProtocol
 import FedMQTransport
 import Logging
+import SafeTensorsFormat
 import Synchronization
 import Testing
 import ZeroMQ
@@ -195,4 +196,48 @@ private final class LogCapture: LogHandler, Sendable {
         let entry = Entry(message: message.description, metadata: (metadata ?? [:]).mapValues { "\($0)" })
         store.withLock { $0.append(entry) }
     }
+}
+
+// MARK: Model frames, encoded once per version
+
+/// An async engine that takes updates without registration.
+private func asyncEngine() throws -> AggregatorEngine {
+    try engine { $0.mode = .async; $0.requireRegistration = false }
+}
+
+private func submitRandom(_ engine: AggregatorEngine, seed: UInt64) -> UInt64? {
+    engine.handleUpdate(engine.codec.update(delta: randomVector(8, seed: seed), baseVersion: engine.version, trainerID: 1,
+                                            sequence: seed, sampleCount: 1, trainingLoss: 0), now: 0)
+}
+
+@Test func republishingAVersionReusesItsFramesAndFirstPublishTime() throws {
+    let e = try asyncEngine()
+    let first = e.modelFrames(publishedAt: 1_700_000_000.25)
+    for i in 1...20 { #expect(e.modelFrames(publishedAt: 1_700_000_000.25 + Double(i)) == first, "republish \(i)") }
+    #expect(e.modelEncodes == 1)
+    // Byte-equal to a fresh encode with the first publish's time (the stamp a republish keeps).
+    #expect(first == e.codec.model(e.model, version: 0, publishedAt: 1_700_000_000.25))
+    let metadata = try first[2].withUnsafeBytes { try SafeTensors.metadata($0) }
+    #expect(metadata[MessageCodec.publishedKey] == "1700000000250000")
+    #expect(e.counters.bytesOut == UInt64(21 * first.reduce(0) { $0 + $1.count }))  // every send is still counted
+}
+
+@Test func aNewVersionIsEncodedAgain() throws {
+    let e = try asyncEngine()
+    _ = e.modelFrames(publishedAt: 10)
+    #expect(submitRandom(e, seed: 1) == 1)
+    let second = e.modelFrames(publishedAt: 20)
+    #expect(e.modelEncodes == 2 && e.modelFrames(publishedAt: 30) == second && e.modelEncodes == 2)
+    #expect(second == e.codec.model(e.model, version: 1, publishedAt: 20))
+    guard case .model(let version, let weights) = try e.codec.decodeBroadcast(second) else { Issue.record("not a model"); return }
+    #expect(version == 1 && weights == e.model)
+}
+
+@Test func restoringACheckpointDropsTheEncodedModelEvenAtTheSameVersion() throws {
+    let e = try asyncEngine(), other = try asyncEngine()
+    #expect(submitRandom(e, seed: 1) == 1 && submitRandom(other, seed: 2) == 1 && e.model != other.model)
+    _ = e.modelFrames(publishedAt: 10)
+    try e.restore(other.checkpoint(savedAt: 0), now: 0)
+    let restored = e.modelFrames(publishedAt: 20)
+    #expect(e.modelEncodes == 2 && restored == e.codec.model(other.model, version: 1, publishedAt: 20))
 }

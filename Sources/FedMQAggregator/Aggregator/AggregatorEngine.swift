@@ -17,6 +17,10 @@ public final class AggregatorEngine {
     /// Broker-attested keys allowed to send anything (nil: any key the broker admits): the
     /// configuration's `allowedTrainerKeys` until `replaceTrainerKeys`.
     public private(set) var allowedTrainerKeys: Set<CurveKey>?
+    /// How many times `modelFrames` encoded the model (once per version published).
+    public private(set) var modelEncodes = 0
+    /// The frames `modelFrames` made for `version`, reused until the version changes.
+    private var encodedModel: (version: UInt64, frames: [[UInt8]])?
     private var intakeBuffer = IntakeBuffer()
     private let logger: Logger
     /// `unknown_trainer` rejections repeat (every heartbeat and update of a trainer the
@@ -59,6 +63,7 @@ public final class AggregatorEngine {
         guard checkpoint.state.runID == configuration.runID else {
             throw ConfigurationError("checkpoint belongs to run \(checkpoint.state.runID), not \(configuration.runID)", code: "checkpoint_state")
         }
+        encodedModel = nil  // the restored weights may differ at an equal version number
         try strategy.restore(model: checkpoint.model, version: checkpoint.state.version,
                              stateVectors: keepingOptimizerState ? checkpoint.stateVectors : strategy.stateVectors,
                              optimizerSteps: keepingOptimizerState ? checkpoint.state.optimizerSteps : 0)
@@ -231,8 +236,18 @@ public final class AggregatorEngine {
     // MARK: Outbound
 
     /// Frames publishing the current model, stamped with `publishedAt` (seconds since 1970).
+    ///
+    /// A version is encoded and checksummed once: until the version changes (or a checkpoint
+    /// is restored) every call returns the same frames, whose stamp is the `publishedAt` of the
+    /// version's first publish — a republish (timer, broker reconnect) does not move it, so
+    /// receipt minus stamp stays the latency since the version was available. Holds one
+    /// encoded model (4 × `layout.count` bytes plus headers) until the next version.
     public func modelFrames(publishedAt: Double? = nil) -> [[UInt8]] {
-        counted(codec.model(model, version: version, publishedAt: publishedAt))
+        if let encodedModel, encodedModel.version == version { return counted(encodedModel.frames) }
+        let frames = codec.model(model, version: version, publishedAt: publishedAt)
+        modelEncodes += 1
+        encodedModel = (version, frames)
+        return counted(frames)
     }
 
     /// Frames broadcasting the end of the run.

@@ -45,6 +45,54 @@ public enum FederationBenchmark {
         return (1 / seconds, Double(frames[2].count) / seconds / 1e6)
     }
 
+    /// Model broadcast decode speeds, decodes per second (payload MB/s = decodes/s × `payloadBytes` / 10⁶).
+    public struct BroadcastDecode: Sendable {
+        /// Payload bytes of the broadcast decoded.
+        public var payloadBytes: Int
+        /// The old path (`UnfusedBroadcastDecoder`): CRC-32C, copy into fresh storage, finite check.
+        public var unfused: Double
+        /// `MessageCodec.decodeBroadcast(_:)`: the fused pass, into fresh storage each time.
+        public var fusedFresh: Double
+        /// `MessageCodec.decodeBroadcast(_:reusing:plans:)`: the fused pass into storage kept
+        /// from the previous decode (what a trainer that hands the weights back gets).
+        public var fusedReused: Double
+
+        /// Payload MB/s at `decodesPerSecond`.
+        public func megabytesPerSecond(_ decodesPerSecond: Double) -> Double {
+            decodesPerSecond * Double(payloadBytes) / 1e6
+        }
+    }
+
+    /// Decode of one `model` broadcast of `parameters` floats as a trainer receives it (frame
+    /// validation, CRC-32C, safetensors decode, finite check), old and fused paths in the same
+    /// run; median of `repetitions` batches of 200 decodes each.
+    public static func broadcastDecode(parameters: Int, repetitions: Int = 5) -> BroadcastDecode {
+        let layout = ParameterLayout([ParameterSpec(name: "w", shape: [parameters])])
+        let codec = MessageCodec(layout: layout, runID: 1, payloadCodec: SafeTensorsPayloadCodec())
+        var g = SeededGenerator(seed: 2)
+        let frames = codec.model((0..<parameters).map { _ in g.nextUnitFloat() - 0.5 }, version: 3, publishedAt: 1.7e9)
+        let batch = 200
+        func rate(_ decode: () throws(ProtocolError) -> ModelBroadcast) -> Double {
+            let seconds = median(repetitions) {
+                for _ in 0..<batch {
+                    guard case .model? = try? decode() else { preconditionFailure("benchmark model rejected") }
+                }
+            }
+            return Double(batch) / seconds
+        }
+        var spare: [Float] = []
+        var plans = SafeTensorsPlanCache()
+        return BroadcastDecode(
+            payloadBytes: frames[2].count,
+            unfused: rate { () throws(ProtocolError) in try UnfusedBroadcastDecoder.decode(frames, codec: codec) },
+            fusedFresh: rate { () throws(ProtocolError) in try codec.decodeBroadcast(frames) },
+            fusedReused: rate { () throws(ProtocolError) in
+                let broadcast = try codec.decodeBroadcast(frames, reusing: &spare, plans: &plans)
+                if case .model(_, let weights) = broadcast { spare = weights }  // handed back, as a trainer would
+                return broadcast  // dropped before the next decode: `spare` is then unshared
+            })
+    }
+
     private static func median(_ repetitions: Int, _ body: () -> Void) -> Double {
         let clock = ContinuousClock()
         body()  // warm-up

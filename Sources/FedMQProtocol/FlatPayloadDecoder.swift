@@ -1,19 +1,22 @@
 import SafeTensorsFormat
 import VectorKernels
 
-/// Decodes an update's safetensors payload into a flat vector whose storage is reused, in one
-/// pass over the payload (`PayloadScan`: CRC-32C, copy, finite check and sum of squares).
+/// Decodes a safetensors payload of weights or deltas (a model broadcast, an update) into a
+/// flat vector whose storage is reused, in one pass over the payload (`PayloadScan`: CRC-32C,
+/// copy, finite check and sum of squares). Updates and model broadcasts share it so that both
+/// keep exactly the same payload checks in the same order.
 ///
 /// The CRC-32C is judged first, as in `FrameCodec.decode`: a payload whose header cannot be
 /// planned is checksummed on its own, so a corrupted one is still `badChecksum`. Whatever
 /// comes after the checksum (malformed safetensors, NaN/∞) is returned, not thrown, so the
 /// caller can keep its order of checks.
-enum UpdatePayloadDecoder {
+enum FlatPayloadDecoder {
     /// A payload whose checksum matched: decoded into the flat vector, or with a `problem`.
     struct Decoded {
         /// Why the payload is unusable (`payloadDecode`, `nonFinite`), or nil.
         let problem: ProtocolError?
-        /// L2 norm of the decoded floats (meaningful when `problem` is nil).
+        /// L2 norm of the decoded floats (meaningful when `problem` is nil; a model broadcast
+        /// ignores it).
         let norm: Float
 
         /// The norm, or the problem thrown.
