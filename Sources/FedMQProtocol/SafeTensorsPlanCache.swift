@@ -7,7 +7,7 @@ import SafeTensorsFormat
 ///
 /// The plan depends only on the header bytes, the payload's length and the layout, which are
 /// all compared; a miss parses and validates as `SafeTensors.flatPlan` always does.
-public struct SafeTensorsPlanCache {
+public struct SafeTensorsPlanCache: Sendable {
     /// Length prefix and JSON header of the cached plan's payload.
     private var header: [UInt8] = []
     private var payloadCount = 0

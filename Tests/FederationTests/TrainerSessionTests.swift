@@ -34,7 +34,36 @@ private func exchange(_ s: inout TrainerSession, _ engine: AggregatorEngine, now
     return events
 }
 
+/// The weights of the last model adopted among `events`.
+private func adoptedWeights(_ events: [TrainerSession.Event]) -> [Float]? {
+    for case .adopted(_, _, let weights?) in events.reversed() { return weights }
+    return nil
+}
+
+private func address(_ x: [Float]) -> UInt { x.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } }
+
 @Suite struct TrainerSessionTests {
+    @Test func aRecycledModelsStorageReceivesTheNextModelWithoutAllocating() throws {
+        let codec = smallCodec(runID: 7)
+        var s = session(runID: 7)
+        var first = try #require(adoptedWeights(s.receiveBroadcasts([codec.model([Float](repeating: 1, count: 8), version: 1)])))
+        let storage = address(first)
+        s.recycle(first)
+        first = []
+        var second = try #require(adoptedWeights(s.receiveBroadcasts([codec.model([Float](repeating: 2, count: 8), version: 2)])))
+        #expect(second == [Float](repeating: 2, count: 8))
+        #expect(address(second) == storage)
+        // A payload that fails validation leaves the storage with the session, unharmed for the next.
+        s.recycle(second)
+        second = []
+        var broken = codec.model([Float](repeating: 3, count: 8), version: 3)
+        broken[2][broken[2].count - 1] ^= 0xFF
+        #expect(adoptedWeights(s.receiveBroadcasts([broken])) == nil)
+        let third = try #require(adoptedWeights(s.receiveBroadcasts([codec.model([Float](repeating: 4, count: 8), version: 4)])))
+        #expect(third == [Float](repeating: 4, count: 8))
+        #expect(address(third) == storage)
+    }
+
     @Test func learnsTheRunIDFromTheFirstBroadcastThenRegistersRetryingEveryRetryInterval() throws {
         let engine = try asyncEngine()
         var s = session()

@@ -58,6 +58,10 @@ public struct TrainerSession: Sendable {
     private var registeredAfter: UInt64 = 0
     private var lastRegister: ContinuousClock.Instant?
     private var lastHeartbeat: ContinuousClock.Instant?
+    /// Storage the next model is decoded into (see `recycle`).
+    private var spareWeights: [Float] = []
+    /// Safetensors header plans of the model payloads (a republished header is not parsed again).
+    private var plans = SafeTensorsPlanCache()
 
     /// - Parameters:
     ///   - runID: the run id when configured; nil learns it from the first broadcast.
@@ -84,8 +88,10 @@ public struct TrainerSession: Sendable {
 
     /// Handles the broadcasts queued on the model socket, oldest first: only the newest is
     /// decoded (superseded ones are skipped), a repeat of the version held is a no-op, and a
-    /// broadcast that fails validation is reported and the next older one tried.
-    public mutating func receiveBroadcasts(_ messages: [[[UInt8]]]) -> [Event] {
+    /// broadcast that fails validation is reported and the next older one tried. A model is
+    /// decoded in one fused pass from the message's frames into the storage handed back with
+    /// `recycle` (no allocation once the trainer returns the weights it no longer uses).
+    public mutating func receiveBroadcasts<Frames: ReceivedFrames>(_ messages: [Frames]) -> [Event] {
         var events: [Event] = []
         if codec == nil, let header = messages.last.flatMap(Self.header), let joined = join(header.runID) {
             events.append(joined)
@@ -96,17 +102,38 @@ public struct TrainerSession: Sendable {
                header.modelVersion == heldVersion {
                 return events
             }
-            do {
-                switch try codec.decodeBroadcast(frames) {
-                case .model(let version, let weights): events.append(adopt(version, weights: weights))
-                case .stop(let version, let reason): events.append(stop(version, reason: reason))
-                }
-                return events
-            } catch {
+            switch decode(frames, codec) {
+            case .success(.model(let version, let weights)): events.append(adopt(version, weights: weights))
+            case .success(.stop(let version, let reason)): events.append(stop(version, reason: reason))
+            case .failure(let error):
                 events.append(.rejected(error))
+                continue
             }
+            return events
         }
         return events
+    }
+
+    /// Hands back the weights of a model the trainer no longer uses: the next model is decoded
+    /// into their storage.
+    public mutating func recycle(_ weights: [Float]) {
+        spareWeights = weights
+    }
+
+    private mutating func decode<Frames: ReceivedFrames>(_ frames: Frames, _ codec: MessageCodec)
+        -> Result<ModelBroadcast, ProtocolError> {
+        do throws(ProtocolError) {
+            try FrameCodec.checkFrameCount(frames.frameCount)
+        } catch {
+            return .failure(error)
+        }
+        let (topic, header) = (frames.bytes(ofFrame: 0), frames.bytes(ofFrame: 1))
+        return frames.withBytes(ofFrame: 2) { payload in
+            Result { () throws(ProtocolError) in
+                try codec.decodeBroadcast(topic: topic, header: header, payload: payload, reusing: &spareWeights,
+                                          plans: &plans)
+            }
+        }
     }
 
     /// Handles one broadcast by its header alone (the payload is neither decoded nor checked):
@@ -234,8 +261,8 @@ public struct TrainerSession: Sendable {
         return .stopped(version: version, reason: reason)
     }
 
-    private static func header(_ frames: [[UInt8]]) -> MessageHeader? {
-        frames.count == 3 ? try? MessageHeader.decode(frames[1]) : nil
+    private static func header<Frames: ReceivedFrames>(_ frames: Frames) -> MessageHeader? {
+        frames.frameCount == 3 ? try? MessageHeader.decode(frames.bytes(ofFrame: 1)) : nil
     }
 
     private static func codec(_ layout: ParameterLayout, _ runID: UInt64) -> MessageCodec {

@@ -214,7 +214,7 @@ final class TrainerLoop {
             }
         }
         if readable.models {
-            for event in session.receiveBroadcasts(try sockets.drain(sockets.models)) { try handle(event) }
+            for event in session.receiveBroadcasts(try sockets.drainModels()) { try handle(event) }
         }
     }
 
@@ -241,6 +241,7 @@ final class TrainerLoop {
                 logger.notice("the aggregator went back to an earlier version (restarted from a checkpoint)",
                               metadata: ["from": "\(previous)", "to": "\(version)"])
             }
+            if let previous = heldWeights { session.recycle(previous) }
             heldWeights = weights
             shared.update { $0.adopt(version: version) }
             logger.debug("model received", metadata: ["version": "\(version)"])

@@ -65,6 +65,13 @@ final class TrainerSockets {
     }
 
     /// Every message queued on `socket` now, oldest first.
+    /// Every message queued on the model socket, left in libzmq's buffers (decoded in place).
+    func drainModels() throws(ZMQError) -> [HeldMessage] {
+        var messages: [HeldMessage] = []
+        while let message = try models.receiveHeld(options: .dontWait) { messages.append(message) }
+        return messages
+    }
+
     func drain(_ socket: Socket) throws(ZMQError) -> [[[UInt8]]] {
         var messages: [[[UInt8]]] = []
         while let frames = try socket.receiveMultipart(options: .dontWait) { messages.append(frames) }
