@@ -46,7 +46,7 @@ struct AggregatorCommand: AsyncParsableCommand {
     @Option(help: "Server optimizer for sync/buffered. [env: FEDMQ_SERVER_OPTIMIZER, default: sgd:1]") var serverOptimizer: ServerOptimizer.Rule?
     @Option(help: "Combination of buffered deltas. [env: FEDMQ_AGGREGATOR, default: mean]") var aggregator: RobustAggregator?
     @Option(help: "Staleness function. [env: FEDMQ_STALENESS, default: poly:0.5]") var staleness: StalenessFunction?
-    @Option(help: "Drop updates staler than this many versions. [env: FEDMQ_MAX_STALENESS, default: none]") var maxStaleness: UInt64?
+    @Option(help: "Drop updates staler than this many versions. [env: FEDMQ_MAX_STALENESS, default: automatic: 10 + 4 × live trainers / updates per version]") var maxStaleness: UInt64?
     @Option(help: "Update norm bound policy. [env: FEDMQ_NORM_POLICY, default: none]") var normPolicy: UpdateNormPolicy?
     @Option(help: "Largest update frame in bytes (ZMQ_MAXMSGSIZE of the update socket; bigger ones drop the connection). [env: FEDMQ_MAX_MESSAGE_BYTES, default: from the model: 8 × parameters + 128 KiB]") var maxMessageBytes: Int?
 

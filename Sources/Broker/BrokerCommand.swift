@@ -54,8 +54,14 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Model channel high-water mark in messages (small: models are large and superseded). [env: FEDMQ_MODEL_HWM, default: 4]")
     var modelHwm: Int?
 
-    @Option(help: "Update channel high-water mark in messages (larger: updates are work not to drop). [env: FEDMQ_UPDATE_HWM, default: 256]")
+    @Option(help: "Update channel high-water mark toward the aggregator in messages, when --model-parameters is not given. [env: FEDMQ_UPDATE_HWM, default: 256]")
     var updateHwm: Int?
+
+    @Option(help: "Bytes of updates the update channel holds toward the aggregator, with --model-parameters (a stalled aggregator costs this much broker memory at most, whatever the model). [env: FEDMQ_UPDATE_QUEUE_BYTES, default: 33554432 (32 MiB)]")
+    var updateQueueBytes: Int?
+
+    @Option(help: "Updates held per trainer connection (a trainer has one in flight; a stalled aggregator backs up into the trainers, which then wait). [env: FEDMQ_UPDATES_PER_TRAINER, default: 2]")
+    var updatesPerTrainer: Int?
 
     @Option(help: "Control channel high-water mark in messages. [env: FEDMQ_CONTROL_HWM, default: 1000]")
     var controlHwm: Int?
@@ -141,10 +147,16 @@ struct BrokerCommand: AsyncParsableCommand {
         configuration.ioThreads = try ioThreads ?? env.int("FEDMQ_IO_THREADS") ?? configuration.ioThreads
         if let bytes = try maxMessageBytes ?? env.int("FEDMQ_MAX_MESSAGE_BYTES") {
             configuration.maxMessageSize = bytes
-        } else if let count = try modelParameters ?? env.int("FEDMQ_MODEL_PARAMETERS") {
-            guard count > 0 else { throw ValidationError("--model-parameters must be > 0, got \(count)") }
-            configuration.maxMessageSize = MessageSizeLimit.messageBytes(parameterCount: count)
         }
+        if let count = try modelParameters ?? env.int("FEDMQ_MODEL_PARAMETERS") {
+            guard count > 0 else { throw ValidationError("--model-parameters must be > 0, got \(count)") }
+            configuration.modelParameters = count
+            if try maxMessageBytes ?? env.int("FEDMQ_MAX_MESSAGE_BYTES") == nil {
+                configuration.maxMessageSize = MessageSizeLimit.messageBytes(parameterCount: count)
+            }
+        }
+        configuration.updateQueueBytes = try updateQueueBytes ?? env.int("FEDMQ_UPDATE_QUEUE_BYTES") ?? configuration.updateQueueBytes
+        configuration.updatesPerTrainer = try updatesPerTrainer ?? env.int("FEDMQ_UPDATES_PER_TRAINER") ?? configuration.updatesPerTrainer
         if let seconds = try statsInterval ?? env.int("FEDMQ_STATS_INTERVAL") {
             guard seconds > 0 else { throw ValidationError("--stats-interval must be > 0 seconds, got \(seconds)") }
             configuration.statisticsInterval = .seconds(seconds)

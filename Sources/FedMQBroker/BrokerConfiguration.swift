@@ -19,8 +19,24 @@ public struct BrokerConfiguration: Sendable {
     public var ports = BrokerPorts()
     /// Send/receive high-water mark of the model channel sockets, in messages.
     public var modelHighWaterMark = 4
-    /// Send/receive high-water mark of the update channel sockets, in messages.
+    /// High-water mark of the update channel toward the aggregator, in messages, when the
+    /// model's size is unknown (`modelParameters` nil); with it, `updateQueueBytes` sets it.
     public var updateHighWaterMark = 256
+    /// Bytes of updates the update channel holds toward the aggregator when `modelParameters`
+    /// is known (see `MessageSizeLimit.queueMessages`).
+    public var updateQueueBytes = MessageSizeLimit.defaultUpdateQueueBytes
+    /// Updates held per trainer connection on the trainers' side of the update channel: a
+    /// trainer has one update in flight, so a stalled aggregator backs up into the trainers
+    /// (which then wait) instead of into the broker's memory.
+    public var updatesPerTrainer = 2
+    /// Float32 parameters of the run's model, when known: sizes the update queue in bytes.
+    public var modelParameters: Int? = nil
+
+    /// The update channel's high-water mark toward the aggregator, in messages.
+    public var effectiveUpdateHighWaterMark: Int {
+        modelParameters.map { MessageSizeLimit.queueMessages(bytes: updateQueueBytes, parameterCount: $0) }
+            ?? updateHighWaterMark
+    }
     /// Send/receive high-water mark of the control channel sockets, in messages.
     public var controlHighWaterMark = 1000
     /// Largest inbound frame in bytes on the sockets that carry models and updates
@@ -62,9 +78,13 @@ public struct BrokerConfiguration: Sendable {
         guard !bindHost.isEmpty, !bindHost.contains(where: \.isWhitespace) else {
             throw BrokerError(.invalidConfiguration, "bind host '\(bindHost)' is empty or contains spaces")
         }
-        for (name, value) in [("model", modelHighWaterMark), ("update", updateHighWaterMark), ("control", controlHighWaterMark)]
+        for (name, value) in [("model", modelHighWaterMark), ("update", updateHighWaterMark), ("control", controlHighWaterMark),
+                              ("per-trainer update", updatesPerTrainer)]
         where value < 0 {
             throw BrokerError(.invalidConfiguration, "\(name) high-water mark must be ≥ 0, got \(value)")
+        }
+        guard updateQueueBytes > 0 else {
+            throw BrokerError(.invalidConfiguration, "update queue bytes must be > 0, got \(updateQueueBytes)")
         }
         guard (1...64).contains(ioThreads) else {
             throw BrokerError(.invalidConfiguration, "I/O threads must be in 1…64, got \(ioThreads)")

@@ -118,9 +118,10 @@ public final class BrokerService: Service, Sendable {
             .xpub, port: ports.modelOut, highWaterMark: configuration.modelHighWaterMark, maxMessageSize: small, domain: trainers,
             extra: [.xpubVerbose(true)])
         let (pull, updatesIn) = try factory.bind(
-            .pull, port: ports.updatesIn, highWaterMark: configuration.updateHighWaterMark, maxMessageSize: data, domain: trainers)
+            .pull, port: ports.updatesIn, highWaterMark: configuration.updatesPerTrainer, maxMessageSize: data, domain: trainers)
         let (push, updatesOut) = try factory.bind(
-            .push, port: ports.updatesOut, highWaterMark: configuration.updateHighWaterMark, maxMessageSize: data, domain: aggregator)
+            .push, port: ports.updatesOut, highWaterMark: configuration.effectiveUpdateHighWaterMark, maxMessageSize: data,
+            domain: aggregator)
         let (router, controlIn) = try factory.bind(
             .router, port: ports.controlIn, highWaterMark: configuration.controlHighWaterMark, maxMessageSize: small, domain: trainers)
         let (dealer, controlOut) = try factory.bind(

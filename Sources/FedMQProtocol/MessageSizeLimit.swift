@@ -34,6 +34,18 @@ public enum MessageSizeLimit {
         payloadBytes(parameterCount: parameterCount) + headerSlack
     }
 
+    /// Bytes of updates a queue toward the aggregator holds by default (the broker's update
+    /// channel, the aggregator's update socket): 32 MiB. Backlogs are bounded in bytes, so a
+    /// stalled aggregator costs the same memory whatever the model's size.
+    public static let defaultUpdateQueueBytes = 32 << 20
+
+    /// The high-water mark, in messages, of a queue that holds at most `bytes` of updates of a
+    /// model of `parameterCount` float32 scalars (an update is 4 bytes a scalar plus its
+    /// header); at least `minimum`.
+    public static func queueMessages(bytes: Int, parameterCount: Int, minimum: Int = 2) -> Int {
+        max(minimum, bytes / (4 * max(1, parameterCount) + 4096))
+    }
+
     /// `ZMQ_MAXMSGSIZE` of sockets that carry only control messages or subscriptions, bytes.
     public static let controlMessageBytes = 65_536
 }

@@ -36,7 +36,7 @@ public struct AggregatorConfiguration: Sendable {
     public var aggregator: RobustAggregator = .mean
     /// Staleness function: `const`, `poly:<a>`, `hinge:<a>,<b>`, `sqrt`.
     public var staleness: StalenessFunction = .polynomial(a: 0.5)
-    /// Updates staler than this are dropped (nil = never).
+    /// Updates staler than this are dropped (nil = `AggregatorEngine.automaticStalenessLimit`).
     public var maxStaleness: UInt64? = nil
     /// Update norm policy: `none`, `reject:<bound>`, `clip:<bound>`.
     public var normPolicy: UpdateNormPolicy = .unbounded
@@ -44,6 +44,9 @@ public struct AggregatorConfiguration: Sendable {
     /// connection (to the broker, which reconnects). nil = `MessageSizeLimit.messageBytes(for:)`
     /// of the model. The control socket always takes `MessageSizeLimit.controlMessageBytes`.
     public var maxMessageBytes: Int? = nil
+    /// Bytes of updates the update socket queues while the intake is busy or paused (the
+    /// high-water mark in messages follows from the model's size).
+    public var updateQueueBytes = MessageSizeLimit.defaultUpdateQueueBytes
 
     // MARK: Trainers
     /// Data shards handed out at registration.
@@ -122,6 +125,7 @@ public struct AggregatorConfiguration: Sendable {
         try require(roundDeadline.map { $0 > 0 } ?? true, "round deadline must be > 0 seconds")
         try require(alpha > 0 && alpha <= 1, "alpha must be in (0, 1], got \(alpha)")
         try require(maxMessageBytes.map { $0 > 0 } ?? true, "max message bytes must be > 0")
+        try require(updateQueueBytes > 0, "update queue bytes must be > 0, got \(updateQueueBytes)")
         try require(history >= 1 && history <= 4096, "history must be in 1…4096, got \(history)")
         try require(bufferSize >= 1, "buffer size must be ≥ 1, got \(bufferSize)")
         try require(shardCount >= 1, "shard count must be ≥ 1, got \(shardCount)")

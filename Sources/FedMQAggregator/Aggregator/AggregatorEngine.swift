@@ -118,6 +118,33 @@ public final class AggregatorEngine {
         }
     }
 
+    /// Without `--max-staleness`, updates staler than `automaticStalenessLimit` are dropped as
+    /// `too_stale`: a backlog released after a stall (every update trained on one old version)
+    /// must not drag the model back.
+    private func checkStaleness(of update: ClientUpdate) throws(ProtocolError) {
+        guard configuration.maxStaleness == nil, update.baseVersion < version else { return }
+        let limit = automaticStalenessLimit
+        let staleness = version - update.baseVersion
+        guard staleness <= limit else {
+            throw ProtocolError(.tooStale, "staleness \(staleness) exceeds the automatic limit \(limit) "
+                                + "(10 + 4 × live trainers / updates per version; set --max-staleness to choose)")
+        }
+    }
+
+    /// The staleness limit when none is configured: ten versions plus four times what a
+    /// trainer's update is normally behind (live trainers / updates per version). Sync rounds
+    /// take only current updates anyway.
+    public var automaticStalenessLimit: UInt64 {
+        let perVersion: Int
+        switch configuration.mode {
+        case .sync: perVersion = configuration.roundSize
+        case .async: perVersion = 1
+        case .buffered: perVersion = configuration.bufferSize
+        }
+        let live = max(1, registry.liveCount)
+        return 10 + 4 * UInt64((live + perVersion - 1) / perVersion)
+    }
+
     /// Floats the intake keeps for decoding the next update (at most one model).
     public var intakeBufferFloats: Int { intakeBuffer.retainedFloats }
     /// Where the intake's reused delta storage is (for tests: unchanged while it is reused).
@@ -135,6 +162,7 @@ public final class AggregatorEngine {
             if configuration.requireRegistration {
                 try registry.accept(sequence: update.sequence, from: update.trainerID, now: now)
             }
+            try checkStaleness(of: update)
             let outcome = try strategy.submit(update, now: now)
             counters.updatesAccepted += 1
             if update.clipped {

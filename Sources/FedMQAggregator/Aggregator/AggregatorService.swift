@@ -96,7 +96,8 @@ public final class AggregatorService: Service, Sendable {
         defer { worker?.stop() }
         let sockets = try AggregatorSockets(
             context: context, configuration: configuration,
-            maxMessageBytes: configuration.maxMessageBytes ?? MessageSizeLimit.messageBytes(for: layout))
+            maxMessageBytes: configuration.maxMessageBytes ?? MessageSizeLimit.messageBytes(for: layout),
+            parameterCount: layout.count)
         defer { sockets.close() }
         logger.notice("aggregator running", metadata: [
             "strategy": "\(configuration.strategyDescription)", "version": "\(engine.version)", "run": "\(configuration.runID)",

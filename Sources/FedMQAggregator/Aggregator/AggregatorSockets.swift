@@ -13,8 +13,10 @@ final class AggregatorSockets {
     /// Connection events of `models` (monitor PAIR socket).
     private let modelEvents: Socket
 
-    /// - Parameter maxMessageBytes: `ZMQ_MAXMSGSIZE` of the update socket, bytes.
-    init(context: Context, configuration: AggregatorConfiguration, maxMessageBytes: Int) throws(ZMQError) {
+    /// - Parameters:
+    ///   - maxMessageBytes: `ZMQ_MAXMSGSIZE` of the update socket, bytes.
+    ///   - parameterCount: the model's float32 parameters (sizes the update queue in bytes).
+    init(context: Context, configuration: AggregatorConfiguration, maxMessageBytes: Int, parameterCount: Int) throws(ZMQError) {
         models = try context.socket(.pub)
         modelEvents = try models.monitor(.connected)
         updates = try context.socket(.pull)
@@ -23,7 +25,8 @@ final class AggregatorSockets {
             for option in configuration.curve?.socketOptions ?? [] { try socket.set(option) }
         }
         try models.set(.sendHighWaterMark(8))
-        try updates.set(.receiveHighWaterMark(1024), .maxMessageSize(maxMessageBytes))
+        let queue = MessageSizeLimit.queueMessages(bytes: configuration.updateQueueBytes, parameterCount: parameterCount)
+        try updates.set(.receiveHighWaterMark(queue), .maxMessageSize(maxMessageBytes))
         try control.set(.maxMessageSize(MessageSizeLimit.controlMessageBytes))
         try models.connect(configuration.modelEndpoint)
         try updates.connect(configuration.updateEndpoint)

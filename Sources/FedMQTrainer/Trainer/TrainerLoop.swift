@@ -26,6 +26,8 @@ final class TrainerLoop {
     /// The weights of `session.heldVersion`.
     private var heldWeights: [Float]?
     private var lastPump: ContinuousClock.Instant
+    /// Since when the last update has been waiting to leave (nil: the channel is free).
+    private var blockedSince: ContinuousClock.Instant?
 
     init(configuration: TrainerConfiguration, architecture: ModelArchitecture, sockets: TrainerSockets,
          shared: TrainerShared, logger: Logger) {
@@ -60,6 +62,10 @@ final class TrainerLoop {
             try pump(timeout: .zero)  // so the round starts from the newest model already queued
             guard let base = session.heldVersion, let weights = heldWeights,
                   base != lastBase || seconds(since: lastPush) >= configuration.modelWait else {
+                try pump(timeout: .milliseconds(100))
+                continue
+            }
+            guard try updateChannelFree() else {
                 try pump(timeout: .milliseconds(100))
                 continue
             }
@@ -201,6 +207,24 @@ final class TrainerLoop {
     }
 
     // MARK: Sockets
+
+    /// Whether the last update has left: a broker or aggregator that stalls makes the trainer
+    /// wait (saying so once per stall) rather than train updates that would queue up stale.
+    private func updateChannelFree() throws -> Bool {
+        if try sockets.canSendUpdate() {
+            if let since = blockedSince {
+                logger.notice("the broker took the last update again; training", metadata: ["waited_seconds": "\(format(seconds(since: since)))"])
+                blockedSince = nil
+            }
+            return true
+        }
+        if blockedSince == nil {
+            blockedSince = clock.now
+            logger.warning("the last update has not left yet (broker or aggregator stalled?); waiting before training again",
+                           metadata: ["endpoint": "\(configuration.updateEndpoint)"])
+        }
+        return false
+    }
 
     /// Waits up to `timeout` for input, then hands every control reply and broadcast to the
     /// session and acts on what changed.

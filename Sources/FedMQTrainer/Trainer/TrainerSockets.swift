@@ -32,7 +32,10 @@ final class TrainerSockets {
         }
         // Few models queued: they are large and superseded by the next one.
         try models.set(.receiveHighWaterMark(16), .subscribe(Array("model".utf8)))
-        try updates.set(.sendTimeout(.seconds(10)))
+        // One update in flight: while the broker does not take it (a stalled aggregator or
+        // broker), the trainer waits instead of training a queue of updates that would all be
+        // stale (`canSendUpdate`).
+        try updates.set(.sendHighWaterMark(1), .sendTimeout(.seconds(10)))
         try control.set(.sendTimeout(.seconds(1)))
         let monitor = configuration.curve == nil ? nil : try control.monitor(.handshakeFailedAuth)
         try models.connect(configuration.modelEndpoint)
@@ -56,6 +59,11 @@ final class TrainerSockets {
     func reopen() throws(ZMQError) {
         closeAll(linger: .zero)
         (models, updates, control, controlMonitor) = try Self.open(context, configuration)
+    }
+
+    /// Whether the update socket takes another update now (the previous one has left).
+    func canSendUpdate() throws(ZMQError) -> Bool {
+        try Poller.poll([PollItem(updates, .writable)], timeout: .zero)[0].contains(.writable)
     }
 
     /// Waits up to `timeout` for input; says which sockets are readable.
