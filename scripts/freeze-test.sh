@@ -8,12 +8,12 @@
 #   scripts/freeze-test.sh --target broker --freeze 40 --bin /path/to/.build/release
 #
 # Options: --bin DIR (executables, default .build/release), --target aggregator|broker,
-# --freeze SECONDS (40), --warmup SECONDS before the freeze (45), --after SECONDS (60),
+# --freeze SECONDS (40), --warmup SECONDS before the freeze (30), --after SECONDS (60),
 # --trainers N (8), --model cnn|mlp (cnn), --out DIR (a temporary directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bin=.build/release target=aggregator freeze=40 warmup=45 after=60 trainers=8 model=cnn out=""
+bin=.build/release target=aggregator freeze=40 warmup=30 after=60 trainers=8 model=cnn out=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --bin) bin=$2; shift 2 ;;
@@ -35,7 +35,7 @@ mkdir -p "$out"
 total=$((warmup + freeze + after))
 
 "$bin/fedmq" run --model "$model" --trainers "$trainers" --partition dirichlet:0.5 --mode buffered \
-    --eval-every 5 --time-limit "$total" --output-dir "$out" >"$out/fedmq.out" 2>&1 &
+    --eval-every 5 --time-limit "$total" --target-accuracy 1 --output-dir "$out" >"$out/fedmq.out" 2>&1 &
 fedmq=$!
 trap 'kill -CONT $(pgrep -P $fedmq) 2>/dev/null || true; kill $fedmq 2>/dev/null || true; wait $fedmq 2>/dev/null || true' EXIT
 

@@ -57,7 +57,7 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Update channel high-water mark toward the aggregator in messages, when --model-parameters is not given. [env: FEDMQ_UPDATE_HWM, default: 256]")
     var updateHwm: Int?
 
-    @Option(help: "Bytes of updates the update channel holds toward the aggregator, with --model-parameters (a stalled aggregator costs this much broker memory at most, whatever the model). [env: FEDMQ_UPDATE_QUEUE_BYTES, default: 33554432 (32 MiB)]")
+    @Option(help: "Bytes of updates the update channel holds toward the aggregator, with --model-parameters (a stalled aggregator costs this much broker memory at most, whatever the model). [env: FEDMQ_UPDATE_QUEUE_BYTES, default: 16777216 (16 MiB)]")
     var updateQueueBytes: Int?
 
     @Option(help: "Updates held per trainer connection (a trainer has one in flight; a stalled aggregator backs up into the trainers, which then wait). [env: FEDMQ_UPDATES_PER_TRAINER, default: 2]")

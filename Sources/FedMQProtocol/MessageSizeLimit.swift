@@ -35,9 +35,9 @@ public enum MessageSizeLimit {
     }
 
     /// Bytes of updates a queue toward the aggregator holds by default (the broker's update
-    /// channel, the aggregator's update socket): 32 MiB. Backlogs are bounded in bytes, so a
+    /// channel, the aggregator's update socket): 16 MiB. Backlogs are bounded in bytes, so a
     /// stalled aggregator costs the same memory whatever the model's size.
-    public static let defaultUpdateQueueBytes = 32 << 20
+    public static let defaultUpdateQueueBytes = 16 << 20
 
     /// The high-water mark, in messages, of a queue that holds at most `bytes` of updates of a
     /// model of `parameterCount` float32 scalars (an update is 4 bytes a scalar plus its

@@ -68,6 +68,9 @@ final class ProcessFederation {
     /// Sends `signal` to `role`'s current incarnation.
     func signal(_ role: Role, _ signal: Int32) { running[role]?.send(signal) }
 
+    /// Resident memory of `role`'s current incarnation, bytes (nil if not running).
+    func residentBytes(_ role: Role) -> Int? { running[role]?.pid.flatMap(ProcessMemory.residentBytes) }
+
     /// How `role`'s current incarnation ended, nil while it runs.
     func exit(_ role: Role) -> ChildProcess.ExitStatus? { running[role]?.exit }
 

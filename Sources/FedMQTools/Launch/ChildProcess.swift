@@ -46,6 +46,9 @@ public final class ChildProcess {
     /// Whether it was started.
     public var wasStarted: Bool { process.processIdentifier != 0 }
 
+    /// Its process id, once started.
+    public var pid: Int32? { wasStarted ? process.processIdentifier : nil }
+
     /// The exit status once it exited (a signal number when killed by a signal), else nil.
     public var exit: ExitStatus? {
         guard wasStarted, !process.isRunning else { return nil }

@@ -50,6 +50,7 @@ final class TrainerLoop {
         var trainer = try makeTrainer(data, registration)
         var lastBase: UInt64?
         var lastPush = clock.now
+        var sameBaseRounds = 0  // rounds trained in a row on `lastBase`
         while !shouldExit {
             if session.isForgotten {
                 guard let again = try awaitRegistration() else { break }
@@ -61,7 +62,8 @@ final class TrainerLoop {
             try heartbeatIfDue()
             try pump(timeout: .zero)  // so the round starts from the newest model already queued
             guard let base = session.heldVersion, let weights = heldWeights,
-                  base != lastBase || seconds(since: lastPush) >= configuration.modelWait else {
+                  base != lastBase || seconds(since: lastPush) >= configuration.sameBaseWait(after: sameBaseRounds)
+            else {
                 try pump(timeout: .milliseconds(100))
                 continue
             }
@@ -71,6 +73,7 @@ final class TrainerLoop {
             }
             guard let result = try trainer.train(from: weights, shouldContinue: betweenBatches) else { continue }
             try push(result, base: base)
+            sameBaseRounds = base == lastBase ? sameBaseRounds + 1 : 1
             lastBase = base
             lastPush = clock.now
         }
