@@ -17,7 +17,7 @@ struct KeygenCommand: ParsableCommand {
     @Option(help: "Directory for the key files (created).")
     var out = "keys"
 
-    @Option(name: .customLong("name"), help: "Name of a key pair to generate; repeatable. [default: broker and aggregator]")
+    @Option(name: .customLong("name"), help: "Name of a key pair to generate; repeatable. (default: broker and aggregator)")
     var names: [String] = []
 
     @Option(help: "Also generate trainer-1 … trainer-N.")

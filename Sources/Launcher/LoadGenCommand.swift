@@ -15,6 +15,8 @@ struct LoadGenCommand: AsyncParsableCommand {
             Each simulated trainer registers, follows the model versions and sends a real-sized, valid update every --interval seconds on the newest version it holds (no training). Reports updates/s, publish → receipt latency of models (p50, p99, to the last trainer) and the peak resident memory of the --watch processes.
 
             Every option falls back to its FEDMQ_* environment variable, then to the default. The open-file limit is raised to the hard limit at start; each trainer needs about 6 descriptors here (3 sockets, 3 connections) and 3 in the broker (see docs/PERFORMANCE.md for thousands of trainers).
+
+            \(ModelHelp.grammar)
             """
     )
 

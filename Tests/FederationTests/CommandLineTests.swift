@@ -57,7 +57,7 @@ import Testing
     }
 
     @Test func theModelGrammarIsInTheHelpOfEveryCommandTakingAModel() throws {
-        for (executable, words) in [("trainer", []), ("aggregator", []), ("fedmq", ["run"]), ("fedmq", ["train"])] {
+        for (executable, words) in [("trainer", []), ("aggregator", []), ("fedmq", ["run"]), ("fedmq", ["train"]), ("fedmq", ["loadgen"])] {
             let help = try run(executable, words + ["--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
             #expect(help.components(separatedBy: "conv OUT K [stride S] [pad P]").count == 2, "\(executable) \(words) --help")
             #expect(help.contains("log_softmax") && help.contains("dropout P"))
