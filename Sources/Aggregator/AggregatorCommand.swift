@@ -24,12 +24,15 @@ struct AggregatorCommand: AsyncParsableCommand {
 
             Encryption: --curve-server-key(-file) (the broker's public key) and --curve-secret-key(-file) (the aggregator's own) make all three connections CURVE clients; the broker then attests each sender's public key, and --trainer-keys(-file) limits accepted updates and requests to listed trainers (others are rejected as unauthorized_key). See docs/SECURITY.md.
 
-            Resumes from the newest valid checkpoint in --checkpoint-dir. SIGTERM/SIGINT checkpoint and exit without ending the run; a stop condition (target accuracy, max versions, time limit) broadcasts stop to all trainers.
-            """
+            \(ModelHelp.grammar)
+
+            Resumes from the newest valid checkpoint in --checkpoint-dir. SIGTERM/SIGINT checkpoint and exit without ending the run; a stop condition (target accuracy, max versions, time limit) broadcasts stop to all trainers. SIGHUP re-reads --trainer-keys(-file) when one is given; otherwise it is logged and ignored.
+            """,
+        version: FedMQVersion.current
     )
 
     // Model and run
-    @Option(help: "Model architecture: cnn or mlp. [env: FEDMQ_MODEL, default: cnn]") var model: String?
+    @Option(help: "\(ModelHelp.option) [env: FEDMQ_MODEL, default: cnn]") var model: String?
     @Option(help: "Run id carried in every message. [env: FEDMQ_RUN_ID, default: 1]") var runId: UInt64?
     @Option(help: "Seed for the initial model and the partition. [env: FEDMQ_SEED, default: 0]") var seed: UInt64?
     @Option(help: "Directory with the Fashion-MNIST IDX files (test split used for evaluation). [env: FEDMQ_DATA_DIR, default: /usr/share/datasets/fashion-mnist]") var dataDir: String?

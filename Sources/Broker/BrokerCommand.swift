@@ -26,8 +26,9 @@ struct BrokerCommand: AsyncParsableCommand {
 
             High-water marks: the model channel keeps few messages (models are large and superseded), the update channel more (updates are work that should not be dropped).
 
-            Stops cleanly on SIGTERM/SIGINT.
-            """
+            Stops cleanly on SIGTERM/SIGINT. Without CURVE, SIGHUP has nothing to reload: it is logged and ignored.
+            """,
+        version: FedMQVersion.current
     )
 
     @Option(help: "Interface to bind, '*' for all. [env: FEDMQ_BIND, default: *]")
@@ -66,7 +67,7 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Control channel high-water mark in messages. [env: FEDMQ_CONTROL_HWM, default: 1000]")
     var controlHwm: Int?
 
-    @Option(help: "libzmq I/O threads (they read and write every connection; the broker moves each message twice). [env: FEDMQ_IO_THREADS, default: 3; thread 0 serves the aggregator side]")
+    @Option(help: "libzmq I/O threads (they read and write every connection; the broker moves each message twice; thread 0 serves the aggregator side). [env: FEDMQ_IO_THREADS, default: 3]")
     var ioThreads: Int?
 
     @Option(help: "Largest accepted model or update frame in bytes (ZMQ_MAXMSGSIZE); a bigger one drops the sender's connection and is never forwarded. [env: FEDMQ_MAX_MESSAGE_BYTES, default: from --model-parameters (8 × parameters + 128 KiB), else 1 GiB]")

@@ -19,11 +19,13 @@ public enum ServiceCommand {
     }
 
     /// Runs `service` in a `ServiceGroup` that shuts down gracefully on SIGTERM and SIGINT.
+    /// SIGHUP is trapped before the service starts, in every configuration, so it never kills
+    /// the process (its default action) and never skips the final checkpoint.
     /// - Parameters:
     ///   - endsRunWhenDone: the service returning on its own is success and ends the process
     ///     (aggregator and trainer: the run is over); otherwise it is an error.
-    ///   - onHangup: called on every SIGHUP while the service runs (reload key files); nil
-    ///     leaves SIGHUP alone.
+    ///   - onHangup: called on every SIGHUP while the service runs (reload key files); nil when
+    ///     there is nothing to reload: each SIGHUP is then logged (notice) and ignored.
     public static func run(_ service: some Service, endsRunWhenDone: Bool, logger: Logger,
                            onHangup: (@Sendable () async -> Void)? = nil) async throws {
         let behavior: ServiceGroupConfiguration.ServiceConfiguration.TerminationBehavior =
@@ -31,10 +33,13 @@ public enum ServiceCommand {
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: service, successTerminationBehavior: behavior)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        guard let onHangup else { return try await group.run() }
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let onHangup = onHangup ?? { @Sendable in
+            logger.notice("SIGHUP: nothing to reload (no key lists in this configuration), still running")
+        }
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
-                for await _ in await UnixSignalsSequence(trapping: .sighup) { await onHangup() }
+                for await _ in hangups { await onHangup() }
             }
             defer { tasks.cancelAll() }
             try await group.run()

@@ -21,6 +21,13 @@ public enum CurveKeyList {
     /// Every key of a list (see the type's documentation); an empty list is an error, since it
     /// would shut every client out.
     public static func keys(_ text: String, what: String) throws(ConfigurationError) -> Set<CurveKey> {
+        let keys = try keys(possiblyNone: text, what: what)
+        guard !keys.isEmpty else { throw ConfigurationError("\(what): the list holds no key", code: "curve_key") }
+        return keys
+    }
+
+    /// Every key of a list that may hold none (a list `fedmq keygen` appends to).
+    public static func keys(possiblyNone text: String, what: String) throws(ConfigurationError) -> Set<CurveKey> {
         var keys = Set<CurveKey>()
         for line in text.split(whereSeparator: \.isNewline) {
             for word in line.split(whereSeparator: { $0 == "," || $0.isWhitespace }) {
@@ -28,7 +35,6 @@ public enum CurveKeyList {
                 keys.insert(try key(String(word), what: what))
             }
         }
-        guard !keys.isEmpty else { throw ConfigurationError("\(what): the list holds no key", code: "curve_key") }
         return keys
     }
 

@@ -24,7 +24,7 @@ struct BenchCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "Sections to run (default: all): gemm conv vector safetensors federation broker aggregation train.")
+    @Argument(help: "Sections to run: gemm conv vector safetensors federation broker aggregation train. (default: all)")
     var sections: [String] = []
 
     @Flag(help: "Select the broker section: forwarding MB/s beside raw libzmq PUSH→PULL and PUB→SUB.")
@@ -33,7 +33,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Select the aggregation section: strategies' merge updates/s and GB/s beside memcpy.")
     var aggregation = false
 
-    @Option(help: "Broker section: payload sizes in bytes, comma-separated. [default: 87360,1048576,16777216,67108864]")
+    @Option(help: "Broker section: payload sizes in bytes, comma-separated. (default: 87360,1048576,16777216,67108864)")
     var brokerPayloads: String?
 
     @Option(help: "Broker section: MB delivered to each receiver per timed pass.")
@@ -69,7 +69,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Timed seconds per model in the training section (3 rounds, best reported).")
     var trainSeconds = 2.0
 
-    @Option(help: "Clock: wall (default) or cpu (thread CPU time; use on a busy machine). Also passed to the peer script.")
+    @Option(help: "Clock: wall or cpu (thread CPU time; use on a busy machine). Also passed to the peer script.")
     var clock: BenchmarkClock.Mode = .wall
 
     @Option(help: "Mini-batch size used for the GEMM shapes.")

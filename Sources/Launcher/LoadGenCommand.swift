@@ -15,25 +15,27 @@ struct LoadGenCommand: AsyncParsableCommand {
             Each simulated trainer registers, follows the model versions and sends a real-sized, valid update every --interval seconds on the newest version it holds (no training). Reports updates/s, publish → receipt latency of models (p50, p99, to the last trainer) and the peak resident memory of the --watch processes.
 
             Every option falls back to its FEDMQ_* environment variable, then to the default. The open-file limit is raised to the hard limit at start; each trainer needs about 6 descriptors here (3 sockets, 3 connections) and 3 in the broker (see docs/PERFORMANCE.md for thousands of trainers).
+
+            \(ModelHelp.grammar)
             """
     )
 
     @Option(help: "Simulated trainers. [env: FEDMQ_LOADGEN_TRAINERS, default: 10]") var trainers: Int?
-    @Option(help: "Model architecture (sets the update size): cnn or mlp. [env: FEDMQ_MODEL, default: cnn]") var model: String?
+    @Option(help: "\(ModelHelp.option) It sets the update size. [env: FEDMQ_MODEL, default: cnn]") var model: String?
     @Option(name: [.customLong("broker"), .customLong("broker-host")],
             help: "Broker host; sets the endpoints to tcp://<host>:\(BrokerPorts.defaults.modelOut)/\(BrokerPorts.defaults.updatesIn)/\(BrokerPorts.defaults.controlIn). [env: FEDMQ_BROKER, default: localhost]")
     var brokerHost: String?
     @Option(help: "Model endpoint (broker model-out XPUB). [env: FEDMQ_MODEL_ENDPOINT]") var modelEndpoint: String?
     @Option(help: "Update endpoint (broker updates-in PULL). [env: FEDMQ_UPDATE_ENDPOINT]") var updateEndpoint: String?
     @Option(help: "Control endpoint (broker control-in ROUTER). [env: FEDMQ_CONTROL_ENDPOINT]") var controlEndpoint: String?
-    @Option(help: "Run id; default: learnt from the first model broadcast. [env: FEDMQ_RUN_ID]") var runId: UInt64?
+    @Option(help: "Run id to join. [env: FEDMQ_RUN_ID, default: learnt from the first model broadcast]") var runId: UInt64?
     @Option(help: "Seconds between two updates of one trainer. [env: FEDMQ_LOADGEN_INTERVAL, default: 1]") var interval: Double?
     @Option(help: "Seconds measured once every trainer is ready. [env: FEDMQ_LOADGEN_DURATION, default: 10]") var duration: Double?
     @Option(help: "Seconds allowed for all trainers to register and get a model. [env: FEDMQ_LOADGEN_SETUP_TIMEOUT, default: 60]") var setupTimeout: Double?
     @Option(help: "Threads driving the trainers. [env: FEDMQ_LOADGEN_THREADS, default: 2]") var threads: Int?
     @Option(help: "Seed of update values and send times. [env: FEDMQ_SEED, default: 0]") var seed: UInt64?
     @Option(help: "Identity prefix of the trainers (unique per run against one aggregator). [env: FEDMQ_LOADGEN_IDENTITY, default: loadgen-<pid>]") var identityPrefix: String?
-    @Option(help: "Process whose peak RSS to report, as name=pid (repeatable). [env: FEDMQ_LOADGEN_WATCH, comma-separated]") var watch: [String] = []
+    @Option(help: "Process whose peak RSS to report, as name=pid (repeatable; the variable takes a comma-separated list). [env: FEDMQ_LOADGEN_WATCH]") var watch: [String] = []
     @OptionGroup(title: "Encryption (one key pair for every simulated trainer)") var curve: CurveClientOptions
     @Flag(help: "Print the report as one JSON object instead of text.") var json = false
     @Option(help: "Log level. [env: FEDMQ_LOG_LEVEL, default: info]") var logLevel: Logger.Level?

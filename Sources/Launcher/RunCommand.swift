@@ -21,6 +21,8 @@ struct RunCommand: AsyncParsableCommand {
             Defaults (the default job): 8 trainers, Fashion-MNIST cut by dirichlet:0.5, buffered mode (FedBuff, K = 4, staleness poly:0.5), the CNN, each update 50 local SGD steps of batch 32 at lr 0.05 with momentum 0.5, evaluation every 2 versions, stop at 85 % test accuracy.
 
             Ctrl-C (or SIGTERM) stops every child: SIGTERM, then SIGKILL after --grace-period seconds. The exit status is 0 when the run finished, 130 when interrupted, 1 when a child failed.
+
+            \(ModelHelp.grammar)
             """
     )
 
@@ -33,7 +35,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Partition of the training set, one shard per trainer.")
     var partition: PartitionScheme = .dirichlet(alpha: 0.5)
 
-    @Option(help: "Model architecture: cnn or mlp.")
+    @Option(help: "\(ModelHelp.option)")
     var model = "cnn"
 
     @Option(help: "Stop at this test accuracy in (0, 1]; 0 disables it.")
@@ -54,7 +56,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Buffered mode: updates per new version (K).")
     var bufferSize = 4
 
-    @Option(help: "Sync mode: updates per round (M). [default: the number of trainers]")
+    @Option(help: "Sync mode: updates per round (M). (default: the number of trainers)")
     var roundSize: Int?
 
     @Option(help: "Async mode: base mixing rate α in (0, 1].")
@@ -66,7 +68,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Local epochs per update (exclusive with --local-steps).")
     var localEpochs: Int?
 
-    @Option(help: "Local SGD steps per update. [default: 50]")
+    @Option(help: "Local SGD steps per update. (default: 50)")
     var localSteps: Int?
 
     @Option(help: "Mini-batch size.")
@@ -90,10 +92,10 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Encrypt and authenticate every connection with CURVE: fresh keys for each process go to <run directory>/keys; the broker admits only those keys, the aggregator only the trainers'.")
     var curve = false
 
-    @Option(help: "Run directory. [default: runs/<UTC yyyyMMdd-HHmmss>]")
+    @Option(help: "Run directory. (default: runs/<UTC yyyyMMdd-HHmmss>)")
     var outputDir: String?
 
-    @Option(help: "Directory of the broker, aggregator and trainer executables. [default: next to fedmq]")
+    @Option(help: "Directory of the broker, aggregator and trainer executables. (default: next to fedmq)")
     var executables: String?
 
     @Option(help: "Seconds children get to exit before SIGKILL.")
@@ -114,16 +116,16 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let layout = outputDir.map { RunLayout(directory: $0) } ?? RunLayout.timestamped()
-        let plan = try validating { try LaunchPlan(configuration: try makeConfiguration(layout: layout), layout: layout) }
+        // Failures from here on are no usage errors (validate() checked the options): they are
+        // printed alone, not with the root command's usage line as a ValidationError in run() is.
+        let plan = try LaunchPlan(configuration: try makeConfiguration(layout: layout), layout: layout)
         InterruptSignal.install()
         let supervisor = ProcessSupervisor(plan: plan)
         print("run directory: \(plan.layout.directory)")
         if plan.configuration.curve { print("CURVE encryption on; keys in \(plan.layout.keys)") }
         print("\(plan.configuration.trainers) trainers, \(plan.configuration.mode.rawValue), \(plan.configuration.partition), \(plan.configuration.modelName); broker on 127.0.0.1 ports \(plan.ports.named.map { "\($0.name) \($0.port)" }.joined(separator: ", "))")
         fflush(nil)
-        do { try supervisor.start() } catch {
-            throw ValidationError(error.message)
-        }
+        try supervisor.start()
         let outcome = await supervise(supervisor, metrics: plan.layout.metrics)
         print("")
         if outcome == .interrupted { print("interrupted; stopping every process…") }

@@ -15,13 +15,12 @@ struct TrainCommand: AsyncParsableCommand {
         discussion: """
             Environment: FEDMQ_MODEL, FEDMQ_EPOCHS, FEDMQ_BATCH_SIZE, FEDMQ_LR, FEDMQ_MOMENTUM, \
             FEDMQ_SEED and FEDMQ_DATA_DIR give defaults for the matching options.
+
+            \(ModelHelp.grammar)
             """
     )
 
-    @Option(help: """
-        Model architecture: \(ModelArchitecture.all.map(\.name).joined(separator: " | ")), or a description \
-        such as "flatten, fc 100, relu, fc 10, log_softmax". [env: FEDMQ_MODEL, default: cnn]
-        """)
+    @Option(help: "\(ModelHelp.option) [env: FEDMQ_MODEL, default: cnn]")
     var model: String?
 
     @Option(help: "Passes over the training set. [env: FEDMQ_EPOCHS, default: 5]")
@@ -42,11 +41,11 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Directory with the Fashion-MNIST IDX files (train-images-idx3-ubyte.gz, …). [env: FEDMQ_DATA_DIR]")
     var dataDir: String?
 
-    @Option(help: "Use only the first N training and test samples (quick runs).")
+    @Option(help: "Use only the first N training and test samples (quick runs). [default: all]")
     var limit: Int?
 
-    @Option(help: "Batches between progress lines within an epoch.")
-    var progressEvery = 200
+    @Option(help: "Batches between progress lines within an epoch. [default: 200]")
+    var progressEvery: Int?
 
     func validate() throws {
         let configuration = try makeConfiguration()
@@ -90,7 +89,7 @@ struct TrainCommand: AsyncParsableCommand {
         c.momentum = try momentum ?? env.value("FEDMQ_MOMENTUM") ?? c.momentum
         c.seed = try seed ?? env.value("FEDMQ_SEED") ?? c.seed
         c.limit = limit
-        c.progressInterval = progressEvery
+        c.progressInterval = progressEvery ?? 200
         return c
     }
 }

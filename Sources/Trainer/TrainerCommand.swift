@@ -20,8 +20,11 @@ struct TrainerCommand: AsyncParsableCommand {
 
             Encryption: --curve-server-key(-file) (the broker's public key) and --curve-secret-key(-file) (the trainer's own, from `fedmq keygen`) make all three connections CURVE clients. See docs/SECURITY.md.
 
-            It exits 0 when the aggregator broadcasts stop, and stops cleanly (goodbye) on SIGTERM/SIGINT.
-            """
+            \(ModelHelp.grammar)
+
+            It exits 0 when the aggregator broadcasts stop, and stops cleanly (goodbye) on SIGTERM/SIGINT. SIGHUP has nothing to reload: it is logged and ignored.
+            """,
+        version: FedMQVersion.current
     )
 
     @Option(name: [.customLong("broker"), .customLong("broker-host")],
@@ -52,7 +55,7 @@ struct TrainerCommand: AsyncParsableCommand {
     @Option(help: "Run id to join. [env: FEDMQ_RUN_ID, default: learnt from the first model broadcast]")
     var runId: UInt64?
 
-    @Option(help: "Model architecture: cnn or mlp (must match the aggregator). [env: FEDMQ_MODEL, default: cnn]")
+    @Option(help: "\(ModelHelp.option) It must match the aggregator's. [env: FEDMQ_MODEL, default: cnn]")
     var model: String?
 
     @Option(help: "Own training data: an MNIST-layout IDX directory or a CSV file (label,pixels…), used whole. [env: FEDMQ_DATA, default: the Fashion-MNIST training set cut into the shard assigned at registration]")

@@ -54,7 +54,7 @@ import Testing
     /// The part of argument-parser's `--experimental-dump-help` JSON that names options.
     struct HelpDump: Decodable {
         struct Name: Decodable { let kind: String; let name: String }
-        struct Argument: Decodable { let names: [Name]? }
+        struct Argument: Decodable { let names: [Name]?; let abstract: String? }
         struct Command: Decodable { let arguments: [Argument] }
         let command: Command
     }

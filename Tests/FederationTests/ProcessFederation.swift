@@ -39,8 +39,9 @@ final class ProcessFederation {
     }
 
     /// Starts a new incarnation of `role`, with `overrides` replacing the values of some of its
-    /// options (e.g. `["--identity": "other"]`).
-    func start(_ role: Role, overrides: [String: String] = [:]) throws {
+    /// options (e.g. `["--identity": "other"]`) and the options in `dropping` left out with
+    /// their values (e.g. `["--trainer-keys-file"]`).
+    func start(_ role: Role, overrides: [String: String] = [:], dropping: Set<String> = []) throws {
         let incarnation = (logs[role]?.count ?? 0) + 1
         let name = incarnation == 1 ? role.description : "\(role)-\(incarnation)"
         let (executable, arguments): (String, [String]) = switch role {
@@ -48,8 +49,9 @@ final class ProcessFederation {
         case .aggregator: ("aggregator", plan.aggregatorArguments)
         case .trainer(let i): ("trainer", plan.trainerArguments(index: i))
         }
-        let overridden = arguments.enumerated().map { i, word in
-            i > 0 ? overrides[arguments[i - 1]] ?? word : word
+        let overridden = arguments.enumerated().compactMap { i, word -> String? in
+            if dropping.contains(word) || (i > 0 && dropping.contains(arguments[i - 1])) { return nil }
+            return i > 0 ? overrides[arguments[i - 1]] ?? word : word
         }
         let child = ChildProcess(name: name, executable: plan.configuration.executablesDirectory + "/" + executable,
                                  arguments: overridden, logPath: plan.layout.log(name))
