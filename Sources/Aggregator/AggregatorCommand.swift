@@ -56,12 +56,7 @@ struct AggregatorCommand: AsyncParsableCommand {
     @Option(help: "Seconds without heartbeat before a trainer counts as gone. [env: FEDMQ_HEARTBEAT_TIMEOUT, default: 30]") var heartbeatTimeout: Double?
 
     // Endpoints
-    @Option(name: [.customLong("broker"), .customLong("broker-host")],
-            help: "Broker host name or address; sets the endpoints to tcp://<host>:\(BrokerPorts.defaults.modelIn)/\(BrokerPorts.defaults.updatesOut)/\(BrokerPorts.defaults.controlOut). [env: FEDMQ_BROKER or FEDMQ_BROKER_HOST, default: localhost]")
-    var brokerHost: String?
-    @Option(help: "Model endpoint (broker model-in XSUB). [env: FEDMQ_MODEL_ENDPOINT]") var modelEndpoint: String?
-    @Option(help: "Update endpoint (broker updates-out PUSH). [env: FEDMQ_UPDATE_ENDPOINT]") var updateEndpoint: String?
-    @Option(help: "Control endpoint (broker control-out DEALER). [env: FEDMQ_CONTROL_ENDPOINT]") var controlEndpoint: String?
+    @OptionGroup(title: "Broker") var broker: BrokerEndpointOptions<AggregatorSide>
     @Option(help: "Seconds between re-publications of the current model (refills a restarted broker's cache). [env: FEDMQ_REPUBLISH_INTERVAL, default: 5]") var republishInterval: Double?
 
     // Evaluation, checkpoints, metrics
@@ -161,10 +156,7 @@ struct AggregatorCommand: AsyncParsableCommand {
         c.shardCount = try shards ?? env.value("FEDMQ_SHARDS") ?? c.shardCount
         c.partition = try partition ?? env.value("FEDMQ_PARTITION") ?? c.partition
         c.heartbeatTimeout = try heartbeatTimeout ?? env.value("FEDMQ_HEARTBEAT_TIMEOUT") ?? c.heartbeatTimeout
-        let host = brokerHost ?? env.string("FEDMQ_BROKER") ?? env.string("FEDMQ_BROKER_HOST") ?? "localhost"
-        c.modelEndpoint = modelEndpoint ?? env.string("FEDMQ_MODEL_ENDPOINT") ?? BrokerPorts.defaults.endpoint(host: host, \.modelIn)
-        c.updateEndpoint = updateEndpoint ?? env.string("FEDMQ_UPDATE_ENDPOINT") ?? BrokerPorts.defaults.endpoint(host: host, \.updatesOut)
-        c.controlEndpoint = controlEndpoint ?? env.string("FEDMQ_CONTROL_ENDPOINT") ?? BrokerPorts.defaults.endpoint(host: host, \.controlOut)
+        (c.modelEndpoint, c.updateEndpoint, c.controlEndpoint) = try broker.endpoints(env)
         c.republishInterval = try republishInterval ?? env.value("FEDMQ_REPUBLISH_INTERVAL") ?? c.republishInterval
         c.evalEvery = try evalEvery ?? env.value("FEDMQ_EVAL_EVERY") ?? c.evalEvery
         c.finalEvaluationTimeout = try finalEvalTimeout ?? env.value("FEDMQ_FINAL_EVAL_TIMEOUT") ?? c.finalEvaluationTimeout

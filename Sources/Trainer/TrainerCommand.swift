@@ -24,27 +24,7 @@ struct TrainerCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: [.customLong("broker"), .customLong("broker-host")],
-            help: "Broker host name or address; sets the three endpoints with the ports below. [env: FEDMQ_BROKER or FEDMQ_BROKER_HOST, default: localhost]")
-    var brokerHost: String?
-
-    @Option(help: "Broker model-out port (XPUB). [env: FEDMQ_MODEL_OUT_PORT, default: \(BrokerPorts.defaults.modelOut)]")
-    var modelOutPort: Int?
-
-    @Option(help: "Broker updates-in port (PULL). [env: FEDMQ_UPDATES_IN_PORT, default: \(BrokerPorts.defaults.updatesIn)]")
-    var updatesInPort: Int?
-
-    @Option(help: "Broker control-in port (ROUTER). [env: FEDMQ_CONTROL_IN_PORT, default: \(BrokerPorts.defaults.controlIn)]")
-    var controlInPort: Int?
-
-    @Option(help: "Full model endpoint, overrides host and port, e.g. \(BrokerPorts.defaults.endpoint(host: "broker", \.modelOut)). [env: FEDMQ_MODEL_ENDPOINT]")
-    var modelEndpoint: String?
-
-    @Option(help: "Full update endpoint, e.g. \(BrokerPorts.defaults.endpoint(host: "broker", \.updatesIn)). [env: FEDMQ_UPDATE_ENDPOINT]")
-    var updateEndpoint: String?
-
-    @Option(help: "Full control endpoint, e.g. \(BrokerPorts.defaults.endpoint(host: "broker", \.controlIn)). [env: FEDMQ_CONTROL_ENDPOINT]")
-    var controlEndpoint: String?
+    @OptionGroup(title: "Broker") var broker: BrokerEndpointOptions<TrainerSide>
 
     @Option(help: "Stable identity: the same name always gets the same trainer id and shard. [env: FEDMQ_TRAINER_IDENTITY, default: <host>-<pid>]")
     var identity: String?
@@ -120,16 +100,7 @@ struct TrainerCommand: AsyncParsableCommand {
     private func makeConfiguration() throws -> TrainerConfiguration {
         let env = EnvironmentValues()
         var c = TrainerConfiguration()
-        let host = brokerHost ?? env.string("FEDMQ_BROKER") ?? env.string("FEDMQ_BROKER_HOST") ?? "localhost"
-        let endpoint = { (explicit: String?, variable: String, port: Int?, portVariable: String, fallback: KeyPath<BrokerPorts, Int>) throws -> String in
-            if let url = explicit ?? env.string(variable) { return url }
-            let port = try port ?? env.value(portVariable) ?? BrokerPorts.defaults[keyPath: fallback]
-            guard (1...65535).contains(port) else { throw ValidationError("\(portVariable.lowercased()) must be in 1…65535, got \(port)") }
-            return "tcp://\(host):\(port)"
-        }
-        c.modelEndpoint = try endpoint(modelEndpoint, "FEDMQ_MODEL_ENDPOINT", modelOutPort, "FEDMQ_MODEL_OUT_PORT", \.modelOut)
-        c.updateEndpoint = try endpoint(updateEndpoint, "FEDMQ_UPDATE_ENDPOINT", updatesInPort, "FEDMQ_UPDATES_IN_PORT", \.updatesIn)
-        c.controlEndpoint = try endpoint(controlEndpoint, "FEDMQ_CONTROL_ENDPOINT", controlInPort, "FEDMQ_CONTROL_IN_PORT", \.controlIn)
+        (c.modelEndpoint, c.updateEndpoint, c.controlEndpoint) = try broker.endpoints(env)
         c.identity = identity ?? env.string("FEDMQ_TRAINER_IDENTITY")
         c.runID = try runId ?? env.value("FEDMQ_RUN_ID")
         c.modelName = model ?? env.string("FEDMQ_MODEL") ?? c.modelName
