@@ -25,19 +25,19 @@ struct RunCommand: AsyncParsableCommand {
     )
 
     @Option(help: "Number of trainer processes.")
-    var trainers = 8
+    var trainers = Self.defaults.trainers
 
     @Option(help: "Aggregation mode.")
-    var mode: AggregationMode = .buffered
+    var mode = Self.defaults.mode
 
     @Option(help: "Partition of the training set, one shard per trainer.")
-    var partition: PartitionScheme = .dirichlet(alpha: 0.5)
+    var partition = Self.defaults.partition
 
     @Option(help: "Model architecture: cnn or mlp.")
-    var model = "cnn"
+    var model = Self.defaults.modelName
 
     @Option(help: "Stop at this test accuracy in (0, 1]; 0 disables it.")
-    var targetAccuracy = 0.85
+    var targetAccuracy = Self.defaults.targetAccuracy ?? 0
 
     @Option(help: "Stop at this global version.")
     var maxVersions: UInt64?
@@ -46,46 +46,46 @@ struct RunCommand: AsyncParsableCommand {
     var timeLimit: Double?
 
     @Option(help: "Seed for model initialisation, partition and mini-batches.")
-    var seed: UInt64 = 0
+    var seed = Self.defaults.seed
 
     @Option(help: "Run id carried by every message.")
-    var runId: UInt64 = 1
+    var runId = Self.defaults.runID
 
     @Option(help: "Buffered mode: updates per new version (K).")
-    var bufferSize = 4
+    var bufferSize = Self.defaults.bufferSize
 
     @Option(help: "Sync mode: updates per round (M). [default: the number of trainers]")
     var roundSize: Int?
 
     @Option(help: "Async mode: base mixing rate α in (0, 1].")
-    var alpha = 0.6
+    var alpha = Self.defaults.alpha
 
     @Option(help: "Evaluate on the test set every N versions.")
-    var evalEvery: UInt64 = 2
+    var evalEvery = Self.defaults.evalEvery
 
     @Option(help: "Local epochs per update (exclusive with --local-steps).")
     var localEpochs: Int?
 
-    @Option(help: "Local SGD steps per update. [default: 50]")
+    @Option(help: "Local SGD steps per update. [default: \(Self.defaults.localWork)]")
     var localSteps: Int?
 
     @Option(help: "Mini-batch size.")
-    var batchSize = 32
+    var batchSize = Self.defaults.batchSize
 
     @Option(help: "Trainers' SGD learning rate.")
-    var lr: Float = 0.05
+    var lr = Self.defaults.learningRate
 
     @Option(help: "Trainers' SGD momentum in [0, 1).")
-    var momentum: Float = 0.5
+    var momentum = Self.defaults.momentum
 
     @Option(help: "FedProx μ (0 = FedAvg).")
-    var proxMu: Float = 0
+    var proxMu = Self.defaults.proximalMu
 
     @Option(help: "Comma-separated slowdown factors given to the trainers in turn, e.g. 1,1,2,4 (heterogeneous devices).")
     var slowdowns: String?
 
     @Option(help: "Emulate devices of a fixed speed: every trainer's step lasts at least this many seconds (a straggler's, slowdown × this), so trainers keep their speeds however many share the cores; 0 runs at the machine's speed.")
-    var stepTime: Double = 0
+    var stepTime = Self.defaults.stepTime
 
     @Flag(help: "Encrypt and authenticate every connection with CURVE: fresh keys for each process go to <run directory>/keys; the broker admits only those keys, the aggregator only the trainers'.")
     var curve = false
@@ -97,10 +97,10 @@ struct RunCommand: AsyncParsableCommand {
     var executables: String?
 
     @Option(help: "Seconds children get to exit before SIGKILL.")
-    var gracePeriod = 5.0
+    var gracePeriod = Self.defaults.gracePeriod
 
     @Option(help: "Log level of the children.")
-    var logLevel: Logger.Level = .info
+    var logLevel = Self.defaults.logLevel
 
     @Option(parsing: .unconditional, help: "Extra aggregator arguments, space-separated, e.g. \"--staleness hinge:10,4\".")
     var aggregatorArgs: String?
@@ -215,6 +215,9 @@ struct RunCommand: AsyncParsableCommand {
         do { try c.validate() } catch { throw ValidationError(error.message) }
         return c
     }
+
+    /// The default job (`LaunchConfiguration`'s defaults), which the option defaults show.
+    private static let defaults = LaunchConfiguration(executablesDirectory: "", outputDirectory: "")
 
     private static func words(_ text: String) -> [String] {
         text.split(whereSeparator: \.isWhitespace).map(String.init)

@@ -1,6 +1,7 @@
 import FedMQAggregator
 import FedMQProtocol
 import FedMQTools
+import FedMQTrainer
 import Foundation
 import Testing
 import ZeroMQ
@@ -74,6 +75,32 @@ import ZeroMQ
                 #expect(value(t, flag) == expected, "trainer \(flag)")
             }
             #expect(!t.contains("--local-steps"))
+        }
+    }
+
+    /// The default `fedmq run` passes its children the values a hand-started `aggregator` and
+    /// `trainer` default to (`defaultJob`), except the differences the README lists: loopback
+    /// ports, the run directory's files, the stop condition, `--min-trainers` and identities.
+    @Test func theDefaultRunPassesWhatHandStartedProcessesDefaultTo() throws {
+        let plan = try LaunchPlan(configuration: LaunchConfiguration(executablesDirectory: "/bin", outputDirectory: "/tmp/run"),
+                                  layout: RunLayout(directory: "/tmp/run"))
+        let a = AggregatorConfiguration.defaultJob
+        let aggregator = plan.aggregatorArguments
+        for (flag, expected) in [("--model", a.modelName), ("--mode", a.mode.rawValue), ("--run-id", "\(a.runID)"), ("--seed", "\(a.seed)"),
+                                 ("--shards", "\(a.shardCount)"), ("--partition", a.partition.description),
+                                 ("--buffer-size", "\(a.bufferSize)"), ("--round-size", "\(a.roundSize)"), ("--alpha", "\(a.alpha)"),
+                                 ("--eval-every", "\(a.evalEvery)")] {
+            #expect(value(aggregator, flag) == expected, "aggregator \(flag)")
+        }
+        let t = TrainerConfiguration.defaultJob
+        #expect(t.localWork == .steps(50))
+        for trainer in (0..<plan.configuration.trainers).map(plan.trainerArguments(index:)) {
+            for (flag, expected) in [("--model", t.modelName), ("--local-steps", "50"), ("--batch-size", "\(t.batchSize)"),
+                                     ("--lr", "\(t.learningRate)"), ("--momentum", "\(t.momentum)"), ("--prox-mu", "\(t.proximalMu)"),
+                                     ("--slowdown", "\(t.slowdown)"), ("--step-time", "\(t.stepTime)"), ("--seed", "\(t.seed)")] {
+                #expect(value(trainer, flag) == expected, "trainer \(flag)")
+            }
+            #expect(value(trainer, "--model-wait").flatMap(Double.init) == t.modelWait)
         }
     }
 
