@@ -16,11 +16,13 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             The processes (the broker, aggregator and trainer executables next to this fedmq binary) talk over loopback on free ports. A live line shows the global version, the latest test accuracy, accepted updates per second and the elapsed time, read from the aggregator's metrics.
 
-            Everything goes to the run directory (default runs/<UTC timestamp>): metrics.jsonl, report.html, checkpoints/ and logs/<process>.log.
+            Everything goes to the run directory (default runs/<UTC timestamp>): metrics.jsonl, report.html, checkpoints/, logs/<process>.log and commands.sh, the exact command line of every process (to start one by hand). A directory that holds checkpoints is resumed.
+
+            Settings come from these flags only: fedmq run reads no FEDMQ_* variable and removes them all from its children's environment, so a variable meant for a hand-started process cannot change or fail a child.
 
             Defaults (the default job): 8 trainers, Fashion-MNIST cut by dirichlet:0.5, buffered mode (FedBuff, K = 4, staleness poly:0.5), the CNN, each update 50 local SGD steps of batch 32 at lr 0.05 with momentum 0.5, evaluation every 2 versions, stop at 85 % test accuracy.
 
-            Ctrl-C (or SIGTERM) stops every child: SIGTERM, then SIGKILL after --grace-period seconds. The exit status is 0 when the run finished, 130 when interrupted, 1 when a child failed.
+            At the end it prints why the run stopped, the best and the final test accuracy with their versions, and where the files are. Ctrl-C (or SIGTERM) stops every child (SIGTERM, then SIGKILL after --grace-period seconds) and still writes report.html. The exit status is 0 when the run finished, 130 when interrupted, 1 when a child failed.
             """
     )
 
@@ -50,6 +52,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "Run id carried by every message.")
     var runId = Self.defaults.runID
+
+    @Option(help: "Directory of the Fashion-MNIST IDX files, for the aggregator and every trainer. [default: theirs, /usr/share/datasets/fashion-mnist]")
+    var dataDir: String?
 
     @Option(help: "Buffered mode: updates per new version (K).")
     var bufferSize = Self.defaults.bufferSize
@@ -113,23 +118,34 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let layout = outputDir.map { RunLayout(directory: $0) } ?? RunLayout.timestamped()
+        let directory = outputDir ?? RunLayout.timestamped().directory
+        let layout = RunLayout(directory: URL(fileURLWithPath: directory).standardizedFileURL.path)
         let plan = try validating { try LaunchPlan(configuration: try makeConfiguration(layout: layout), layout: layout) }
         InterruptSignal.install()
         let supervisor = ProcessSupervisor(plan: plan)
         print("run directory: \(plan.layout.directory)")
+        if let resumed = checkpoints(of: plan).last {
+            print("resuming the run in this directory from its checkpoint at version \(resumed.version)"
+                + (resumed.stopReason.map { " (that run already ended: \($0))" } ?? ""))
+        }
         if plan.configuration.curve { print("CURVE encryption on; keys in \(plan.layout.keys)") }
         print("\(plan.configuration.trainers) trainers, \(plan.configuration.mode.rawValue), \(plan.configuration.partition), \(plan.configuration.modelName); broker on 127.0.0.1 ports \(plan.ports.named.map { "\($0.name) \($0.port)" }.joined(separator: ", "))")
         fflush(nil)
         do { try supervisor.start() } catch {
             throw ValidationError(error.message)
         }
-        let outcome = await supervise(supervisor, metrics: plan.layout.metrics)
+        var tail = MetricsTail(path: plan.layout.metrics)
+        var progress = RunProgress()
+        let outcome = await supervise(supervisor, tail: &tail, progress: &progress)
         print("")
         if outcome == .interrupted { print("interrupted; stopping every process…") }
         let killed = await supervisor.tearDown(after: outcome)
         if !killed.isEmpty { print("killed after the grace period: \(killed.joined(separator: ", "))") }
-        report(outcome, supervisor: supervisor, layout: plan.layout)
+        progress.absorb(tail.poll())
+        if outcome != .finished { writeReport(plan: plan, version: progress.version) }
+        let summary = RunSummary(outcome: outcome, progress: progress,
+                                 stopReason: outcome == .finished ? checkpoints(of: plan).last?.stopReason : nil, layout: plan.layout)
+        summary.lines.forEach { print($0) }
         let failures = outcome == .finished ? supervisor.failures : []
         failures.forEach { print("failed: \($0)") }
         let code = failures.isEmpty ? outcome.exitCode : 1
@@ -137,12 +153,10 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// Watches the children, redrawing the progress line from the metrics file.
-    private func supervise(_ supervisor: ProcessSupervisor, metrics: String) async -> RunOutcome {
+    private func supervise(_ supervisor: ProcessSupervisor, tail: inout MetricsTail, progress: inout RunProgress) async -> RunOutcome {
         let clock = ContinuousClock()
         let start = clock.now
         let interactive = isatty(STDOUT_FILENO) == 1
-        var tail = MetricsTail(path: metrics)
-        var progress = RunProgress()
         var lastPrinted = ""
         return await supervisor.supervise(interrupted: { InterruptSignal.received != nil }) {
             progress.absorb(tail.poll())
@@ -161,15 +175,23 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
-    private func report(_ outcome: RunOutcome, supervisor: ProcessSupervisor, layout: RunLayout) {
-        switch outcome {
-        case .finished: print("run finished")
-        case .interrupted: print("run interrupted")
-        case .failed(let message): print("run failed: \(message)")
-        }
-        let files = [("report", layout.report), ("metrics", layout.metrics), ("checkpoints", layout.checkpoints), ("logs", layout.logs)]
-        for (what, path) in files where FileManager.default.fileExists(atPath: path) {
-            print("\(what): \(path)")
+    /// The states of the checkpoints in the run directory, oldest first (none in a new run).
+    private func checkpoints(of plan: LaunchPlan) -> [CheckpointState] {
+        guard FileManager.default.fileExists(atPath: plan.layout.checkpoints),
+              let model = try? ModelArchitecture.named(plan.configuration.modelName) else { return [] }
+        return CheckpointStore(directory: plan.layout.checkpoints, layout: model.layout, logger: Logger(label: "fedmq.run")).states()
+    }
+
+    /// An interrupted or failed run's aggregator writes no report (it ends without ending the
+    /// run, so a rerun resumes): draw one from the metrics so far.
+    private func writeReport(plan: LaunchPlan, version: UInt64) {
+        guard FileManager.default.fileExists(atPath: plan.layout.metrics) else { return }
+        let c = plan.configuration
+        do {
+            try RunReport.write(metricsPath: plan.layout.metrics, to: plan.layout.report,
+                                title: "FedMQ run \(c.runID): \(c.modelName), \(c.mode.rawValue), stopped at version \(version)")
+        } catch {
+            print("cannot write \(plan.layout.report): \(error)")
         }
     }
 
@@ -184,6 +206,7 @@ struct RunCommand: AsyncParsableCommand {
         c.timeLimit = timeLimit
         c.seed = seed
         c.runID = runId
+        c.dataDirectory = dataDir
         c.bufferSize = bufferSize
         c.roundSize = roundSize
         c.alpha = alpha

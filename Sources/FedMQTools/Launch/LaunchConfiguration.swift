@@ -27,6 +27,9 @@ public struct LaunchConfiguration: Sendable {
     public var runID = AggregatorConfiguration.defaultJob.runID
     /// Seed for the model, partition and mini-batches.
     public var seed = AggregatorConfiguration.defaultJob.seed
+    /// Directory of the Fashion-MNIST IDX files, passed to the aggregator and every trainer;
+    /// nil leaves their default. (The children get no `FEDMQ_*` variable, not even `FEDMQ_DATA_DIR`.)
+    public var dataDirectory: String? = nil
 
     // MARK: Stop conditions (at least one)
     /// Stop at this test accuracy in (0, 1]. (A hand-started aggregator has no stop condition
