@@ -46,7 +46,10 @@ import ZeroMQ
         let (fedmq, directory) = try Self.prepare()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let args = Self.shortRun + ["--max-versions", "4", "--output-dir", directory]
-        let stray = ["FEDMQ_MODE": "nonsense", "FEDMQ_EVAL_EVERY": "oops", "FEDMQ_BROKER": "nowhere.invalid"]
+        // FEDMQ_MODE and FEDMQ_EVAL_EVERY are also flags of the run; FEDMQ_STALENESS and
+        // FEDMQ_HEARTBEAT_INTERVAL are not, and fail an aggregator and a trainer that read them.
+        let stray = ["FEDMQ_MODE": "nonsense", "FEDMQ_EVAL_EVERY": "oops", "FEDMQ_BROKER": "nowhere.invalid",
+                     "FEDMQ_STALENESS": "nonsense", "FEDMQ_HEARTBEAT_INTERVAL": "oops"]
         let result = try await SocketThread.run { try ChildCommand.run(fedmq, args, timeout: 180, environment: stray) }
         #expect(result.status == 0, "fedmq run exited \(result.status): \(result.stdout) \(result.stderr)")
         let out = result.stdout.split(separator: "\n").map(String.init)
