@@ -39,7 +39,7 @@ struct AggregatorCommand: AsyncParsableCommand {
 
     // Strategy
     @Option(help: "Aggregation mode. [env: FEDMQ_MODE, default: buffered]") var mode: AggregationMode?
-    @Option(help: "sync: updates per round (capped by live trainers). [env: FEDMQ_ROUND_SIZE, default: 4]") var roundSize: Int?
+    @Option(help: "sync: updates per round (capped by live trainers). [env: FEDMQ_ROUND_SIZE, default: \(AggregatorConfiguration.defaultJob.roundSize)]") var roundSize: Int?
     @Option(help: "sync: rounds wait until this many trainers have registered; after that they follow the live trainers. [env: FEDMQ_MIN_TRAINERS, default: 1]") var minTrainers: Int?
     @Option(help: "sync: seconds after which a round closes with what arrived; 0 waits forever. [env: FEDMQ_ROUND_DEADLINE, default: 60]") var roundDeadline: Double?
     @Option(help: "async: base mixing rate alpha in (0, 1]. [env: FEDMQ_ALPHA, default: 0.6]") var alpha: Double?
@@ -54,21 +54,16 @@ struct AggregatorCommand: AsyncParsableCommand {
     @Option(help: "Largest update frame in bytes (ZMQ_MAXMSGSIZE of the update socket; bigger ones drop the connection). [env: FEDMQ_MAX_MESSAGE_BYTES, default: from the model: 8 × parameters + 128 KiB]") var maxMessageBytes: Int?
 
     // Trainers
-    @Option(help: "Data shards handed to trainers. [env: FEDMQ_SHARDS, default: 4]") var shards: Int?
-    @Option(help: "Partition scheme sent to trainers. [env: FEDMQ_PARTITION, default: iid]") var partition: PartitionScheme?
+    @Option(help: "Data shards handed to trainers. [env: FEDMQ_SHARDS, default: \(AggregatorConfiguration.defaultJob.shardCount)]") var shards: Int?
+    @Option(help: "Partition scheme sent to trainers. [env: FEDMQ_PARTITION, default: \(AggregatorConfiguration.defaultJob.partition)]") var partition: PartitionScheme?
     @Option(help: "Seconds without heartbeat before a trainer counts as gone. [env: FEDMQ_HEARTBEAT_TIMEOUT, default: 30]") var heartbeatTimeout: Double?
 
     // Endpoints
-    @Option(name: [.customLong("broker"), .customLong("broker-host")],
-            help: "Broker host name or address; sets the endpoints to tcp://<host>:\(BrokerPorts.defaults.modelIn)/\(BrokerPorts.defaults.updatesOut)/\(BrokerPorts.defaults.controlOut). [env: FEDMQ_BROKER or FEDMQ_BROKER_HOST, default: localhost]")
-    var brokerHost: String?
-    @Option(help: "Model endpoint (broker model-in XSUB). [env: FEDMQ_MODEL_ENDPOINT]") var modelEndpoint: String?
-    @Option(help: "Update endpoint (broker updates-out PUSH). [env: FEDMQ_UPDATE_ENDPOINT]") var updateEndpoint: String?
-    @Option(help: "Control endpoint (broker control-out DEALER). [env: FEDMQ_CONTROL_ENDPOINT]") var controlEndpoint: String?
+    @OptionGroup(title: "Broker") var broker: BrokerEndpointOptions<AggregatorSide>
     @Option(help: "Seconds between re-publications of the current model (refills a restarted broker's cache). [env: FEDMQ_REPUBLISH_INTERVAL, default: 5]") var republishInterval: Double?
 
     // Evaluation, checkpoints, metrics
-    @Option(help: "Evaluate on the test set every N versions; 0 never. [env: FEDMQ_EVAL_EVERY, default: 5]") var evalEvery: UInt64?
+    @Option(help: "Evaluate on the test set every N versions; 0 never. [env: FEDMQ_EVAL_EVERY, default: \(AggregatorConfiguration.defaultJob.evalEvery)]") var evalEvery: UInt64?
     @Option(help: "Seconds to wait for the final model's evaluation when the run ends. [env: FEDMQ_FINAL_EVAL_TIMEOUT, default: 300]") var finalEvalTimeout: Double?
     @Option(help: "Checkpoint directory; none disables checkpoints. [env: FEDMQ_CHECKPOINT_DIR]") var checkpointDir: String?
     @Option(help: "Checkpoint every N versions; 1 keeps versions from going back after a crash (kill -9). [env: FEDMQ_CHECKPOINT_EVERY, default: 10]") var checkpointEvery: UInt64?
@@ -138,10 +133,10 @@ struct AggregatorCommand: AsyncParsableCommand {
         return try list.map { try CurveKeyList.keys($0, what: "--trainer-keys") }
     }
 
-    /// Options, else FEDMQ_* variables, else `AggregatorConfiguration` defaults; validated.
+    /// Options, else FEDMQ_* variables, else the default job (`AggregatorConfiguration.defaultJob`); validated.
     private func makeConfiguration() throws -> AggregatorConfiguration {
         let env = EnvironmentValues()
-        var c = AggregatorConfiguration()
+        var c = AggregatorConfiguration.defaultJob
         c.modelName = model ?? env.string("FEDMQ_MODEL") ?? c.modelName
         c.runID = try runId ?? env.value("FEDMQ_RUN_ID") ?? c.runID
         c.seed = try seed ?? env.value("FEDMQ_SEED") ?? c.seed
@@ -164,10 +159,7 @@ struct AggregatorCommand: AsyncParsableCommand {
         c.shardCount = try shards ?? env.value("FEDMQ_SHARDS") ?? c.shardCount
         c.partition = try partition ?? env.value("FEDMQ_PARTITION") ?? c.partition
         c.heartbeatTimeout = try heartbeatTimeout ?? env.value("FEDMQ_HEARTBEAT_TIMEOUT") ?? c.heartbeatTimeout
-        let host = brokerHost ?? env.string("FEDMQ_BROKER") ?? env.string("FEDMQ_BROKER_HOST") ?? "localhost"
-        c.modelEndpoint = modelEndpoint ?? env.string("FEDMQ_MODEL_ENDPOINT") ?? BrokerPorts.defaults.endpoint(host: host, \.modelIn)
-        c.updateEndpoint = updateEndpoint ?? env.string("FEDMQ_UPDATE_ENDPOINT") ?? BrokerPorts.defaults.endpoint(host: host, \.updatesOut)
-        c.controlEndpoint = controlEndpoint ?? env.string("FEDMQ_CONTROL_ENDPOINT") ?? BrokerPorts.defaults.endpoint(host: host, \.controlOut)
+        (c.modelEndpoint, c.updateEndpoint, c.controlEndpoint) = try broker.endpoints(env)
         c.republishInterval = try republishInterval ?? env.value("FEDMQ_REPUBLISH_INTERVAL") ?? c.republishInterval
         c.evalEvery = try evalEvery ?? env.value("FEDMQ_EVAL_EVERY") ?? c.evalEvery
         c.finalEvaluationTimeout = try finalEvalTimeout ?? env.value("FEDMQ_FINAL_EVAL_TIMEOUT") ?? c.finalEvaluationTimeout

@@ -22,12 +22,7 @@ struct LoadGenCommand: AsyncParsableCommand {
 
     @Option(help: "Simulated trainers. [env: FEDMQ_LOADGEN_TRAINERS, default: 10]") var trainers: Int?
     @Option(help: "\(ModelHelp.option) It sets the update size. [env: FEDMQ_MODEL, default: cnn]") var model: String?
-    @Option(name: [.customLong("broker"), .customLong("broker-host")],
-            help: "Broker host; sets the endpoints to tcp://<host>:\(BrokerPorts.defaults.modelOut)/\(BrokerPorts.defaults.updatesIn)/\(BrokerPorts.defaults.controlIn). [env: FEDMQ_BROKER, default: localhost]")
-    var brokerHost: String?
-    @Option(help: "Model endpoint (broker model-out XPUB). [env: FEDMQ_MODEL_ENDPOINT]") var modelEndpoint: String?
-    @Option(help: "Update endpoint (broker updates-in PULL). [env: FEDMQ_UPDATE_ENDPOINT]") var updateEndpoint: String?
-    @Option(help: "Control endpoint (broker control-in ROUTER). [env: FEDMQ_CONTROL_ENDPOINT]") var controlEndpoint: String?
+    @OptionGroup(title: "Broker") var broker: BrokerEndpointOptions<TrainerSide>
     @Option(help: "Run id to join. [env: FEDMQ_RUN_ID, default: learnt from the first model broadcast]") var runId: UInt64?
     @Option(help: "Seconds between two updates of one trainer. [env: FEDMQ_LOADGEN_INTERVAL, default: 1]") var interval: Double?
     @Option(help: "Seconds measured once every trainer is ready. [env: FEDMQ_LOADGEN_DURATION, default: 10]") var duration: Double?
@@ -62,10 +57,7 @@ struct LoadGenCommand: AsyncParsableCommand {
         var c = LoadGeneratorConfiguration()
         c.trainers = try trainers ?? env.int("FEDMQ_LOADGEN_TRAINERS") ?? c.trainers
         c.modelName = model ?? env.string("FEDMQ_MODEL") ?? c.modelName
-        let host = brokerHost ?? env.string("FEDMQ_BROKER") ?? "localhost"
-        c.modelEndpoint = modelEndpoint ?? env.string("FEDMQ_MODEL_ENDPOINT") ?? BrokerPorts.defaults.endpoint(host: host, \.modelOut)
-        c.updateEndpoint = updateEndpoint ?? env.string("FEDMQ_UPDATE_ENDPOINT") ?? BrokerPorts.defaults.endpoint(host: host, \.updatesIn)
-        c.controlEndpoint = controlEndpoint ?? env.string("FEDMQ_CONTROL_ENDPOINT") ?? BrokerPorts.defaults.endpoint(host: host, \.controlIn)
+        (c.modelEndpoint, c.updateEndpoint, c.controlEndpoint) = try broker.endpoints(env)
         c.runID = try runId ?? env.value("FEDMQ_RUN_ID")
         c.updateInterval = try interval ?? env.value("FEDMQ_LOADGEN_INTERVAL") ?? c.updateInterval
         c.duration = try duration ?? env.value("FEDMQ_LOADGEN_DURATION") ?? c.duration

@@ -16,30 +16,32 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             The processes (the broker, aggregator and trainer executables next to this fedmq binary) talk over loopback on free ports. A live line shows the global version, the latest test accuracy, accepted updates per second and the elapsed time, read from the aggregator's metrics.
 
-            Everything goes to the run directory (default runs/<UTC timestamp>): metrics.jsonl, report.html, checkpoints/ and logs/<process>.log.
+            Everything goes to the run directory (default runs/<UTC timestamp>): metrics.jsonl, report.html, checkpoints/, logs/<process>.log and commands.sh, the exact command line of every process (to start one by hand). A directory that holds checkpoints is resumed.
+
+            Settings come from these flags only: fedmq run reads no FEDMQ_* variable and removes them all from its children's environment, so a variable meant for a hand-started process cannot change or fail a child.
 
             Defaults (the default job): 8 trainers, Fashion-MNIST cut by dirichlet:0.5, buffered mode (FedBuff, K = 4, staleness poly:0.5), the CNN, each update 50 local SGD steps of batch 32 at lr 0.05 with momentum 0.5, evaluation every 2 versions, stop at 85 % test accuracy.
 
-            Ctrl-C (or SIGTERM) stops every child: SIGTERM, then SIGKILL after --grace-period seconds. The exit status is 0 when the run finished, 130 when interrupted, 1 when a child failed.
+            At the end it prints why the run stopped, the best and the final test accuracy with their versions, and where the files are. Ctrl-C (or SIGTERM) stops every child (SIGTERM, then SIGKILL after --grace-period seconds) and still writes report.html. The exit status is 0 when the run finished, 130 when interrupted, 1 when a child failed.
 
             \(ModelHelp.grammar)
             """
     )
 
     @Option(help: "Number of trainer processes.")
-    var trainers = 8
+    var trainers = Self.defaults.trainers
 
     @Option(help: "Aggregation mode.")
-    var mode: AggregationMode = .buffered
+    var mode = Self.defaults.mode
 
     @Option(help: "Partition of the training set, one shard per trainer.")
-    var partition: PartitionScheme = .dirichlet(alpha: 0.5)
+    var partition = Self.defaults.partition
 
     @Option(help: "\(ModelHelp.option)")
-    var model = "cnn"
+    var model = Self.defaults.modelName
 
     @Option(help: "Stop at this test accuracy in (0, 1]; 0 disables it.")
-    var targetAccuracy = 0.85
+    var targetAccuracy = Self.defaults.targetAccuracy ?? 0
 
     @Option(help: "Stop at this global version.")
     var maxVersions: UInt64?
@@ -48,46 +50,49 @@ struct RunCommand: AsyncParsableCommand {
     var timeLimit: Double?
 
     @Option(help: "Seed for model initialisation, partition and mini-batches.")
-    var seed: UInt64 = 0
+    var seed = Self.defaults.seed
 
     @Option(help: "Run id carried by every message.")
-    var runId: UInt64 = 1
+    var runId = Self.defaults.runID
+
+    @Option(help: "Directory of the Fashion-MNIST IDX files, for the aggregator and every trainer. [default: theirs, /usr/share/datasets/fashion-mnist]")
+    var dataDir: String?
 
     @Option(help: "Buffered mode: updates per new version (K).")
-    var bufferSize = 4
+    var bufferSize = Self.defaults.bufferSize
 
     @Option(help: "Sync mode: updates per round (M). (default: the number of trainers)")
     var roundSize: Int?
 
     @Option(help: "Async mode: base mixing rate α in (0, 1].")
-    var alpha = 0.6
+    var alpha = Self.defaults.alpha
 
     @Option(help: "Evaluate on the test set every N versions.")
-    var evalEvery: UInt64 = 2
+    var evalEvery = Self.defaults.evalEvery
 
     @Option(help: "Local epochs per update (exclusive with --local-steps).")
     var localEpochs: Int?
 
-    @Option(help: "Local SGD steps per update. (default: 50)")
+    @Option(help: "Local SGD steps per update. (default: \(Self.defaults.localWork))")
     var localSteps: Int?
 
     @Option(help: "Mini-batch size.")
-    var batchSize = 32
+    var batchSize = Self.defaults.batchSize
 
     @Option(help: "Trainers' SGD learning rate.")
-    var lr: Float = 0.05
+    var lr = Self.defaults.learningRate
 
     @Option(help: "Trainers' SGD momentum in [0, 1).")
-    var momentum: Float = 0.5
+    var momentum = Self.defaults.momentum
 
     @Option(help: "FedProx μ (0 = FedAvg).")
-    var proxMu: Float = 0
+    var proxMu = Self.defaults.proximalMu
 
     @Option(help: "Comma-separated slowdown factors given to the trainers in turn, e.g. 1,1,2,4 (heterogeneous devices).")
     var slowdowns: String?
 
     @Option(help: "Emulate devices of a fixed speed: every trainer's step lasts at least this many seconds (a straggler's, slowdown × this), so trainers keep their speeds however many share the cores; 0 runs at the machine's speed.")
-    var stepTime: Double = 0
+    var stepTime = Self.defaults.stepTime
 
     @Flag(help: "Encrypt and authenticate every connection with CURVE: fresh keys for each process go to <run directory>/keys; the broker admits only those keys, the aggregator only the trainers'.")
     var curve = false
@@ -99,10 +104,10 @@ struct RunCommand: AsyncParsableCommand {
     var executables: String?
 
     @Option(help: "Seconds children get to exit before SIGKILL.")
-    var gracePeriod = 5.0
+    var gracePeriod = Self.defaults.gracePeriod
 
     @Option(help: "Log level of the children.")
-    var logLevel: Logger.Level = .info
+    var logLevel = Self.defaults.logLevel
 
     @Option(parsing: .unconditional, help: "Extra aggregator arguments, space-separated, e.g. \"--staleness hinge:10,4\".")
     var aggregatorArgs: String?
@@ -115,23 +120,34 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let layout = outputDir.map { RunLayout(directory: $0) } ?? RunLayout.timestamped()
+        let directory = outputDir ?? RunLayout.timestamped().directory
+        let layout = RunLayout(directory: URL(fileURLWithPath: directory).standardizedFileURL.path)
         // Failures from here on are no usage errors (validate() checked the options): they are
         // printed alone, not with the root command's usage line as a ValidationError in run() is.
         let plan = try LaunchPlan(configuration: try makeConfiguration(layout: layout), layout: layout)
         InterruptSignal.install()
         let supervisor = ProcessSupervisor(plan: plan)
         print("run directory: \(plan.layout.directory)")
+        if let resumed = checkpoints(of: plan).last {
+            print("resuming the run in this directory from its checkpoint at version \(resumed.version)"
+                + (resumed.stopReason.map { " (that run already ended: \($0))" } ?? ""))
+        }
         if plan.configuration.curve { print("CURVE encryption on; keys in \(plan.layout.keys)") }
         print("\(plan.configuration.trainers) trainers, \(plan.configuration.mode.rawValue), \(plan.configuration.partition), \(plan.configuration.modelName); broker on 127.0.0.1 ports \(plan.ports.named.map { "\($0.name) \($0.port)" }.joined(separator: ", "))")
         fflush(nil)
         try supervisor.start()
-        let outcome = await supervise(supervisor, metrics: plan.layout.metrics)
+        var tail = MetricsTail(path: plan.layout.metrics)
+        var progress = RunProgress()
+        let outcome = await supervise(supervisor, tail: &tail, progress: &progress)
         print("")
         if outcome == .interrupted { print("interrupted; stopping every process…") }
         let killed = await supervisor.tearDown(after: outcome)
         if !killed.isEmpty { print("killed after the grace period: \(killed.joined(separator: ", "))") }
-        report(outcome, supervisor: supervisor, layout: plan.layout)
+        progress.absorb(tail.poll())
+        if outcome != .finished { writeReport(plan: plan, version: progress.version) }
+        let summary = RunSummary(outcome: outcome, progress: progress,
+                                 stopReason: outcome == .finished ? checkpoints(of: plan).last?.stopReason : nil, layout: plan.layout)
+        summary.lines.forEach { print($0) }
         let failures = outcome == .finished ? supervisor.failures : []
         failures.forEach { print("failed: \($0)") }
         let code = failures.isEmpty ? outcome.exitCode : 1
@@ -139,12 +155,10 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// Watches the children, redrawing the progress line from the metrics file.
-    private func supervise(_ supervisor: ProcessSupervisor, metrics: String) async -> RunOutcome {
+    private func supervise(_ supervisor: ProcessSupervisor, tail: inout MetricsTail, progress: inout RunProgress) async -> RunOutcome {
         let clock = ContinuousClock()
         let start = clock.now
         let interactive = isatty(STDOUT_FILENO) == 1
-        var tail = MetricsTail(path: metrics)
-        var progress = RunProgress()
         var lastPrinted = ""
         return await supervisor.supervise(interrupted: { InterruptSignal.received != nil }) {
             progress.absorb(tail.poll())
@@ -163,15 +177,23 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
-    private func report(_ outcome: RunOutcome, supervisor: ProcessSupervisor, layout: RunLayout) {
-        switch outcome {
-        case .finished: print("run finished")
-        case .interrupted: print("run interrupted")
-        case .failed(let message): print("run failed: \(message)")
-        }
-        let files = [("report", layout.report), ("metrics", layout.metrics), ("checkpoints", layout.checkpoints), ("logs", layout.logs)]
-        for (what, path) in files where FileManager.default.fileExists(atPath: path) {
-            print("\(what): \(path)")
+    /// The states of the checkpoints in the run directory, oldest first (none in a new run).
+    private func checkpoints(of plan: LaunchPlan) -> [CheckpointState] {
+        guard FileManager.default.fileExists(atPath: plan.layout.checkpoints),
+              let model = try? ModelArchitecture.named(plan.configuration.modelName) else { return [] }
+        return CheckpointStore(directory: plan.layout.checkpoints, layout: model.layout, logger: Logger(label: "fedmq.run")).states()
+    }
+
+    /// An interrupted or failed run's aggregator writes no report (it ends without ending the
+    /// run, so a rerun resumes): draw one from the metrics so far.
+    private func writeReport(plan: LaunchPlan, version: UInt64) {
+        guard FileManager.default.fileExists(atPath: plan.layout.metrics) else { return }
+        let c = plan.configuration
+        do {
+            try RunReport.write(metricsPath: plan.layout.metrics, to: plan.layout.report,
+                                title: "FedMQ run \(c.runID): \(c.modelName), \(c.mode.rawValue), stopped at version \(version)")
+        } catch {
+            print("cannot write \(plan.layout.report): \(error)")
         }
     }
 
@@ -186,6 +208,7 @@ struct RunCommand: AsyncParsableCommand {
         c.timeLimit = timeLimit
         c.seed = seed
         c.runID = runId
+        c.dataDirectory = dataDir
         c.bufferSize = bufferSize
         c.roundSize = roundSize
         c.alpha = alpha
@@ -217,6 +240,9 @@ struct RunCommand: AsyncParsableCommand {
         do { try c.validate() } catch { throw ValidationError(error.message) }
         return c
     }
+
+    /// The default job (`LaunchConfiguration`'s defaults), which the option defaults show.
+    private static let defaults = LaunchConfiguration(executablesDirectory: "", outputDirectory: "")
 
     private static func words(_ text: String) -> [String] {
         text.split(whereSeparator: \.isWhitespace).map(String.init)

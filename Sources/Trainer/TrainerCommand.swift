@@ -27,27 +27,7 @@ struct TrainerCommand: AsyncParsableCommand {
         version: FedMQVersion.current
     )
 
-    @Option(name: [.customLong("broker"), .customLong("broker-host")],
-            help: "Broker host name or address; sets the three endpoints with the ports below. [env: FEDMQ_BROKER or FEDMQ_BROKER_HOST, default: localhost]")
-    var brokerHost: String?
-
-    @Option(help: "Broker model-out port (XPUB). [env: FEDMQ_MODEL_OUT_PORT, default: \(BrokerPorts.defaults.modelOut)]")
-    var modelOutPort: Int?
-
-    @Option(help: "Broker updates-in port (PULL). [env: FEDMQ_UPDATES_IN_PORT, default: \(BrokerPorts.defaults.updatesIn)]")
-    var updatesInPort: Int?
-
-    @Option(help: "Broker control-in port (ROUTER). [env: FEDMQ_CONTROL_IN_PORT, default: \(BrokerPorts.defaults.controlIn)]")
-    var controlInPort: Int?
-
-    @Option(help: "Full model endpoint, overrides host and port, e.g. \(BrokerPorts.defaults.endpoint(host: "broker", \.modelOut)). [env: FEDMQ_MODEL_ENDPOINT]")
-    var modelEndpoint: String?
-
-    @Option(help: "Full update endpoint, e.g. \(BrokerPorts.defaults.endpoint(host: "broker", \.updatesIn)). [env: FEDMQ_UPDATE_ENDPOINT]")
-    var updateEndpoint: String?
-
-    @Option(help: "Full control endpoint, e.g. \(BrokerPorts.defaults.endpoint(host: "broker", \.controlIn)). [env: FEDMQ_CONTROL_ENDPOINT]")
-    var controlEndpoint: String?
+    @OptionGroup(title: "Broker") var broker: BrokerEndpointOptions<TrainerSide>
 
     @Option(help: "Stable identity: the same name always gets the same trainer id and shard. [env: FEDMQ_TRAINER_IDENTITY, default: <host>-<pid>]")
     var identity: String?
@@ -70,10 +50,10 @@ struct TrainerCommand: AsyncParsableCommand {
     @Option(help: "Use only the first N training samples before partitioning. [env: FEDMQ_SAMPLE_LIMIT, default: all]")
     var sampleLimit: Int?
 
-    @Option(help: "Local epochs per update (exclusive with --local-steps). [env: FEDMQ_LOCAL_EPOCHS, default: 1]")
+    @Option(help: "Local epochs per update (exclusive with --local-steps). [env: FEDMQ_LOCAL_EPOCHS]")
     var localEpochs: Int?
 
-    @Option(help: "Local mini-batch steps per update (exclusive with --local-epochs). [env: FEDMQ_LOCAL_STEPS]")
+    @Option(help: "Local mini-batch steps per update (exclusive with --local-epochs). [env: FEDMQ_LOCAL_STEPS, default: \(TrainerConfiguration.defaultJob.localWork)]")
     var localSteps: Int?
 
     @Option(help: "Mini-batch size in samples. [env: FEDMQ_BATCH_SIZE, default: 32]")
@@ -82,7 +62,7 @@ struct TrainerCommand: AsyncParsableCommand {
     @Option(help: "SGD learning rate. [env: FEDMQ_LR, default: 0.05]")
     var lr: Float?
 
-    @Option(help: "SGD momentum in [0, 1), reset every update. [env: FEDMQ_MOMENTUM, default: 0]")
+    @Option(help: "SGD momentum in [0, 1), reset every update. [env: FEDMQ_MOMENTUM, default: \(TrainerConfiguration.defaultJob.momentum)]")
     var momentum: Float?
 
     @Option(help: "FedProx μ: adds μ·(w − w_global) to every gradient; 0 is FedAvg. [env: FEDMQ_PROX_MU, default: 0]")
@@ -97,7 +77,7 @@ struct TrainerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between heartbeats. [env: FEDMQ_HEARTBEAT_INTERVAL, default: 5]")
     var heartbeatInterval: Double?
 
-    @Option(help: "Seconds to wait for a newer model after an update before training again from the same one; 0 trains continuously (async/buffered), inf once per version (sync). [env: FEDMQ_MODEL_WAIT, default: 10]")
+    @Option(help: "Seconds to wait for a newer model after an update before training again from the same one; 0 trains continuously (async/buffered), inf once per version (sync). [env: FEDMQ_MODEL_WAIT, default: \(TrainerConfiguration.defaultJob.modelWait)]")
     var modelWait: Double?
 
     @Option(help: "Seed for the mini-batch order (combined with the trainer id). [env: FEDMQ_SEED, default: 0]")
@@ -119,20 +99,11 @@ struct TrainerCommand: AsyncParsableCommand {
         try await ServiceCommand.run(service, endsRunWhenDone: true, logger: logger)
     }
 
-    /// Flags, else environment variables, else `TrainerConfiguration` defaults; validated.
+    /// Flags, else environment variables, else the default job (`TrainerConfiguration.defaultJob`); validated.
     private func makeConfiguration() throws -> TrainerConfiguration {
         let env = EnvironmentValues()
-        var c = TrainerConfiguration()
-        let host = brokerHost ?? env.string("FEDMQ_BROKER") ?? env.string("FEDMQ_BROKER_HOST") ?? "localhost"
-        let endpoint = { (explicit: String?, variable: String, port: Int?, portVariable: String, fallback: KeyPath<BrokerPorts, Int>) throws -> String in
-            if let url = explicit ?? env.string(variable) { return url }
-            let port = try port ?? env.value(portVariable) ?? BrokerPorts.defaults[keyPath: fallback]
-            guard (1...65535).contains(port) else { throw ValidationError("\(portVariable.lowercased()) must be in 1…65535, got \(port)") }
-            return "tcp://\(host):\(port)"
-        }
-        c.modelEndpoint = try endpoint(modelEndpoint, "FEDMQ_MODEL_ENDPOINT", modelOutPort, "FEDMQ_MODEL_OUT_PORT", \.modelOut)
-        c.updateEndpoint = try endpoint(updateEndpoint, "FEDMQ_UPDATE_ENDPOINT", updatesInPort, "FEDMQ_UPDATES_IN_PORT", \.updatesIn)
-        c.controlEndpoint = try endpoint(controlEndpoint, "FEDMQ_CONTROL_ENDPOINT", controlInPort, "FEDMQ_CONTROL_IN_PORT", \.controlIn)
+        var c = TrainerConfiguration.defaultJob
+        (c.modelEndpoint, c.updateEndpoint, c.controlEndpoint) = try broker.endpoints(env)
         c.identity = identity ?? env.string("FEDMQ_TRAINER_IDENTITY")
         c.runID = try runId ?? env.value("FEDMQ_RUN_ID")
         c.modelName = model ?? env.string("FEDMQ_MODEL") ?? c.modelName
@@ -142,7 +113,7 @@ struct TrainerCommand: AsyncParsableCommand {
         }
         c.partition = try partition ?? env.value("FEDMQ_PARTITION")
         c.sampleLimit = try sampleLimit ?? env.value("FEDMQ_SAMPLE_LIMIT")
-        c.localWork = try localWork(env)
+        c.localWork = try localWork(env) ?? c.localWork
         c.batchSize = try batchSize ?? env.value("FEDMQ_BATCH_SIZE") ?? c.batchSize
         c.learningRate = try lr ?? env.value("FEDMQ_LR") ?? c.learningRate
         c.momentum = try momentum ?? env.value("FEDMQ_MOMENTUM") ?? c.momentum
@@ -159,13 +130,14 @@ struct TrainerCommand: AsyncParsableCommand {
         return c
     }
 
-    private func localWork(_ env: EnvironmentValues) throws -> LocalWork {
+    /// The local work from flags or variables; nil when none is given.
+    private func localWork(_ env: EnvironmentValues) throws -> LocalWork? {
         let epochs = try localEpochs ?? (localSteps == nil ? env.value("FEDMQ_LOCAL_EPOCHS") : nil)
         let steps = try localSteps ?? (localEpochs == nil ? env.value("FEDMQ_LOCAL_STEPS") : nil)
         switch (epochs, steps) {
         case (let e?, nil): return .epochs(e)
         case (nil, let s?): return .steps(s)
-        case (nil, nil): return .epochs(1)
+        case (nil, nil): return nil
         case (_?, _?): throw ValidationError("give either --local-epochs or --local-steps, not both")
         }
     }

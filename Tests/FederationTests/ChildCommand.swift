@@ -10,10 +10,15 @@ enum ChildCommand {
 
     /// Runs `executable args`, killing it after `timeout` seconds; returns its exit status and
     /// output. Output goes to temporary files, so a chatty child never blocks on a full pipe.
-    static func run(_ executable: String, _ args: [String], timeout: TimeInterval) throws -> Result {
+    /// - Parameters:
+    ///   - environment: variables added to this process's environment for the child.
+    ///   - interruptWhen: polled while the child runs; the first time it holds, the child gets SIGINT (Ctrl-C).
+    static func run(_ executable: String, _ args: [String], timeout: TimeInterval, environment: [String: String] = [:],
+                    interruptWhen: (() -> Bool)? = nil) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = args
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fedmq-child-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -24,7 +29,14 @@ enum ChildCommand {
         process.standardError = try FileHandle(forWritingTo: errURL)
         try process.run()
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        var interrupted = false
+        while process.isRunning && Date() < deadline {
+            if !interrupted, let interruptWhen, interruptWhen() {
+                process.interrupt()
+                interrupted = true
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
         return Result(status: process.terminationStatus,

@@ -9,7 +9,7 @@ import Foundation
 import Testing
 
 @Suite struct LaunchFlagTests {
-    /// Every optional flag of the plan on: CURVE, every stop condition (with checkpoints,
+    /// Every optional flag of the plan on: CURVE, a data directory, every stop condition (with checkpoints,
     /// metrics and the report, always on), in each form of local work.
     static func plans() throws -> [LaunchPlan] {
         try [LocalWork.epochs(1), .steps(5)].map { work in
@@ -18,6 +18,7 @@ import Testing
             (c.targetAccuracy, c.maxVersions, c.timeLimit) = (0.9, 10, 60)
             (c.mode, c.roundSize, c.localWork) = (.sync, 2, work)
             c.slowdowns = [1, 2]
+            c.dataDirectory = "/data/fashion-mnist"
             return try LaunchPlan(configuration: c, layout: RunLayout(directory: "/tmp/run"), ports: .ephemeral)
         }
     }

@@ -1,6 +1,7 @@
 import FedMQAggregator
 import FedMQProtocol
 import FedMQTools
+import FedMQTrainer
 import Foundation
 import Testing
 import ZeroMQ
@@ -74,6 +75,32 @@ import ZeroMQ
                 #expect(value(t, flag) == expected, "trainer \(flag)")
             }
             #expect(!t.contains("--local-steps"))
+        }
+    }
+
+    /// The default `fedmq run` passes its children the values a hand-started `aggregator` and
+    /// `trainer` default to (`defaultJob`), except the differences the README lists: loopback
+    /// ports, the run directory's files, the stop condition, `--min-trainers` and identities.
+    @Test func theDefaultRunPassesWhatHandStartedProcessesDefaultTo() throws {
+        let plan = try LaunchPlan(configuration: LaunchConfiguration(executablesDirectory: "/bin", outputDirectory: "/tmp/run"),
+                                  layout: RunLayout(directory: "/tmp/run"))
+        let a = AggregatorConfiguration.defaultJob
+        let aggregator = plan.aggregatorArguments
+        for (flag, expected) in [("--model", a.modelName), ("--mode", a.mode.rawValue), ("--run-id", "\(a.runID)"), ("--seed", "\(a.seed)"),
+                                 ("--shards", "\(a.shardCount)"), ("--partition", a.partition.description),
+                                 ("--buffer-size", "\(a.bufferSize)"), ("--round-size", "\(a.roundSize)"), ("--alpha", "\(a.alpha)"),
+                                 ("--eval-every", "\(a.evalEvery)")] {
+            #expect(value(aggregator, flag) == expected, "aggregator \(flag)")
+        }
+        let t = TrainerConfiguration.defaultJob
+        #expect(t.localWork == .steps(50))
+        for trainer in (0..<plan.configuration.trainers).map(plan.trainerArguments(index:)) {
+            for (flag, expected) in [("--model", t.modelName), ("--local-steps", "50"), ("--batch-size", "\(t.batchSize)"),
+                                     ("--lr", "\(t.learningRate)"), ("--momentum", "\(t.momentum)"), ("--prox-mu", "\(t.proximalMu)"),
+                                     ("--slowdown", "\(t.slowdown)"), ("--step-time", "\(t.stepTime)"), ("--seed", "\(t.seed)")] {
+                #expect(value(trainer, flag) == expected, "trainer \(flag)")
+            }
+            #expect(value(trainer, "--model-wait").flatMap(Double.init) == t.modelWait)
         }
     }
 
@@ -159,6 +186,60 @@ import ZeroMQ
         #expect(log.contains("stopping"))
     }
 
+    /// `commands.sh` holds one line per child, in start order, that a POSIX shell reads back as
+    /// exactly the executable and arguments the supervisor started, after `env -u` for every
+    /// `FEDMQ_*` variable it withheld.
+    @Test func supervisorWritesEveryChildsCommandLineToCommandsFile() async throws {
+        let run = try StandIns(broker: "trap 'exit 0' TERM; while :; do sleep 0.05; done",
+                               aggregator: "sleep 0.2; exit 0", trainer: "sleep 0.2; exit 0")
+        defer { run.remove() }
+        let supervisor = ProcessSupervisor(plan: try run.plan(trainers: 2))
+        try supervisor.start()
+        await supervisor.tearDown(after: await supervisor.supervise(interrupted: { false }, tick: {}))
+        let lines = try String(contentsOfFile: run.layout.commands, encoding: .utf8)
+            .split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") && !$0.isEmpty }
+        #expect(lines.count == 4 && supervisor.children.map(\.name) == ["broker", "aggregator", "trainer-1", "trainer-2"])
+        let withheld = ChildInvocation.withheldVariables(of: ProcessInfo.processInfo.environment)
+        for (line, child) in zip(lines, supervisor.children) {
+            let words = try shellWords(line)
+            #expect(words == ["env"] + withheld.flatMap { ["-u", $0] } + [child.executable] + child.arguments, "\(child.name)")
+        }
+    }
+
+    /// The children of a run get no `FEDMQ_*` variable (a stray one would change or fail them),
+    /// and their command lines survive the shell however odd the words.
+    @Test func childrenGetNoFedMQVariablesAndOddWordsSurviveTheShell() throws {
+        let plan = try LaunchPlan(configuration: LaunchConfiguration(executablesDirectory: "/opt/fed mq", outputDirectory: "/tmp/run"),
+                                  layout: RunLayout(directory: "/tmp/it's a run"))
+        let parent = ["FEDMQ_MODE": "nonsense", "FEDMQ_EVAL_EVERY": "oops", "PATH": "/usr/bin", "HOME": "/root"]
+        let invocations = plan.invocations(environment: parent)
+        #expect(invocations.count == 10)
+        for invocation in invocations {
+            #expect(invocation.removedVariables == ["FEDMQ_EVAL_EVERY", "FEDMQ_MODE"])
+            #expect(invocation.environment(inheriting: parent) == ["PATH": "/usr/bin", "HOME": "/root"])
+            #expect(try shellWords(invocation.shellLine) == invocation.words)
+        }
+        let odd = ["plain-1.0", "", "two words", "it's", "$HOME", "`id`", "a\\b", "*", "--trainer-args=--x 1", "tab\there"]
+        #expect(try shellWords(ShellWords.line(odd)) == odd)
+    }
+
+    @Test func summaryNamesTheStopReasonBestAndFinalAccuracyAndTheFiles() throws {
+        let directory = NSTemporaryDirectory() + "fedmq-summary-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let layout = RunLayout(directory: directory)
+        try layout.create()
+        FileManager.default.createFile(atPath: layout.metrics, contents: Data())
+        var progress = RunProgress()
+        progress.absorb([record(version: 2, accuracy: 0.5), record(version: 4, accuracy: 0.71), record(version: 6, accuracy: 0.69)])
+        let finished = RunSummary(outcome: .finished, progress: progress, stopReason: "reached version 6", layout: layout).lines
+        #expect(finished.first == "run finished: reached version 6")
+        #expect(finished.contains("best accuracy 0.7100 at version 4; final accuracy 0.6900 at version 6"))
+        #expect(finished.contains("metrics: \(layout.metrics)") && !finished.contains { $0.hasPrefix("report:") })
+        let interrupted = RunSummary(outcome: .interrupted, progress: RunProgress(), stopReason: nil, layout: layout).lines
+        #expect(interrupted.first?.hasPrefix("run interrupted at version 0; the same command with --output-dir ") == true)
+        #expect(interrupted.contains("no test accuracy measured (last version 0)"))
+    }
+
     @Test func missingExecutablesAreReportedBeforeAnythingStarts() throws {
         var c = LaunchConfiguration(executablesDirectory: "/nonexistent", outputDirectory: NSTemporaryDirectory())
         c.trainers = 1
@@ -171,6 +252,13 @@ import ZeroMQ
 }
 
 // MARK: - Helpers
+
+/// The words a POSIX shell (`/bin/sh`) makes of `line`: the quoting of commands.sh checked by a real shell.
+func shellWords(_ line: String) throws -> [String] {
+    let result = try ChildCommand.run("/bin/sh", ["-c", "set -- \(line); printf '%s\\0' \"$@\""], timeout: 10)
+    guard result.status == 0 else { throw ChildCommandError(message: "sh: \(result.stderr)") }
+    return result.stdout.split(separator: "\0", omittingEmptySubsequences: false).dropLast().map(String.init)
+}
 
 /// The value following `flag` in an argument list.
 func value(_ arguments: [String], _ flag: String) -> String? {

@@ -2,7 +2,9 @@
 // woken again, as the issue "Hard edges" measured it: before bounded backlogs, freezing the
 // aggregator grew the broker to 503 MB and each trainer to 830 MB (a queue of 1,000 stale
 // updates), and accuracy fell from 0.80 to 0.20. Here every process's memory must stay within
-// 64 MB of what it used before the freeze, and accuracy within 5 points.
+// 64 MB of what it used before the freeze, and the six evaluations after it must be as good as
+// the six before it, within 3 points (lowest and median: a small model's accuracy moves by a
+// few points from one version to the next anyway, so it is compared with itself).
 import FedMQAggregator
 import FedMQTools
 import Foundation
@@ -35,6 +37,8 @@ import Testing
     private func check(_ federation: ProcessFederation, frozen: ProcessFederation.Role) async throws {
         let accuracies = { federation.metrics.compactMap(\.testAccuracy) }
         try await waitUntil("accuracy 0.7", timeout: .seconds(180)) { (accuracies().last ?? 0) >= 0.7 }
+        let reached = accuracies().count
+        try await waitUntil("6 more evaluations", timeout: .seconds(120)) { accuracies().count >= reached + 6 }
         var peaks: [ProcessFederation.Role: Int] = [:]
         func sample(into peaks: inout [ProcessFederation.Role: Int]) {
             for role in federation.roles { peaks[role] = max(peaks[role] ?? 0, federation.residentBytes(role) ?? 0) }
@@ -43,7 +47,7 @@ import Testing
             sample(into: &peaks)
             try await Task.sleep(for: .milliseconds(500))
         }
-        let before = accuracies().suffix(3).max() ?? 0
+        let before = Array(accuracies().suffix(6))
         let evaluationsBefore = accuracies().count
         federation.signal(frozen, SIGSTOP)
         var during = peaks
@@ -60,8 +64,11 @@ import Testing
             let growth = (during[role] ?? 0) - (peaks[role] ?? 0)
             #expect(growth <= Self.memoryBound, "\(role) grew by \(growth >> 20) MB across the freeze of the \(frozen)")
         }
-        let after = accuracies().dropFirst(evaluationsBefore)
-        #expect((after.min() ?? 0) >= before - 0.05, "accuracy \(before) before the freeze, \(Array(after)) after it")
+        let after = Array(accuracies().dropFirst(evaluationsBefore).prefix(6))
+        let median = { (x: [Double]) in x.sorted()[x.count / 2] }
+        let context = "accuracy \(before) before the freeze of the \(frozen), \(after) after it"
+        #expect(after.min()! >= before.min()! - 0.03, "\(context)")
+        #expect(median(after) >= median(before) - 0.03, "\(context)")
         #expect(federation.exit(.aggregator) == nil && federation.exit(.broker) == nil)
     }
 }

@@ -12,16 +12,22 @@ public final class ChildProcess {
     public let logPath: String
     private let process = Process()
 
-    public init(name: String, executable: String, arguments: [String], logPath: String, environment: [String: String] = [:]) {
+    /// - Parameter environment: the child's whole environment; nil inherits this process's.
+    public init(name: String, executable: String, arguments: [String], logPath: String, environment: [String: String]? = nil) {
         self.name = name
         self.executable = executable
         self.arguments = arguments
         self.logPath = logPath
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
+        if let environment { process.environment = environment }
+    }
+
+    /// The process `invocation` describes, in this process's environment minus the variables
+    /// it withholds.
+    public convenience init(_ invocation: ChildInvocation, logPath: String) {
+        self.init(name: invocation.name, executable: invocation.executable, arguments: invocation.arguments, logPath: logPath,
+                  environment: invocation.environment(inheriting: ProcessInfo.processInfo.environment))
     }
 
     /// Starts the process.

@@ -4,7 +4,10 @@ import FedMQTrainer
 import Logging
 
 /// One local federated run started by `fedmq run`: a broker, an aggregator and `trainers`
-/// trainer processes on loopback, with their options.
+/// trainer processes on loopback, with their options. The defaults are the default job's,
+/// taken from `AggregatorConfiguration.defaultJob` and `TrainerConfiguration.defaultJob`, which
+/// the `aggregator` and `trainer` executables start from too: processes started by hand run
+/// the same job.
 public struct LaunchConfiguration: Sendable {
     /// Directory holding the `broker`, `aggregator` and `trainer` executables.
     public var executablesDirectory: String
@@ -13,20 +16,24 @@ public struct LaunchConfiguration: Sendable {
 
     // MARK: The job
     /// Number of trainer processes.
-    public var trainers = 8
+    public var trainers = AggregatorConfiguration.defaultJob.shardCount
     /// Aggregation mode.
-    public var mode: AggregationMode = .buffered
+    public var mode = AggregatorConfiguration.defaultJob.mode
     /// Partition of the training set into one shard per trainer.
-    public var partition: PartitionScheme = .dirichlet(alpha: 0.5)
+    public var partition = AggregatorConfiguration.defaultJob.partition
     /// Model architecture.
-    public var modelName = "cnn"
+    public var modelName = AggregatorConfiguration.defaultJob.modelName
     /// Run id.
-    public var runID: UInt64 = 1
+    public var runID = AggregatorConfiguration.defaultJob.runID
     /// Seed for the model, partition and mini-batches.
-    public var seed: UInt64 = 0
+    public var seed = AggregatorConfiguration.defaultJob.seed
+    /// Directory of the Fashion-MNIST IDX files, passed to the aggregator and every trainer;
+    /// nil leaves their default. (The children get no `FEDMQ_*` variable, not even `FEDMQ_DATA_DIR`.)
+    public var dataDirectory: String? = nil
 
     // MARK: Stop conditions (at least one)
-    /// Stop at this test accuracy in (0, 1].
+    /// Stop at this test accuracy in (0, 1]. (A hand-started aggregator has no stop condition
+    /// by default: it serves until stopped.)
     public var targetAccuracy: Double? = 0.85
     /// Stop at this version.
     public var maxVersions: UInt64? = nil
@@ -35,30 +42,30 @@ public struct LaunchConfiguration: Sendable {
 
     // MARK: Aggregator
     /// Buffered: updates per version (K).
-    public var bufferSize = 4
+    public var bufferSize = AggregatorConfiguration.defaultJob.bufferSize
     /// Sync: updates per round (M); nil = all trainers.
     public var roundSize: Int? = nil
     /// Async: base mixing rate α.
-    public var alpha = 0.6
+    public var alpha = AggregatorConfiguration.defaultJob.alpha
     /// Evaluate every N versions.
-    public var evalEvery: UInt64 = 2
+    public var evalEvery = AggregatorConfiguration.defaultJob.evalEvery
 
     // MARK: Trainers
     /// Local work per update.
-    public var localWork: LocalWork = .steps(50)
+    public var localWork = TrainerConfiguration.defaultJob.localWork
     /// Mini-batch size.
-    public var batchSize = 32
+    public var batchSize = TrainerConfiguration.defaultJob.batchSize
     /// SGD learning rate.
-    public var learningRate: Float = 0.05
+    public var learningRate = TrainerConfiguration.defaultJob.learningRate
     /// SGD momentum.
-    public var momentum: Float = 0.5
+    public var momentum = TrainerConfiguration.defaultJob.momentum
     /// FedProx μ.
-    public var proximalMu: Float = 0
+    public var proximalMu = TrainerConfiguration.defaultJob.proximalMu
     /// Per-trainer slowdown factors, used in turn (trainer i gets `slowdowns[i % count]`); empty = all 1.
     public var slowdowns: [Double] = []
     /// Emulated device speed, seconds per step for every trainer (0 = off; see
     /// `TrainerConfiguration.stepTime`): stragglers then take `slowdown ×` this per step.
-    public var stepTime = 0.0
+    public var stepTime = TrainerConfiguration.defaultJob.stepTime
 
     // MARK: Security
     /// Encrypt every connection with CURVE: fresh keys for the broker, the aggregator and each

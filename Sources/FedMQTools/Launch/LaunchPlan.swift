@@ -1,4 +1,5 @@
 import FedMQProtocol
+import Foundation
 import FedMQTransport
 import TensorCore
 
@@ -51,6 +52,33 @@ public struct LaunchPlan: Sendable {
                 "--curve-secret-key-file", keys.secretKeyFile(name)]
     }
 
+    /// Every child of the run, broker first, then the aggregator, then the trainers, with the
+    /// executables in the configuration's directory; each withholds the `FEDMQ_*` variables of
+    /// `environment` (everything is on the command line).
+    public func invocations(environment: [String: String] = ProcessInfo.processInfo.environment) -> [ChildInvocation] {
+        let withheld = ChildInvocation.withheldVariables(of: environment)
+        let path = { (name: String) in configuration.executablesDirectory + "/" + name }
+        return [ChildInvocation(name: "broker", executable: path("broker"), arguments: brokerArguments, removedVariables: withheld),
+                ChildInvocation(name: "aggregator", executable: path("aggregator"), arguments: aggregatorArguments, removedVariables: withheld)]
+            + (0..<configuration.trainers).map { i in
+                ChildInvocation(name: "trainer-\(i + 1)", executable: path("trainer"), arguments: trainerArguments(index: i),
+                                removedVariables: withheld)
+            }
+    }
+
+    /// The text of the run's `commands.sh`: a comment, then one line per process in start order.
+    public func commandsScript(_ invocations: [ChildInvocation]) -> String {
+        let header = """
+            #!/bin/sh
+            # The processes `fedmq run` started for \(layout.directory), one line each, in start order
+            # (broker, aggregator, trainers). Run any line in its own terminal to start that process by hand;
+            # `fedmq run` sent each one's output to logs/<name>.log. Every setting is a flag: the children got
+            # no FEDMQ_* variable (`env -u` drops those set when the run started; unset any others).
+
+            """
+        return header + invocations.map { $0.shellLine + "\n" }.joined()
+    }
+
     /// `broker` arguments: loopback only, the six ports, the model's size (sets its message size limit).
     public var brokerArguments: [String] {
         ["--bind", "127.0.0.1", "--model-parameters", "\(modelParameterCount)",
@@ -78,6 +106,7 @@ public struct LaunchPlan: Sendable {
         if let t = c.targetAccuracy { a += ["--target-accuracy", "\(t)"] }
         if let v = c.maxVersions { a += ["--max-versions", "\(v)"] }
         if let s = c.timeLimit { a += ["--time-limit", "\(s)"] }
+        if let d = c.dataDirectory { a += ["--data-dir", d] }
         a += curveClientArguments("aggregator")
         if c.curve { a += ["--trainer-keys-file", keys.trainerKeysFile] }
         return a + c.aggregatorArguments
@@ -98,6 +127,7 @@ public struct LaunchPlan: Sendable {
         case .epochs(let n): a += ["--local-epochs", "\(n)"]
         case .steps(let n): a += ["--local-steps", "\(n)"]
         }
+        if let d = c.dataDirectory { a += ["--data-dir", d] }
         return a + curveClientArguments(CurveKeyDirectory.trainerName(index)) + c.trainerArguments
     }
 }

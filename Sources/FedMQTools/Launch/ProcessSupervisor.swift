@@ -14,8 +14,8 @@ public final class ProcessSupervisor {
         self.plan = plan
     }
 
-    /// Creates the run directory and starts every child. On failure, the children already
-    /// started are killed.
+    /// Creates the run directory, writes every child's command line to `commands.sh` and starts
+    /// every child. On failure, the children already started are killed.
     public func start() throws(LaunchError) {
         let layout = plan.layout
         do { try layout.create() } catch {
@@ -24,15 +24,16 @@ public final class ProcessSupervisor {
         if plan.configuration.curve {
             do { try plan.generateKeys() } catch { throw LaunchError(error.message, code: "keygen", underlying: error) }
         }
-        var planned = [(name: "broker", executable: "broker", arguments: plan.brokerArguments),
-                       (name: "aggregator", executable: "aggregator", arguments: plan.aggregatorArguments)]
-        for i in 0..<plan.configuration.trainers {
-            planned.append(("trainer-\(i + 1)", "trainer", plan.trainerArguments(index: i)))
+        let invocations = plan.invocations()
+        for invocation in invocations { try requireExecutable(invocation.executable) }
+        do {
+            try plan.commandsScript(invocations).write(toFile: layout.commands, atomically: true, encoding: .utf8)
+        } catch {
+            throw LaunchError("cannot write \(layout.commands): \(error.localizedDescription)", code: "commands_file", underlying: error)
         }
         do {
-            for p in planned {
-                let child = ChildProcess(name: p.name, executable: try executable(p.executable), arguments: p.arguments,
-                                         logPath: layout.log(p.name))
+            for invocation in invocations {
+                let child = ChildProcess(invocation, logPath: layout.log(invocation.name))
                 try child.start()
                 children.append(child)
             }
@@ -98,12 +99,10 @@ public final class ProcessSupervisor {
         }
     }
 
-    /// The absolute path of executable `name` in the plan's executables directory.
-    private func executable(_ name: String) throws(LaunchError) -> String {
-        let path = plan.configuration.executablesDirectory + "/" + name
+    /// Throws unless `path` is an executable file.
+    private func requireExecutable(_ path: String) throws(LaunchError) {
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw LaunchError("no executable \(path); build all products first (swift build -c release)", code: "missing_executable")
         }
-        return path
     }
 }

@@ -15,6 +15,8 @@ public struct RunLayout: Sendable, Equatable {
     public var checkpoints: String { directory + "/checkpoints" }
     /// CURVE key files of an encrypted run (`fedmq run --curve`).
     public var keys: String { directory + "/keys" }
+    /// The command line of every child, one per line, to rerun a process by hand.
+    public var commands: String { directory + "/commands.sh" }
     /// One log file per child process.
     public var logs: String { directory + "/logs" }
 

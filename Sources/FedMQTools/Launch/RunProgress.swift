@@ -8,6 +8,8 @@ public struct RunProgress: Sendable, Equatable {
     public private(set) var version: UInt64 = 0
     /// Latest test accuracy and the version it was measured at.
     public private(set) var accuracy: (value: Double, version: UInt64)? = nil
+    /// Highest test accuracy so far and the version it was measured at.
+    public private(set) var best: (value: Double, version: UInt64)? = nil
     /// Accepted updates per second over the aggregator's run so far.
     public private(set) var updatesPerSecond = 0.0
 
@@ -17,7 +19,10 @@ public struct RunProgress: Sendable, Equatable {
     public mutating func absorb(_ records: [MetricsRecord]) {
         for record in records {
             version = max(version, record.version)
-            if let a = record.testAccuracy { accuracy = (a, record.version) }
+            if let a = record.testAccuracy {
+                accuracy = (a, record.version)
+                if a > (best?.value ?? -1) { best = (a, record.version) }
+            }
             if record.wallTime > 0 { updatesPerSecond = Double(record.updatesAccepted) / record.wallTime }
         }
     }
@@ -36,6 +41,6 @@ public struct RunProgress: Sendable, Equatable {
 
     public static func == (a: Self, b: Self) -> Bool {
         a.version == b.version && a.accuracy?.value == b.accuracy?.value && a.accuracy?.version == b.accuracy?.version
-            && a.updatesPerSecond == b.updatesPerSecond
+            && a.best?.value == b.best?.value && a.best?.version == b.best?.version && a.updatesPerSecond == b.updatesPerSecond
     }
 }
