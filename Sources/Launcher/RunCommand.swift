@@ -55,7 +55,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Run id carried by every message.")
     var runId = Self.defaults.runID
 
-    @Option(help: "Directory of the Fashion-MNIST IDX files, for the aggregator and every trainer. [default: theirs, /usr/share/datasets/fashion-mnist]")
+    @Option(help: "Directory of the Fashion-MNIST IDX files, for the aggregator and every trainer. (default: theirs, /usr/share/datasets/fashion-mnist)")
     var dataDir: String?
 
     @Option(help: "Buffered mode: updates per new version (K).")
