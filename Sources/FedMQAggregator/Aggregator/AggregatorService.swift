@@ -117,6 +117,7 @@ public final class AggregatorService: Service, Sendable {
         // connection to the broker (the first one, and after a broker restart emptied its
         // last-value cache) so the cache holds this run's model (not a previous run's stop).
         var fastRepublishUntil = 2.0
+        var waits = AggregatorWaits(configuration: configuration, logger: logger)
         while !stopRequested.load(ordering: .acquiring) {
             let readable = try sockets.poll(timeout: .milliseconds(50))
             let t = now()
@@ -131,6 +132,7 @@ public final class AggregatorService: Service, Sendable {
                 modelConnections += connections
                 fastRepublishUntil = t + 2
             }
+            waits.observe(brokerConnections: modelConnections, liveTrainers: engine.registry.liveCount, now: t)
             let interval = configuration.republishInterval
             loop.retryHeldCheckpoint(now: t)
             if t - lastPublish >= (t < fastRepublishUntil ? min(0.25, interval) : interval) {

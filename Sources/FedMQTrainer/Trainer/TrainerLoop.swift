@@ -1,4 +1,5 @@
 import FedMQProtocol
+import FedMQTransport
 import Foundation
 import Logging
 import SafeTensorsFormat
@@ -26,6 +27,19 @@ final class TrainerLoop {
     /// The weights of `session.heldVersion`.
     private var heldWeights: [Float]?
     private var lastPump: ContinuousClock.Instant
+    /// When to say that registration is still waiting (and on what).
+    private var waitReporter = WaitReporter()
+    /// What the reported wait is for, so a new stage starts a new wait.
+    private var waitStage: WaitStage?
+    private let started: ContinuousClock.Instant
+
+    /// The stages of joining a run that can wait on the broker or the aggregator.
+    private enum WaitStage {
+        /// No model broadcast yet (the run id comes from the first one).
+        case firstBroadcast
+        /// `register` sent, no `registered` back yet.
+        case registration
+    }
 
     init(configuration: TrainerConfiguration, architecture: ModelArchitecture, sockets: TrainerSockets,
          shared: TrainerShared, logger: Logger) {
@@ -38,6 +52,7 @@ final class TrainerLoop {
                                  runID: configuration.runID, registerRetry: configuration.registerRetry,
                                  heartbeatInterval: configuration.heartbeatInterval)
         lastPump = clock.now
+        started = clock.now
     }
 
     /// Runs to the end. `dataset` replaces loading `configuration.data` (it is still partitioned
@@ -117,13 +132,46 @@ final class TrainerLoop {
     private func awaitRegistration() throws -> Registration? {
         while !shouldExit {
             if let frames = session.registerIfDue(now: clock.now) {
-                if session.registerAttempts > 1 { logger.notice("no answer from the aggregator yet; registering again") }
+                if session.registerAttempts > 1 { logger.debug("no answer from the aggregator yet; registering again") }
                 _ = try sockets.control.send(frames, options: .dontWait)
             }
             try pump(timeout: .milliseconds(100))
-            if session.isRegistered, let registration = session.registration { return registration }
+            if session.isRegistered, let registration = session.registration {
+                waitReporter.reset()
+                waitStage = nil
+                return registration
+            }
+            reportWait()
         }
         return nil
+    }
+
+    /// Says, at a slowing pace (`WaitReporter`), what registration is waiting for, on which
+    /// endpoint, and the likely causes: without it a trainer facing no broker, a broker that
+    /// does not resolve or a CURVE mismatch waits in silence forever.
+    private func reportWait() {
+        let stage: WaitStage = session.codec == nil ? .firstBroadcast : .registration
+        if stage != waitStage {
+            waitReporter.reset()
+            waitStage = stage
+        }
+        guard let waited = waitReporter.check(now: seconds(since: started)) else { return }
+        let (message, endpoint, others): (Logger.Message, String, [String]) = switch stage {
+        case .firstBroadcast:
+            ("waiting for the first model broadcast (it carries the run id)", configuration.modelEndpoint,
+             ["the aggregator is not running or not connected to the broker, so the broker has no model to send"])
+        case .registration:
+            ("waiting for the aggregator to answer register", configuration.controlEndpoint,
+             ["the aggregator is not running or not connected to the broker's control-out port"]
+                + (configuration.runID.map { ["--run-id \($0) is not the aggregator's run id"] } ?? [])
+                + ["the aggregator refuses this trainer (see its log)"])
+        }
+        let causes = WaitCauses.of(waitOn: endpoint, curve: configuration.curve != nil, others: others)
+        logger.warning(message, metadata: [
+            "endpoint": "\(endpoint)", "waited_seconds": "\(Int(waited))",
+            "next_report_seconds": "\(Int(waitReporter.secondsToNextReport(now: seconds(since: started)).rounded()))",
+            "likely_causes": "\(WaitCauses.text(causes))",
+        ])
     }
 
     /// A broker that refuses this trainer's CURVE key closes the connection for good: the
