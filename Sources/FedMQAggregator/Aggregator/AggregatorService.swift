@@ -37,7 +37,7 @@ public final class AggregatorService: Service, Sendable {
     ///   - context: a ZeroMQ context to share (e.g. for inproc endpoints); a private one by default.
     public init(configuration: AggregatorConfiguration, layout: ParameterLayout, initialWeights: [Float],
                 evaluator: (any ModelEvaluator)?, context: Context? = nil, logger: Logger) throws {
-        try configuration.validate()
+        try configuration.validate(layout: layout, outputClasses: nil)
         guard initialWeights.count == layout.count else {
             throw ConfigurationError("initial weights have \(initialWeights.count) values, layout \(layout.count)")
         }

@@ -59,6 +59,7 @@ final class TrainerLoop {
     /// when the source is the default dataset).
     func run(dataset provided: Dataset?) throws -> Exit {
         let data = try provided ?? loadData()
+        if let scheme = configuration.partition { try check(scheme, data, source: "--partition") }
         guard var registration = try awaitRegistration() else { return exit() }
         var trainer = try makeTrainer(data, registration)
         var lastBase: UInt64?
@@ -190,13 +191,32 @@ final class TrainerLoop {
     /// The samples this trainer trains on: the first `sampleLimit`, then (default dataset
     /// only) the registration's shard.
     private func makeShard(_ data: Dataset, _ registration: Registration) throws -> Dataset {
-        var data = data
-        if let limit = configuration.sampleLimit, limit < data.count { data = data.subset(Array(0..<limit)) }
+        let data = limited(data)
         guard configuration.data.isPartitioned, registration.shardCount > 1 else { return data }
         let scheme = try configuration.partition ?? PartitionScheme(parsing: registration.partition)
+        if configuration.partition == nil { try check(scheme, data, source: "the aggregator's --partition") }
         let indices = try Partitioner.shard(registration.shardIndex, of: registration.shardCount, labels: data.labels,
                                             scheme: scheme, seed: registration.seed)
         return data.subset(indices)
+    }
+
+    /// The first `sampleLimit` samples of `data` (all without a limit).
+    private func limited(_ data: Dataset) -> Dataset {
+        guard let limit = configuration.sampleLimit, limit < data.count else { return data }
+        return data.subset(Array(0..<limit))
+    }
+
+    /// Fails with a `TrainerError` naming `source` when `scheme` needs more classes than the
+    /// (limited) training data holds: with `--partition` before registering, so the aggregator
+    /// never counts a trainer that cannot train. Data that is not partitioned passes.
+    private func check(_ scheme: PartitionScheme, _ data: Dataset, source: String) throws {
+        guard configuration.data.isPartitioned else { return }
+        do {
+            try scheme.check(classCount: Set(limited(data).labels).count, source: "the training data")
+        } catch {
+            throw TrainerError("\(source) \(scheme) cannot cut this trainer's data: \(error.message)",
+                               code: "partition_classes", underlying: error)
+        }
     }
 
     /// Called after every mini-batch: heartbeat, look for new models or stop a few times a
@@ -272,6 +292,11 @@ final class TrainerLoop {
         case .joined(let runID):
             logger.info("joined run", metadata: ["run": "\(runID)"])
         case .registered(let registration, let again):
+            do {
+                try configuration.validate(aggregatorHeartbeatTimeout: registration.heartbeatTimeout)
+            } catch {
+                throw TrainerError(error.message, code: error.code, underlying: error)
+            }
             shared.update {
                 $0.registration = registration
                 if again { $0.reregistrations += 1 }
