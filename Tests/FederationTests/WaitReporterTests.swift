@@ -1,8 +1,9 @@
 // The wait reports that replaced silent waits (a trainer with no broker, an aggregator no
 // trainer reaches): when they speak (`WaitReporter`, no clock), what they name
-// (`WaitCauses`, `EndpointResolution`), and, with real processes, that a trainer pointed at a
-// host that does not resolve or a port where nothing listens, and an aggregator with no
-// broker, say so within a few seconds.
+// (`WaitCauses`, `ConnectionProgress`, `EndpointResolution`), and, with real processes, that a
+// trainer pointed at a host that does not resolve, at a port where nothing listens or in
+// plaintext at a CURVE broker, and an aggregator with no broker or no trainer, say so within
+// a few seconds.
 import FedMQTools
 import FedMQTransport
 import Foundation
@@ -64,6 +65,31 @@ import ZeroMQ
         #expect(WaitCauses.text(["a", "b"]) == "1) a 2) b")
     }
 
+    @Test func theCausesFollowHowFarTheConnectionGot() {
+        let endpoint = "tcp://127.0.0.1:5556"
+        let unresolvable: (String) -> String? = { _ in "getaddrinfo failed" }
+        let handshaken = WaitCauses.of(waitOn: endpoint, curve: false, progress: ConnectionProgress(handshaken: true),
+                                       others: ["the aggregator is not running"], lookup: unresolvable)
+        #expect(handshaken == ["the aggregator is not running"], "a complete connection clears the broker")
+        let tcpOnly = WaitCauses.of(waitOn: endpoint, curve: false, progress: ConnectionProgress(connected: true),
+                                    others: ["the aggregator is not running"], lookup: unresolvable)
+        #expect(tcpOnly.count == 2 && tcpOnly[0].contains("handshake never completes") && tcpOnly[0].contains("plaintext"))
+        let none = WaitCauses.of(waitOn: endpoint, curve: true, progress: ConnectionProgress()) { _ in nil }
+        #expect(none.count == 2 && none[0].contains("not running or not reachable"))
+    }
+
+    @Test func connectionProgressReadsMonitorEvents() {
+        var progress = ConnectionProgress()
+        #expect(progress.summary == "none")
+        progress.record(.disconnected)
+        #expect(!progress.connected)
+        progress.record(.connected)
+        #expect(progress.connected && !progress.handshaken && progress.summary == "tcp_only")
+        progress.record(.handshakeSucceeded)
+        #expect(progress.handshaken && progress.summary == "up")
+        #expect(ConnectionProgress(handshaken: true).connected)
+    }
+
     @Test func tcpEndpointsAreSplitIntoHostAndPort() {
         #expect(EndpointResolution.tcpHostAndPort(of: "tcp://broker:5556")! == ("broker", "5556"))
         #expect(EndpointResolution.tcpHostAndPort(of: "tcp://[::1]:5556")! == ("::1", "5556"))
@@ -109,6 +135,51 @@ import ZeroMQ
         #expect(log.contains("waiting for the first model broadcast"), "\(log)")
         #expect(log.contains("not running or not reachable at \(endpoints[0])"), "\(log)")
         #expect(log.contains("speaks plaintext"), "\(log)")
+    }
+
+    /// Runs a broker executable on six free ports while `body` runs (CURVE when `secretKeyFile`
+    /// is given); `body` gets the broker's ports, in `BrokerPorts` order.
+    private func withBroker<T>(secretKeyFile: String? = nil, _ body: ([Int]) async throws -> T) async throws -> T {
+        let ports = try FreePorts.reserve(6)
+        let flags = ["--model-in-port", "--model-out-port", "--updates-in-port", "--updates-out-port", "--control-in-port",
+                     "--control-out-port"]
+        let broker = Process()
+        broker.executableURL = LauncherEndToEndTests.executables.appendingPathComponent("broker")
+        broker.arguments = zip(flags, ports).flatMap { [$0, "\($1)"] } + (secretKeyFile.map { ["--curve-secret-key-file", $0] } ?? [])
+        broker.standardOutput = FileHandle.nullDevice
+        broker.standardError = FileHandle.nullDevice
+        try broker.run()
+        defer {
+            broker.terminate()
+            broker.waitUntilExit()
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        return try await body(ports)
+    }
+
+    @Test func aPlaintextTrainerAtACurveBrokerNamesTheMismatch() async throws {
+        let keys = NSTemporaryDirectory() + "fedmq-wait-keys-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: keys) }
+        let keygen = try await output(of: "fedmq", ["keygen", "--out", keys], seconds: 30)
+        try #require(FileManager.default.fileExists(atPath: keys + "/broker.key"), "\(keygen)")
+        let log = try await withBroker(secretKeyFile: keys + "/broker.key") { ports in
+            try await output(of: "trainer", [
+                "--broker", "127.0.0.1", "--model-out-port", "\(ports[1])", "--updates-in-port", "\(ports[2])",
+                "--control-in-port", "\(ports[4])",
+            ], seconds: 10)
+        }
+        #expect(log.contains("waiting for the first model broadcast") && log.contains("connection=tcp_only"), "\(log)")
+        #expect(log.contains("handshake never completes") && log.contains("requires CURVE but this process speaks plaintext"), "\(log)")
+    }
+
+    @Test func anAggregatorWithABrokerButNoTrainerSaysSo() async throws {
+        let log = try await withBroker { ports in
+            try await output(of: "aggregator", [
+                "--model", "mlp", "--eval-every", "0", "--model-endpoint", "tcp://127.0.0.1:\(ports[0])",
+                "--update-endpoint", "tcp://127.0.0.1:\(ports[3])", "--control-endpoint", "tcp://127.0.0.1:\(ports[5])",
+            ], seconds: 9)
+        }
+        #expect(log.contains("no trainer has registered yet") && !log.contains("no connection to the broker"), "\(log)")
     }
 
     @Test func anAggregatorWithNoBrokerSaysSo() async throws {

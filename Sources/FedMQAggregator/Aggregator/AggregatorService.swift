@@ -132,7 +132,7 @@ public final class AggregatorService: Service, Sendable {
                 modelConnections += connections
                 fastRepublishUntil = t + 2
             }
-            waits.observe(brokerConnections: modelConnections, liveTrainers: engine.registry.liveCount, now: t)
+            waits.observe(sockets.progress, liveTrainers: engine.registry.liveCount, now: t)
             let interval = configuration.republishInterval
             loop.retryHeldCheckpoint(now: t)
             if t - lastPublish >= (t < fastRepublishUntil ? min(0.25, interval) : interval) {

@@ -157,19 +157,20 @@ final class TrainerLoop {
             waitStage = stage
         }
         guard let waited = waitReporter.check(now: seconds(since: started)) else { return }
-        let (message, endpoint, others): (Logger.Message, String, [String]) = switch stage {
+        try? sockets.readEvents()
+        let (message, endpoint, progress, others): (Logger.Message, String, ConnectionProgress, [String]) = switch stage {
         case .firstBroadcast:
-            ("waiting for the first model broadcast (it carries the run id)", configuration.modelEndpoint,
+            ("waiting for the first model broadcast (it carries the run id)", configuration.modelEndpoint, sockets.modelProgress,
              ["the aggregator is not running or not connected to the broker, so the broker has no model to send"])
         case .registration:
-            ("waiting for the aggregator to answer register", configuration.controlEndpoint,
+            ("waiting for the aggregator to answer register", configuration.controlEndpoint, sockets.controlProgress,
              ["the aggregator is not running or not connected to the broker's control-out port"]
                 + (configuration.runID.map { ["--run-id \($0) is not the aggregator's run id"] } ?? [])
                 + ["the aggregator refuses this trainer (see its log)"])
         }
-        let causes = WaitCauses.of(waitOn: endpoint, curve: configuration.curve != nil, others: others)
+        let causes = WaitCauses.of(waitOn: endpoint, curve: configuration.curve != nil, progress: progress, others: others)
         logger.warning(message, metadata: [
-            "endpoint": "\(endpoint)", "waited_seconds": "\(Int(waited))",
+            "endpoint": "\(endpoint)", "connection": "\(progress.summary)", "waited_seconds": "\(Int(waited))",
             "next_report_seconds": "\(Int(waitReporter.secondsToNextReport(now: seconds(since: started)).rounded()))",
             "likely_causes": "\(WaitCauses.text(causes))",
         ])
