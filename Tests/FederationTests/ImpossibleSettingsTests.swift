@@ -172,4 +172,29 @@ import ZeroMQ
                     && output.contains("the training data has 10"), "\(output)")
         #expect(!output.contains("waiting for"), "fails before waiting for the broker: \(output)")
     }
+
+    @Test func aTrainerWhoseHeartbeatIntervalIsNotBelowTheAggregatorsTimeoutLeavesWithAMessage() async throws {
+        let directory = NSTemporaryDirectory() + "fedmq-heartbeat-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var c = LaunchConfiguration.bufferedMLP(directory: directory, trainers: 1)
+        (c.maxVersions, c.evalEvery, c.localWork) = (1_000, 1_000, .steps(5))
+        c.aggregatorArguments = ["--heartbeat-timeout", "3"]
+        c.trainerArguments = ["--heartbeat-interval", "5"]
+        let federation = try ProcessFederation(c)
+        do {
+            try federation.startAll()
+            try await waitUntil("the trainer exits", timeout: .seconds(60)) { federation.exit(.trainer(0)) != nil }
+            let trainerLog = federation.logTexts(.trainer(0)).joined()
+            #expect(federation.exit(.trainer(0)) != .code(0), "\(trainerLog)")
+            #expect(trainerLog.contains("--heartbeat-interval 5.0 is not below the aggregator's --heartbeat-timeout 3.0"),
+                    "\(trainerLog)")
+            try await waitUntil("the aggregator logs the goodbye", timeout: .seconds(10)) {
+                federation.logTexts(.aggregator).joined().contains("trainer left")
+            }
+        } catch {
+            await federation.killAll()
+            throw error
+        }
+        await federation.killAll()
+    }
 }
