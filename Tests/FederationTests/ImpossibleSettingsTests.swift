@@ -155,6 +155,12 @@ import ZeroMQ
         #expect(output.contains("--max-message-bytes 1000") && output.contains("\(needed) bytes"), "\(output)")
     }
 
+    @Test func theBrokerExitsWithAMessageOnAMaxMessageBytesBelowItsModelsUpdates() async throws {
+        let (status, output) = try await run("broker", ["--max-message-bytes", "1000", "--model-parameters", "21840"], timeout: 30)
+        #expect(status != 0, "\(output)")
+        #expect(output.contains("--max-message-bytes 1000 is smaller than the 305792 bytes"), "\(output)")
+    }
+
     @Test func theAggregatorExitsWithAMessageOnALabelsPartitionAboveItsClasses() async throws {
         let (status, output) = try await run("aggregator", ["--partition", "labels:12", "--eval-every", "0"], timeout: 30)
         #expect(status != 0, "\(output)")
