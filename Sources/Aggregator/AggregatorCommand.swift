@@ -87,7 +87,10 @@ struct AggregatorCommand: AsyncParsableCommand {
 
     mutating func validate() throws {
         let configuration = try makeConfiguration()
-        _ = try ModelArchitecture.named(configuration.modelName)
+        let model = try ModelArchitecture.named(configuration.modelName).build(seed: configuration.seed)
+        try validating {
+            try configuration.validate(layout: model.layout, outputClasses: model.outputShape.reduce(1, *))
+        }
         _ = try resolvedLogLevel()
     }
 

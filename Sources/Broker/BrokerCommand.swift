@@ -146,16 +146,20 @@ struct BrokerCommand: AsyncParsableCommand {
         configuration.updateHighWaterMark = try updateHwm ?? env.int("FEDMQ_UPDATE_HWM") ?? configuration.updateHighWaterMark
         configuration.controlHighWaterMark = try controlHwm ?? env.int("FEDMQ_CONTROL_HWM") ?? configuration.controlHighWaterMark
         configuration.ioThreads = try ioThreads ?? env.int("FEDMQ_IO_THREADS") ?? configuration.ioThreads
+        let parameterCount = try modelParameters ?? env.int("FEDMQ_MODEL_PARAMETERS")
+        if let count = parameterCount, count <= 0 { throw ValidationError("--model-parameters must be > 0, got \(count)") }
+        let needed = parameterCount.map(MessageSizeLimit.messageBytes(parameterCount:))
         if let bytes = try maxMessageBytes ?? env.int("FEDMQ_MAX_MESSAGE_BYTES") {
-            configuration.maxMessageSize = bytes
-        }
-        if let count = try modelParameters ?? env.int("FEDMQ_MODEL_PARAMETERS") {
-            guard count > 0 else { throw ValidationError("--model-parameters must be > 0, got \(count)") }
-            configuration.modelParameters = count
-            if try maxMessageBytes ?? env.int("FEDMQ_MAX_MESSAGE_BYTES") == nil {
-                configuration.maxMessageSize = MessageSizeLimit.messageBytes(parameterCount: count)
+            if let needed, bytes < needed {
+                throw ValidationError("--max-message-bytes \(bytes) is smaller than the \(needed) bytes an update of a model of "
+                                      + "\(parameterCount ?? 0) parameters may take: the broker would drop every update with its "
+                                      + "connection; raise it to at least \(needed) or leave it unset")
             }
+            configuration.maxMessageSize = bytes
+        } else if let needed {
+            configuration.maxMessageSize = needed
         }
+        configuration.modelParameters = parameterCount
         configuration.updateQueueBytes = try updateQueueBytes ?? env.int("FEDMQ_UPDATE_QUEUE_BYTES") ?? configuration.updateQueueBytes
         configuration.updatesPerTrainer = try updatesPerTrainer ?? env.int("FEDMQ_UPDATES_PER_TRAINER") ?? configuration.updatesPerTrainer
         if let seconds = try statsInterval ?? env.int("FEDMQ_STATS_INTERVAL") {

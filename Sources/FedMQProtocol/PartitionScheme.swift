@@ -27,6 +27,22 @@ public enum PartitionScheme: Sendable, Hashable, CustomStringConvertible {
         _ = try Self(parsing: description)
     }
 
+    /// The fewest distinct classes the data must hold: k for `labels:k`, 1 for the others.
+    public var requiredClassCount: Int {
+        if case .labels(let k) = self { k } else { 1 }
+    }
+
+    /// Throws unless data of `classCount` distinct classes can be cut this way (`labels:k`
+    /// needs k ≤ `classCount`). `source` names where the count comes from, e.g. "the data" or
+    /// "the model's output layer".
+    public func check(classCount: Int, source: String) throws(ConfigurationError) {
+        guard requiredClassCount > classCount else { return }
+        throw ConfigurationError(
+            "partition \(self) needs at least \(requiredClassCount) classes, \(source) has \(classCount): "
+                + "use labels:k with k ≤ \(classCount), or iid, dirichlet:<α> or quantity:<β>",
+            code: "partition_classes")
+    }
+
     /// The forms `init(parsing:)` accepts, for help texts.
     public static let forms = ["iid", "dirichlet:<α>0>", "labels:<k≥1>", "quantity:<β>0>"]
 

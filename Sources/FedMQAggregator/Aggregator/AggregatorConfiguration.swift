@@ -1,5 +1,6 @@
 import FedMQProtocol
 import FedMQTransport
+import SafeTensorsFormat
 import ZeroMQ
 
 /// Everything the aggregator needs to run, with defaults for a local run.
@@ -121,26 +122,50 @@ public struct AggregatorConfiguration: Sendable {
             if !ok { throw ConfigurationError(message) }
         }
         try require(!modelName.isEmpty, "model name is empty")
-        try require(roundSize >= 1, "round size must be ≥ 1, got \(roundSize)")
-        try require(roundDeadline.map { $0 > 0 } ?? true, "round deadline must be > 0 seconds")
-        try require(alpha > 0 && alpha <= 1, "alpha must be in (0, 1], got \(alpha)")
-        try require(maxMessageBytes.map { $0 > 0 } ?? true, "max message bytes must be > 0")
-        try require(updateQueueBytes > 0, "update queue bytes must be > 0, got \(updateQueueBytes)")
-        try require(history >= 1 && history <= 4096, "history must be in 1…4096, got \(history)")
-        try require(bufferSize >= 1, "buffer size must be ≥ 1, got \(bufferSize)")
-        try require(shardCount >= 1, "shard count must be ≥ 1, got \(shardCount)")
-        try require(minTrainers >= 1, "min trainers must be ≥ 1")
-        try require(heartbeatTimeout > 0, "heartbeat timeout must be > 0 seconds")
-        try require(republishInterval > 0, "republish interval must be > 0 seconds")
-        try require(finalEvaluationTimeout >= 0, "final evaluation timeout must be ≥ 0 seconds")
-        try require(checkpointEvery >= 1, "checkpoint interval must be ≥ 1 version")
-        try require(keepCheckpoints >= 1, "keep at least one checkpoint")
-        try require(targetAccuracy.map { $0 > 0 && $0 <= 1 } ?? true, "target accuracy must be in (0, 1]")
-        try require(timeLimit.map { $0 > 0 } ?? true, "time limit must be > 0 seconds")
+        try require(roundSize >= 1, "round size must be ≥ 1, got \(roundSize) (--round-size)")
+        try require(roundDeadline.map { $0 > 0 && $0.isFinite } ?? true,
+                    "round deadline must be a finite number of seconds > 0, got \(roundDeadline ?? 0) (--round-deadline; 0 on the command line waits for the whole round)")
+        try require(alpha > 0 && alpha <= 1, "alpha must be in (0, 1], got \(alpha) (--alpha)")
+        try require(maxMessageBytes.map { $0 > 0 } ?? true, "max message bytes must be > 0 (--max-message-bytes; leave it unset for the model's default)")
+        try require(updateQueueBytes > 0, "update queue bytes must be > 0, got \(updateQueueBytes) (--update-queue-bytes)")
+        try require(history >= 1 && history <= 4096, "history must be in 1…4096, got \(history) (--history)")
+        try require(bufferSize >= 1, "buffer size must be ≥ 1, got \(bufferSize) (--buffer-size)")
+        try require(shardCount >= 1, "shard count must be ≥ 1, got \(shardCount) (--shards)")
+        try require(minTrainers >= 1, "min trainers must be ≥ 1, got \(minTrainers) (--min-trainers)")
+        try require(heartbeatTimeout > 0 && heartbeatTimeout.isFinite,
+                    "heartbeat timeout must be a finite number of seconds > 0, got \(heartbeatTimeout) (--heartbeat-timeout; keep it several times the trainers' --heartbeat-interval, default 5)")
+        try require(republishInterval > 0 && republishInterval.isFinite,
+                    "republish interval must be a finite number of seconds > 0, got \(republishInterval) (--republish-interval; a restarted broker's cache is refilled only by a republication)")
+        try require(finalEvaluationTimeout >= 0 && finalEvaluationTimeout.isFinite,
+                    "final evaluation timeout must be a finite number of seconds ≥ 0, got \(finalEvaluationTimeout) (--final-eval-timeout)")
+        try require(checkpointEvery >= 1, "checkpoint interval must be ≥ 1 version (--checkpoint-every)")
+        try require(keepCheckpoints >= 1, "keep at least one checkpoint (--keep-checkpoints)")
+        try require(targetAccuracy.map { $0 > 0 && $0 <= 1 } ?? true, "target accuracy must be in (0, 1], got \(targetAccuracy ?? 0) (--target-accuracy)")
+        try require(timeLimit.map { $0 > 0 && $0.isFinite } ?? true, "time limit must be a finite number of seconds > 0, got \(timeLimit ?? 0) (--time-limit; leave it unset for none)")
         try require(allowedTrainerKeys == nil || curve != nil, "an allowed-trainer key list needs CURVE (the broker's key and the aggregator's secret key)")
         for (name, endpoint) in [("model", modelEndpoint), ("update", updateEndpoint), ("control", controlEndpoint)] {
             try require(endpoint.contains("://"), "\(name) endpoint \"\(endpoint)\" is not a ZeroMQ endpoint like \(BrokerPorts.defaults.endpoint(host: "broker", \.modelIn))")
         }
+    }
+
+    /// Checks the values that depend on the model, as well as `validate()`'s: an explicit
+    /// `maxMessageBytes` must let the model's updates through (libzmq drops a bigger frame with
+    /// the connection, so updates would vanish without a rejection), and the partition must
+    /// not need more classes than the model tells apart.
+    /// - Parameters:
+    ///   - layout: the model's parameter layout.
+    ///   - outputClasses: the size of the model's output (its last layer), nil if unknown.
+    public func validate(layout: ParameterLayout, outputClasses: Int?) throws(ConfigurationError) {
+        try validate()
+        let needed = MessageSizeLimit.messageBytes(for: layout)
+        if let maxMessageBytes, maxMessageBytes < needed {
+            throw ConfigurationError(
+                "--max-message-bytes \(maxMessageBytes) is smaller than the \(needed) bytes an update of model \(modelName) "
+                    + "(\(layout.count) parameters) may take: updates would be dropped with their connection, never "
+                    + "rejected; raise it to at least \(needed) or leave it unset",
+                code: "max_message_bytes")
+        }
+        if let outputClasses { try partition.check(classCount: outputClasses, source: "model \(modelName)'s output layer") }
     }
 
     /// A one-line description for logs and checkpoints, e.g. "buffered K=4 poly:0.5 sgd:1 mean".

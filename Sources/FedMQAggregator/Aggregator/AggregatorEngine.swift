@@ -193,7 +193,8 @@ public final class AggregatorEngine {
                                                              "identity": "\(request.identity ?? "-")"])
                 return codec.control(.registered(Registration(
                     trainerID: record.id, shardIndex: record.shardIndex, shardCount: configuration.shardCount,
-                    partition: configuration.partition.description, seed: configuration.seed, modelVersion: version)))
+                    partition: configuration.partition.description, seed: configuration.seed, modelVersion: version,
+                    heartbeatTimeout: configuration.heartbeatTimeout)))
             case .heartbeat(let id, let sequence):
                 try checkOwner(of: id, sender)
                 if !registry.heartbeat(id, now: now) { return unregistered(id, sequence: sequence, request: "heartbeat", now: now) }

@@ -37,7 +37,7 @@ public final class AggregatorService: Service, Sendable {
     ///   - context: a ZeroMQ context to share (e.g. for inproc endpoints); a private one by default.
     public init(configuration: AggregatorConfiguration, layout: ParameterLayout, initialWeights: [Float],
                 evaluator: (any ModelEvaluator)?, context: Context? = nil, logger: Logger) throws {
-        try configuration.validate()
+        try configuration.validate(layout: layout, outputClasses: nil)
         guard initialWeights.count == layout.count else {
             throw ConfigurationError("initial weights have \(initialWeights.count) values, layout \(layout.count)")
         }
@@ -118,6 +118,7 @@ public final class AggregatorService: Service, Sendable {
         // connection to the broker (the first one, and after a broker restart emptied its
         // last-value cache) so the cache holds this run's model (not a previous run's stop).
         var fastRepublishUntil = 2.0
+        var waits = AggregatorWaits(configuration: configuration, logger: logger)
         while !stopRequested.load(ordering: .acquiring) {
             let readable = try sockets.poll(timeout: .milliseconds(50))
             let t = now()
@@ -132,6 +133,7 @@ public final class AggregatorService: Service, Sendable {
                 modelConnections += connections
                 fastRepublishUntil = t + 2
             }
+            waits.observe(sockets.progress, liveTrainers: engine.registry.liveCount, now: t)
             let interval = configuration.republishInterval
             loop.retryHeldCheckpoint(now: t)
             if t - lastPublish >= (t < fastRepublishUntil ? min(0.25, interval) : interval) {

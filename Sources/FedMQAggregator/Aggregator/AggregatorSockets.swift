@@ -1,7 +1,10 @@
 import FedMQProtocol
+import FedMQTransport
 import ZeroMQ
 
-/// The aggregator's three sockets, created, used and closed on the intake thread only.
+/// The aggregator's three sockets, created, used and closed on the intake thread only. Their
+/// connections to the broker are monitored: the model socket's new connections trigger a
+/// republication, and how far each connection got (`progress`) feeds the wait reports.
 final class AggregatorSockets {
     /// Publishes models and stop (connects to the broker's model-in XSUB).
     let models: Socket
@@ -12,15 +15,21 @@ final class AggregatorSockets {
 
     /// Connection events of `models` (monitor PAIR socket).
     private let modelEvents: Socket
+    /// Connection events of `updates` and `control`.
+    private let updateEvents: Socket, controlEvents: Socket
+    /// How far each socket's connection to the broker got: models, updates, control.
+    private(set) var progress = (models: ConnectionProgress(), updates: ConnectionProgress(), control: ConnectionProgress())
 
     /// - Parameters:
     ///   - maxMessageBytes: `ZMQ_MAXMSGSIZE` of the update socket, bytes.
     ///   - parameterCount: the model's float32 parameters (sizes the update queue in bytes).
     init(context: Context, configuration: AggregatorConfiguration, maxMessageBytes: Int, parameterCount: Int) throws(ZMQError) {
         models = try context.socket(.pub)
-        modelEvents = try models.monitor(.connected)
+        modelEvents = try models.monitor(ConnectionProgress.events)
         updates = try context.socket(.pull)
         control = try context.socket(.router)
+        updateEvents = try updates.monitor(ConnectionProgress.events)
+        controlEvents = try control.monitor(ConnectionProgress.events)
         for socket in [models, updates, control] {
             for option in configuration.curve?.socketOptions ?? [] { try socket.set(option) }
         }
@@ -40,18 +49,22 @@ final class AggregatorSockets {
     }
 
     /// How many times the model socket has connected to the broker since the last call: the
-    /// first connection, and one after every broker restart (its cache is empty then).
+    /// first connection, and one after every broker restart (its cache is empty then). Also
+    /// takes in the pending events of all three sockets into `progress`.
     func newModelConnections() -> Int {
         var count = 0
         while let event = try? modelEvents.receiveEvent(options: .dontWait) {
             if event.kind == .connected { count += 1 }
+            progress.models.record(event.kind)
         }
+        while let event = try? updateEvents.receiveEvent(options: .dontWait) { progress.updates.record(event.kind) }
+        while let event = try? controlEvents.receiveEvent(options: .dontWait) { progress.control.record(event.kind) }
         return count
     }
 
     /// Closes all sockets; the model socket lingers briefly so a final stop gets out.
     func close() {
-        modelEvents.close(linger: .zero)
+        for monitor in [modelEvents, updateEvents, controlEvents] { monitor.close(linger: .zero) }
         models.close(linger: .seconds(2))
         updates.close(linger: .zero)
         control.close(linger: .milliseconds(500))

@@ -54,9 +54,7 @@ public enum Partitioner {
         _ labels: [Int32], k: Int, shardCount: Int, _ g: inout SeededGenerator
     ) throws(ConfigurationError) -> [[Int]] {
         let members = classMembers(labels)
-        guard k <= members.count else {
-            throw ConfigurationError("labels:\(k) needs at least \(k) classes, the data has \(members.count)")
-        }
+        try PartitionScheme.labels(classesPerShard: k).check(classCount: members.count, source: "the data")
         let order = shuffled(Array(members.indices), &g)
         var holders = [[Int]](repeating: [], count: members.count)
         for s in 0..<shardCount {

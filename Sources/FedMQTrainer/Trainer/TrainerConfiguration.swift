@@ -100,10 +100,24 @@ public struct TrainerConfiguration: Sendable {
         try require(proximalMu >= 0 && proximalMu.isFinite, "FedProx μ must be ≥ 0, got \(proximalMu)")
         try require(slowdown >= 1 && slowdown.isFinite, "slowdown must be ≥ 1, got \(slowdown)")
         try require(stepTime >= 0 && stepTime.isFinite, "step time must be ≥ 0 seconds, got \(stepTime)")
-        try require(heartbeatInterval > 0 && heartbeatInterval.isFinite, "heartbeat interval must be > 0 seconds")
-        try require(modelWait >= 0, "model wait must be ≥ 0 seconds")
-        try require(registerRetry > 0 && registerRetry.isFinite, "register retry must be > 0 seconds")
+        try require(heartbeatInterval > 0 && heartbeatInterval.isFinite,
+                    "heartbeat interval must be a finite number of seconds > 0, got \(heartbeatInterval) (--heartbeat-interval; keep it well below the aggregator's --heartbeat-timeout, default 30)")
+        try require(modelWait >= 0, "model wait must be ≥ 0 seconds, got \(modelWait) (--model-wait; 0 trains continuously, inf once per version)")
+        try require(registerRetry > 0 && registerRetry.isFinite,
+                    "register retry must be a finite number of seconds > 0, got \(registerRetry) (the wait between unanswered register requests)")
         try data.validate()
+    }
+
+    /// Throws when `heartbeatInterval` is not below the aggregator's heartbeat timeout (sent
+    /// in `Registration.heartbeatTimeout`; nil from older aggregators passes): the aggregator
+    /// would count this trainer gone between two heartbeats and refuse its updates.
+    public func validate(aggregatorHeartbeatTimeout timeout: Double?) throws(ConfigurationError) {
+        guard let timeout, heartbeatInterval >= timeout else { return }
+        throw ConfigurationError(
+            "--heartbeat-interval \(heartbeatInterval) is not below the aggregator's --heartbeat-timeout \(timeout) seconds: "
+                + "the aggregator would count this trainer gone between heartbeats; use a --heartbeat-interval of at most "
+                + "\(timeout / 3) or raise the aggregator's --heartbeat-timeout",
+            code: "heartbeat_interval")
     }
 
     /// The identity actually sent: `identity`, or `<host name>-<process id>`.

@@ -1,4 +1,5 @@
 import FedMQProtocol
+import FedMQTransport
 import Foundation
 import Logging
 import SafeTensorsFormat
@@ -28,6 +29,19 @@ final class TrainerLoop {
     private var lastPump: ContinuousClock.Instant
     /// Since when the last update has been waiting to leave (nil: the channel is free).
     private var blockedSince: ContinuousClock.Instant?
+    /// When to say that registration is still waiting (and on what).
+    private var waitReporter = WaitReporter()
+    /// What the reported wait is for, so a new stage starts a new wait.
+    private var waitStage: WaitStage?
+    private let started: ContinuousClock.Instant
+
+    /// The stages of joining a run that can wait on the broker or the aggregator.
+    private enum WaitStage {
+        /// No model broadcast yet (the run id comes from the first one).
+        case firstBroadcast
+        /// `register` sent, no `registered` back yet.
+        case registration
+    }
 
     init(configuration: TrainerConfiguration, architecture: ModelArchitecture, sockets: TrainerSockets,
          shared: TrainerShared, logger: Logger) {
@@ -40,12 +54,14 @@ final class TrainerLoop {
                                  runID: configuration.runID, registerRetry: configuration.registerRetry,
                                  heartbeatInterval: configuration.heartbeatInterval)
         lastPump = clock.now
+        started = clock.now
     }
 
     /// Runs to the end. `dataset` replaces loading `configuration.data` (it is still partitioned
     /// when the source is the default dataset).
     func run(dataset provided: Dataset?) throws -> Exit {
         let data = try provided ?? loadData()
+        if let scheme = configuration.partition { try check(scheme, data, source: "--partition") }
         guard var registration = try awaitRegistration() else { return exit() }
         var trainer = try makeTrainer(data, registration)
         var lastBase: UInt64?
@@ -126,13 +142,47 @@ final class TrainerLoop {
     private func awaitRegistration() throws -> Registration? {
         while !shouldExit {
             if let frames = session.registerIfDue(now: clock.now) {
-                if session.registerAttempts > 1 { logger.notice("no answer from the aggregator yet; registering again") }
+                if session.registerAttempts > 1 { logger.debug("no answer from the aggregator yet; registering again") }
                 _ = try sockets.control.send(frames, options: .dontWait)
             }
             try pump(timeout: .milliseconds(100))
-            if session.isRegistered, let registration = session.registration { return registration }
+            if session.isRegistered, let registration = session.registration {
+                waitReporter.reset()
+                waitStage = nil
+                return registration
+            }
+            reportWait()
         }
         return nil
+    }
+
+    /// Says, at a slowing pace (`WaitReporter`), what registration is waiting for, on which
+    /// endpoint, and the likely causes: without it a trainer facing no broker, a broker that
+    /// does not resolve or a CURVE mismatch waits in silence forever.
+    private func reportWait() {
+        let stage: WaitStage = session.codec == nil ? .firstBroadcast : .registration
+        if stage != waitStage {
+            waitReporter.reset()
+            waitStage = stage
+        }
+        guard let waited = waitReporter.check(now: seconds(since: started)) else { return }
+        try? sockets.readEvents()
+        let (message, endpoint, progress, others): (Logger.Message, String, ConnectionProgress, [String]) = switch stage {
+        case .firstBroadcast:
+            ("waiting for the first model broadcast (it carries the run id)", configuration.modelEndpoint, sockets.modelProgress,
+             ["the aggregator is not running or not connected to the broker, so the broker has no model to send"])
+        case .registration:
+            ("waiting for the aggregator to answer register", configuration.controlEndpoint, sockets.controlProgress,
+             ["the aggregator is not running or not connected to the broker's control-out port"]
+                + (configuration.runID.map { ["--run-id \($0) is not the aggregator's run id"] } ?? [])
+                + ["the aggregator refuses this trainer (see its log)"])
+        }
+        let causes = WaitCauses.of(waitOn: endpoint, curve: configuration.curve != nil, progress: progress, others: others)
+        logger.warning(message, metadata: [
+            "endpoint": "\(endpoint)", "connection": "\(progress.summary)", "waited_seconds": "\(Int(waited))",
+            "next_report_seconds": "\(Int(waitReporter.secondsToNextReport(now: seconds(since: started)).rounded()))",
+            "likely_causes": "\(WaitCauses.text(causes))",
+        ])
     }
 
     /// A broker that refuses this trainer's CURVE key closes the connection for good: the
@@ -151,13 +201,32 @@ final class TrainerLoop {
     /// The samples this trainer trains on: the first `sampleLimit`, then (default dataset
     /// only) the registration's shard.
     private func makeShard(_ data: Dataset, _ registration: Registration) throws -> Dataset {
-        var data = data
-        if let limit = configuration.sampleLimit, limit < data.count { data = data.subset(Array(0..<limit)) }
+        let data = limited(data)
         guard configuration.data.isPartitioned, registration.shardCount > 1 else { return data }
         let scheme = try configuration.partition ?? PartitionScheme(parsing: registration.partition)
+        if configuration.partition == nil { try check(scheme, data, source: "the aggregator's --partition") }
         let indices = try Partitioner.shard(registration.shardIndex, of: registration.shardCount, labels: data.labels,
                                             scheme: scheme, seed: registration.seed)
         return data.subset(indices)
+    }
+
+    /// The first `sampleLimit` samples of `data` (all without a limit).
+    private func limited(_ data: Dataset) -> Dataset {
+        guard let limit = configuration.sampleLimit, limit < data.count else { return data }
+        return data.subset(Array(0..<limit))
+    }
+
+    /// Fails with a `TrainerError` naming `source` when `scheme` needs more classes than the
+    /// (limited) training data holds: with `--partition` before registering, so the aggregator
+    /// never counts a trainer that cannot train. Data that is not partitioned passes.
+    private func check(_ scheme: PartitionScheme, _ data: Dataset, source: String) throws {
+        guard configuration.data.isPartitioned else { return }
+        do {
+            try scheme.check(classCount: Set(limited(data).labels).count, source: "the training data")
+        } catch {
+            throw TrainerError("\(source) \(scheme) cannot cut this trainer's data: \(error.message)",
+                               code: "partition_classes", underlying: error)
+        }
     }
 
     /// Called after every mini-batch: heartbeat, look for new models or stop a few times a
@@ -251,6 +320,11 @@ final class TrainerLoop {
         case .joined(let runID):
             logger.info("joined run", metadata: ["run": "\(runID)"])
         case .registered(let registration, let again):
+            do {
+                try configuration.validate(aggregatorHeartbeatTimeout: registration.heartbeatTimeout)
+            } catch {
+                throw TrainerError(error.message, code: error.code, underlying: error)
+            }
             shared.update {
                 $0.registration = registration
                 if again { $0.reregistrations += 1 }

@@ -63,8 +63,8 @@ public final class TrainerService: Service, Sendable {
         defer { sockets.close() }
         let loop = TrainerLoop(configuration: configuration, architecture: architecture, sockets: sockets,
                                shared: shared, logger: logger)
+        defer { loop.sayGoodbye() }  // also when the loop fails: the aggregator stops counting this trainer
         let exit = try loop.run(dataset: dataset)
-        loop.sayGoodbye()
         switch exit {
         case .stopBroadcast(let reason): logger.notice("trainer finished", metadata: ["reason": "\(reason)"])
         case .shutdown: logger.notice("trainer stopped (shutdown requested)")

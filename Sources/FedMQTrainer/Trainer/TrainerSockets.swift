@@ -1,8 +1,10 @@
+import FedMQTransport
 import ZeroMQ
 
-/// The trainer's three sockets, created, used and closed on the trainer thread only. With
-/// CURVE, the control socket's handshakes are monitored: a broker that refuses this trainer's
-/// key ends the connection for good (libzmq does not retry), so the trainer can `reopen()`.
+/// The trainer's three sockets, created, used and closed on the trainer thread only. The
+/// model and control sockets' connections are monitored: how far they got (`progress`) tells
+/// the wait reports which causes fit, and with CURVE a broker that refuses this trainer's key
+/// ends the connection for good (libzmq does not retry), so the trainer can `reopen()`.
 final class TrainerSockets {
     /// Receives models and stop (SUB on topic "model", connects to the broker's model-out XPUB).
     private(set) var models: Socket
@@ -10,19 +12,27 @@ final class TrainerSockets {
     private(set) var updates: Socket
     /// Control requests and replies (DEALER, connects to the broker's control-in ROUTER).
     private(set) var control: Socket
-    /// Handshake events of `control` (CURVE only).
-    private var controlMonitor: Socket?
+    /// Connection and handshake events of `control`.
+    private var controlMonitor: Socket
+    /// Connection events of `models`.
+    private var modelMonitor: Socket
+    /// How far the model socket's connection got (since the sockets were opened).
+    private(set) var modelProgress = ConnectionProgress()
+    /// How far the control socket's connection got (since the sockets were opened).
+    private(set) var controlProgress = ConnectionProgress()
+    /// A refusal of this trainer's CURVE key seen on `controlMonitor`, not yet reported.
+    private var refused = false
     private let context: Context
     private let configuration: TrainerConfiguration
 
     init(context: Context, configuration: TrainerConfiguration) throws(ZMQError) {
         self.context = context
         self.configuration = configuration
-        (models, updates, control, controlMonitor) = try Self.open(context, configuration)
+        (models, updates, control, controlMonitor, modelMonitor) = try Self.open(context, configuration)
     }
 
     private static func open(_ context: Context, _ configuration: TrainerConfiguration) throws(ZMQError)
-        -> (Socket, Socket, Socket, Socket?)
+        -> (Socket, Socket, Socket, Socket, Socket)
     {
         let models = try context.socket(.sub)
         let updates = try context.socket(.push)
@@ -37,28 +47,36 @@ final class TrainerSockets {
         // stale (`canSendUpdate`).
         try updates.set(.sendHighWaterMark(1), .sendTimeout(.seconds(10)))
         try control.set(.sendTimeout(.seconds(1)))
-        let monitor = configuration.curve == nil ? nil : try control.monitor(.handshakeFailedAuth)
+        let controlMonitor = try control.monitor(ConnectionProgress.events.union(.handshakeFailedAuth))
+        let modelMonitor = try models.monitor(ConnectionProgress.events)
         try models.connect(configuration.modelEndpoint)
         try updates.connect(configuration.updateEndpoint)
         try control.connect(configuration.controlEndpoint)
-        return (models, updates, control, monitor)
+        return (models, updates, control, controlMonitor, modelMonitor)
     }
 
     /// Whether the broker refused this trainer's CURVE key since the last call (the control
     /// connection is then gone for good).
     func refusedByBroker() throws(ZMQError) -> Bool {
-        guard let controlMonitor else { return false }
-        var refused = false
+        try readEvents()
+        defer { refused = false }
+        return refused
+    }
+
+    /// Takes in the monitors' pending events: `modelProgress`, `controlProgress`, refusals.
+    func readEvents() throws(ZMQError) {
         while let event = try controlMonitor.receiveEvent(options: .dontWait) {
             if event.kind == .handshakeFailedAuth { refused = true }
+            controlProgress.record(event.kind)
         }
-        return refused
+        while let event = try modelMonitor.receiveEvent(options: .dontWait) { modelProgress.record(event.kind) }
     }
 
     /// Closes every socket and opens them again (new connections, new handshakes).
     func reopen() throws(ZMQError) {
         closeAll(linger: .zero)
-        (models, updates, control, controlMonitor) = try Self.open(context, configuration)
+        (models, updates, control, controlMonitor, modelMonitor) = try Self.open(context, configuration)
+        (modelProgress, controlProgress, refused) = (ConnectionProgress(), ConnectionProgress(), false)
     }
 
     /// Whether the update socket takes another update now (the previous one has left).
@@ -93,7 +111,8 @@ final class TrainerSockets {
     }
 
     private func closeAll(linger: Duration) {
-        controlMonitor?.close(linger: .zero)
+        controlMonitor.close(linger: .zero)
+        modelMonitor.close(linger: .zero)
         models.close(linger: .zero)
         updates.close(linger: linger)
         control.close(linger: min(linger, .milliseconds(500)))
