@@ -14,8 +14,8 @@ let package = Package(
             name: "FedMQFuzz",
             dependencies: [
                 "CFuzzDriver",
-                .product(name: "Federation", package: "FedMQ"),
-                .product(name: "TensorCore", package: "FedMQ"),
+                .product(name: "FedMQProtocol", package: "FedMQ"),
+                .product(name: "SafeTensorsFormat", package: "FedMQ"),
             ]
         ),
     ]

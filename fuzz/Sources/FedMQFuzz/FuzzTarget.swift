@@ -1,7 +1,7 @@
 import CFuzzDriver
 import Foundation
-import Federation
-import TensorCore
+import FedMQProtocol
+import SafeTensorsFormat
 
 /// One libFuzzer input is split into the three frames of a message: two little-endian u16
 /// lengths (topic, header), then the topic, header and payload bytes. Every decoder a receiver
