@@ -66,12 +66,12 @@ public struct TrainerConfiguration: Sendable {
     public var modelWait = 10.0
 
     /// Seconds to wait for a newer model before training again on the base of the last
-    /// `rounds` rounds: `modelWait` after the first, then doubling from at least 1 s up to
+    /// `rounds` rounds: `modelWait` after the first, then doubling from at least 4 s up to
     /// 60 s (infinite stays infinite). While the aggregator publishes, a new base resets it;
     /// while it is stalled, trainers slow down instead of queueing near-identical updates.
     public func sameBaseWait(after rounds: Int) -> Double {
         guard rounds > 1, modelWait.isFinite else { return modelWait }
-        return max(modelWait, min(60, Double(1 << min(rounds - 2, 6))))
+        return max(modelWait, min(60, 4 * Double(1 << min(rounds - 2, 4))))
     }
     /// Seconds between registration attempts while the aggregator does not answer.
     public var registerRetry = 2.0
