@@ -241,3 +241,14 @@ private func submitRandom(_ engine: AggregatorEngine, seed: UInt64) -> UInt64? {
     let restored = e.modelFrames(publishedAt: 20)
     #expect(e.modelEncodes == 2 && restored == e.codec.model(other.model, version: 1, publishedAt: 20))
 }
+
+@Test func aRepublishSendsTheLastPublishedVersionCountedEvenWhenANewerOneIsUnpublished() throws {
+    let e = try asyncEngine()
+    #expect(e.lastModelFrames() == nil)
+    let published = e.modelFrames(publishedAt: 10)
+    let sent = e.counters.bytesOut
+    #expect(submitRandom(e, seed: 1) == 1)  // version 1 exists but is not published (held for its checkpoint)
+    #expect(e.lastModelFrames() == published)
+    #expect(e.counters.bytesOut == sent + UInt64(published.reduce(0) { $0 + $1.count }))
+    #expect(e.modelEncodes == 1)
+}

@@ -279,6 +279,13 @@ public final class AggregatorEngine {
         return counted(frames)
     }
 
+    /// The frames `modelFrames` last made, counted as sent again: what a republish sends. They
+    /// stay those of the last version published while newer versions wait for their checkpoint
+    /// (`IntakeLoop.publicationHeld`). Nil before the first `modelFrames` and after a restore.
+    public func lastModelFrames() -> [[UInt8]]? {
+        encodedModel.map { counted($0.frames) }
+    }
+
     /// Frames broadcasting the end of the run.
     public func stopFrames(reason: String) -> [[UInt8]] { counted(codec.stop(version: version, reason: reason)) }
 

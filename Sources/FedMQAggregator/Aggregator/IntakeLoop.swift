@@ -25,8 +25,6 @@ struct IntakeLoop {
     /// updates pauses (they wait in the sockets' bounded queues), the last published model is
     /// republished, and the checkpoint is retried until the disk takes it.
     private(set) var publicationHeld = false
-    /// Frames of the last version published (what a republish sends).
-    private var publishedFrames: [[UInt8]]?
     private var nextCheckpointAttempt = 0.0
     private var checkpointRetryDelay = 1.0
     private var metricsFailureLog = LogThrottle(interval: 10)
@@ -122,17 +120,15 @@ struct IntakeLoop {
     }
 
     /// Publishes the engine's current version.
-    mutating func publish() {
-        let frames = engine.modelFrames(publishedAt: Date().timeIntervalSince1970)
-        publishedFrames = frames
-        send(frames, what: "model")
+    func publish() {
+        send(engine.modelFrames(publishedAt: Date().timeIntervalSince1970), what: "model")
     }
 
     /// Sends the last published version again (the republish timer, a broker that restarted
     /// with an empty cache); never a version whose checkpoint is not written.
-    mutating func republish() {
-        guard let publishedFrames else { return publish() }
-        send(publishedFrames, what: "model")
+    func republish() {
+        guard let frames = engine.lastModelFrames() else { return publish() }
+        send(frames, what: "model")
     }
 
     func broadcastStop(reason: String) {
