@@ -25,8 +25,8 @@ struct IntakeLoop {
     /// updates pauses (they wait in the sockets' bounded queues), the last published model is
     /// republished, and the checkpoint is retried until the disk takes it.
     private(set) var publicationHeld = false
-    private var nextCheckpointAttempt = 0.0
-    private var checkpointRetryDelay = 1.0
+    /// When to try the held checkpoint again: 1 s after the failure, then doubling to 30 s.
+    private var checkpointRetry = WaitReporter(firstReport: 1, maximumInterval: 30)
     private var metricsFailureLog = LogThrottle(interval: 10)
 
     init(engine: AggregatorEngine, sockets: AggregatorSockets, store: CheckpointStore?, metrics: MetricsWriter?,
@@ -158,28 +158,23 @@ struct IntakeLoop {
     }
 
     private mutating func hold(_ version: UInt64, now: Double) {
-        if !publicationHeld {
-            logger.critical("""
-                checkpoint of version \(version) failed: not publishing it and taking no updates until a checkpoint \
-                is written (full or read-only disk?); trainers keep the last published version
-                """, metadata: ["directory": "\(store?.directory ?? "")"])
-            checkpointRetryDelay = 1
-        }
+        guard !publicationHeld else { return }
+        logger.critical("""
+            checkpoint of version \(version) failed: not publishing it and taking no updates until a checkpoint \
+            is written (full or read-only disk?); trainers keep the last published version
+            """, metadata: ["directory": "\(store?.directory ?? "")"])
         publicationHeld = true
-        nextCheckpointAttempt = now + checkpointRetryDelay
-        checkpointRetryDelay = min(30, checkpointRetryDelay * 2)
+        checkpointRetry.reset()
+        _ = checkpointRetry.check(now: now)  // the retries' clock starts at the failure
     }
 
     /// While publication is held: retries the checkpoint when due (1 s, doubling to 30 s) and,
     /// once it is written, publishes the version and resumes intake.
     mutating func retryHeldCheckpoint(now: Double) {
-        guard publicationHeld, now >= nextCheckpointAttempt else { return }
-        guard saveCheckpoint(now: now) else {
-            hold(engine.version, now: now)
-            return
-        }
+        guard publicationHeld, let held = checkpointRetry.check(now: now), saveCheckpoint(now: now) else { return }
         publicationHeld = false
-        logger.notice("checkpoint written again; publishing and taking updates", metadata: ["version": "\(engine.version)"])
+        logger.notice("checkpoint written again; publishing and taking updates",
+                      metadata: ["version": "\(engine.version)", "held_seconds": "\(Int(held))"])
         announce(engine.version, now: now)
     }
 
