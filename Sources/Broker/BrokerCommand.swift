@@ -20,7 +20,9 @@ struct BrokerCommand: AsyncParsableCommand {
 
             updates: trainers' PUSH → updates-in (PULL) → updates-out (PUSH) → aggregator PULL.
 
-            control: trainers' DEALER → control-in (ROUTER) → control-out (DEALER) → aggregator ROUTER.
+            control: trainers' DEALER → control-in (ROUTER) → control-out (ROUTER) → aggregator DEALER.
+
+            One aggregator per broker: an aggregator claims the broker's aggregator lease before it takes any work and renews it about every second; trainers' requests go to the holder only. A second aggregator is refused with the holder's name, host and pid, and exits. A holder that exits or is killed is replaced by the next claimant at once; one that stops answering (frozen, unreachable) only after --aggregator-lease-seconds.
 
             Encryption: with --curve-secret-key(-file) every socket is a CURVE server; clients need the broker's public key. --allowed-keys(-file) restricts who may connect; --aggregator-keys(-file) restricts the aggregator-side ports (model-in, updates-out, control-out) to the aggregator. Every update and control request then reaches the aggregator with the sender's public key as an extra last frame. Key files come from `fedmq keygen`. SIGHUP re-reads the key lists (new handshakes use them; a list that does not parse is refused and the old one stays); see docs/SECURITY.md.
 
@@ -49,7 +51,7 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Control-in port (ROUTER, trainers' DEALER requests). [env: FEDMQ_CONTROL_IN_PORT, default: \(BrokerPorts.defaults.controlIn)]")
     var controlInPort: Int?
 
-    @Option(help: "Control-out port (DEALER, the aggregator's ROUTER answers). [env: FEDMQ_CONTROL_OUT_PORT, default: \(BrokerPorts.defaults.controlOut)]")
+    @Option(help: "Control-out port (ROUTER, the aggregator's DEALER claims the lease and answers). [env: FEDMQ_CONTROL_OUT_PORT, default: \(BrokerPorts.defaults.controlOut)]")
     var controlOutPort: Int?
 
     @Option(help: "Model channel high-water mark in messages (small: models are large and superseded). [env: FEDMQ_MODEL_HWM, default: 4]")
@@ -93,6 +95,9 @@ struct BrokerCommand: AsyncParsableCommand {
 
     @Option(help: "File listing the aggregator-side keys, e.g. keys/aggregator.pub. [env: FEDMQ_AGGREGATOR_KEYS_FILE]")
     var aggregatorKeysFile: String?
+
+    @Option(help: "Seconds the aggregator holding the lease may stay silent before another aggregator may take over (2…3600; a holder whose connection closed is replaced at once). [env: FEDMQ_AGGREGATOR_LEASE_SECONDS, default: 10]")
+    var aggregatorLeaseSeconds: Int?
 
     @Option(help: "Seconds between statistics log lines. [env: FEDMQ_STATS_INTERVAL, default: 30]")
     var statsInterval: Int?
@@ -165,6 +170,9 @@ struct BrokerCommand: AsyncParsableCommand {
         if let seconds = try statsInterval ?? env.int("FEDMQ_STATS_INTERVAL") {
             guard seconds > 0 else { throw ValidationError("--stats-interval must be > 0 seconds, got \(seconds)") }
             configuration.statisticsInterval = .seconds(seconds)
+        }
+        if let seconds = try aggregatorLeaseSeconds ?? env.int("FEDMQ_AGGREGATOR_LEASE_SECONDS") {
+            configuration.aggregatorLeaseTimeout = .seconds(seconds)
         }
         try readKeys(into: &configuration, env)
         do {

@@ -43,5 +43,5 @@ public enum TrainerSide: BrokerSide {
 public enum AggregatorSide: BrokerSide {
     public static var model: BrokerChannelPort { BrokerChannelPort(name: "model-in", socket: "XSUB", port: \.modelIn) }
     public static var update: BrokerChannelPort { BrokerChannelPort(name: "updates-out", socket: "PUSH", port: \.updatesOut) }
-    public static var control: BrokerChannelPort { BrokerChannelPort(name: "control-out", socket: "DEALER", port: \.controlOut) }
+    public static var control: BrokerChannelPort { BrokerChannelPort(name: "control-out", socket: "ROUTER", port: \.controlOut) }
 }

@@ -67,6 +67,10 @@ public struct BrokerConfiguration: Sendable {
     /// updates from a thousand trainers starved the single connection to the aggregator
     /// (3 of 1,500 updates/s forwarded).
     public var ioThreads = 3
+    /// How long the aggregator holding the broker's aggregator lease may stay silent (no
+    /// renewal; it renews about every second) before another aggregator may take the lease. A
+    /// holder whose connection closed (it exited or was killed) is replaced at once.
+    public var aggregatorLeaseTimeout: Duration = .seconds(10)
     /// How often a one-line statistics summary is logged.
     public var statisticsInterval: Duration = .seconds(30)
 
@@ -94,6 +98,10 @@ public struct BrokerConfiguration: Sendable {
         }
         if allowedClientKeys != nil || aggregatorKeys != nil, curveSecretKey == nil {
             throw BrokerError(.invalidConfiguration, "allowed client keys need a CURVE secret key")
+        }
+        guard aggregatorLeaseTimeout >= .seconds(2), aggregatorLeaseTimeout <= .seconds(3600) else {
+            throw BrokerError(.invalidConfiguration,
+                              "aggregator lease timeout must be 2…3600 s (the aggregator renews about every second), got \(aggregatorLeaseTimeout)")
         }
         guard statisticsInterval > .zero else {
             throw BrokerError(.invalidConfiguration, "statistics interval must be > 0")

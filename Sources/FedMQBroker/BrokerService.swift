@@ -11,10 +11,11 @@ import ZeroMQ
 ///   last-value cache per topic (first frame) so late subscribers get the current model
 ///   immediately (see `ModelChannel`).
 /// - Updates: trainers' PUSH → `updatesIn` (PULL) → `updatesOut` (PUSH) → aggregator PULL.
-/// - Control: trainers' DEALER → `controlIn` (ROUTER) → `controlOut` (DEALER) → aggregator
-///   ROUTER. A trainer request `[payload…]` reaches the aggregator as
-///   `[brokerId, trainerId, payload…]`; the aggregator answers `[brokerId, trainerId, reply…]`
-///   and the trainer receives `[reply…]`.
+/// - Control: trainers' DEALER → `controlIn` (ROUTER) → `controlOut` (ROUTER) → aggregator
+///   DEALER. A trainer request `[payload…]` reaches the aggregator as `[trainerId, payload…]`;
+///   the aggregator answers `[trainerId, reply…]` and the trainer receives `[reply…]`. Only
+///   the aggregator holding the broker's aggregator lease gets requests; a second one is
+///   refused (see `ControlChannel`).
 ///
 /// All sockets are bound in `init` (so `endpoints` is known before `run()`); `run()` starts
 /// the channel threads, logs statistics every `statisticsInterval`, and on cancellation or
@@ -29,7 +30,7 @@ public final class BrokerService: Service, Sendable {
     private let context: Context
     private let model: ModelChannel
     private let updates: ForwardingChannel
-    private let control: ForwardingChannel
+    private let control: ControlChannel
     private let authenticator: ZAPAuthenticator?
     private let started = Atomic<Bool>(false)
     /// The key sets in force: (trainer side, aggregator side); see `reloadKeys`.
@@ -58,7 +59,7 @@ public final class BrokerService: Service, Sendable {
         self.context = context
         do {
             (model, updates, control, endpoints) = try Self.bindChannels(
-                BrokerSocketFactory(context: context, configuration: configuration))
+                BrokerSocketFactory(context: context, configuration: configuration), logger: logger)
         } catch {
             authenticator?.stop()
             context.shutdown()
@@ -105,8 +106,8 @@ public final class BrokerService: Service, Sendable {
     private static func count(_ keys: Set<CurveKey>?) -> String { keys.map { "\($0.count) keys" } ?? "any key" }
 
     /// Binds the six sockets and wraps them in their channels.
-    private static func bindChannels(_ factory: BrokerSocketFactory) throws(BrokerError)
-        -> (ModelChannel, ForwardingChannel, ForwardingChannel, BrokerEndpoints)
+    private static func bindChannels(_ factory: BrokerSocketFactory, logger: Logger) throws(BrokerError)
+        -> (ModelChannel, ForwardingChannel, ControlChannel, BrokerEndpoints)
     {
         let configuration = factory.configuration
         let ports = configuration.ports
@@ -124,23 +125,29 @@ public final class BrokerService: Service, Sendable {
             domain: aggregator)
         let (router, controlIn) = try factory.bind(
             .router, port: ports.controlIn, highWaterMark: configuration.controlHighWaterMark, maxMessageSize: small, domain: trainers)
-        let (dealer, controlOut) = try factory.bind(
-            .dealer, port: ports.controlOut, highWaterMark: configuration.controlHighWaterMark, maxMessageSize: small,
+        let (aggregatorRouter, controlOut) = try factory.bind(
+            .router, port: ports.controlOut, highWaterMark: configuration.controlHighWaterMark, maxMessageSize: small,
             domain: aggregator)
         // With CURVE, the ZAP handler's User-Id (the sender's public key) rides along as a last frame.
         let sender = configuration.curveSecretKey == nil ? nil : "User-Id"
         let model: ModelChannel
+        let control: ControlChannel
         do {
             model = try ModelChannel(upstream: xsub, downstream: xpub)
+            control = try ControlChannel(
+                frontend: router, backend: aggregatorRouter, frontendMonitor: try factory.monitor(router), senderProperty: sender,
+                leaseTimeout: configuration.aggregatorLeaseTimeout / .seconds(1), pendingLimit: configuration.controlHighWaterMark,
+                logger: logger)
+        } catch let error as BrokerError {
+            throw error
         } catch {
-            throw BrokerError(.socketSetupFailed, "cannot subscribe the model channel upstream: \(error)", underlying: error)
+            throw BrokerError(.socketSetupFailed, "cannot set up the model or control channel: \(error)", underlying: error)
         }
         return (
             model,
             ForwardingChannel(name: "updates", frontend: pull, backend: push, bidirectional: false,
                               frontendMonitor: try factory.monitor(pull), senderProperty: sender),
-            ForwardingChannel(name: "control", frontend: router, backend: dealer, bidirectional: true,
-                              frontendMonitor: try factory.monitor(router), senderProperty: sender),
+            control,
             BrokerEndpoints(
                 modelIn: modelIn, modelOut: modelOut, updatesIn: updatesIn,
                 updatesOut: updatesOut, controlIn: controlIn, controlOut: controlOut)
@@ -155,6 +162,9 @@ public final class BrokerService: Service, Sendable {
         statistics.control = control.counters.snapshot
         statistics.cachedTopics = model.cachedTopics
         statistics.subscriptions = model.subscriptions
+        statistics.aggregatorLease = control.leaseHolder
+        statistics.refusedAggregatorClaims = control.refused
+        statistics.droppedControlMessages = control.dropped
         return statistics
     }
 

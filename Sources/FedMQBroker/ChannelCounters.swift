@@ -1,4 +1,5 @@
 import Synchronization
+import ZeroMQ
 
 /// Lock-free counters written by one channel thread and read by anyone.
 final class ChannelCounters: Sendable {
@@ -23,6 +24,14 @@ final class ChannelCounters: Sendable {
 
     func disconnected() { disconnections.add(1, ordering: .relaxed) }
 
+    /// Counts the pending connection events (`accepted`, `disconnected`) of a socket monitor.
+    func countEvents(of monitor: Socket) throws(ZMQError) {
+        while let event = try monitor.receiveEvent(options: .dontWait) {
+            if event.kind == .accepted { accepted() }
+            if event.kind == .disconnected { disconnected() }
+        }
+    }
+
     var snapshot: ChannelStatistics {
         var statistics = ChannelStatistics()
         statistics.messagesIn = messagesIn.load(ordering: .relaxed)
@@ -35,7 +44,7 @@ final class ChannelCounters: Sendable {
     }
 }
 
-extension Array where Element == [UInt8] {
+extension Collection where Element == [UInt8] {
     /// Payload bytes over all frames of a multipart message.
     var byteCount: Int { reduce(0) { $0 + $1.count } }
 }

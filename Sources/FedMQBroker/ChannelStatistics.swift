@@ -1,3 +1,5 @@
+import FedMQProtocol
+
 /// Traffic through one broker channel since start. "In" counts messages the broker
 /// received on any of the channel's sockets, "out" those it sent; on the model channel
 /// these are published models only ("out" includes last-value cache replays; subscription
@@ -29,8 +31,14 @@ public struct BrokerStatistics: Sendable, Equatable {
     public var model = ChannelStatistics()
     /// Update channel (PULL → PUSH).
     public var updates = ChannelStatistics()
-    /// Control channel (ROUTER ⇄ DEALER).
+    /// Control channel (ROUTER ⇄ ROUTER).
     public var control = ChannelStatistics()
+    /// The aggregator holding the broker's aggregator lease (it alone gets control requests).
+    public var aggregatorLease: LeaseClaim?
+    /// Lease claims refused because another aggregator held the lease.
+    public var refusedAggregatorClaims = 0
+    /// Control messages dropped (see `ControlChannel.dropped`).
+    public var droppedControlMessages = 0
     /// Topics currently held in the model last-value cache.
     public var cachedTopics = 0
     /// Subscribe events seen from model subscribers.
@@ -41,5 +49,7 @@ public struct BrokerStatistics: Sendable, Equatable {
     /// One log line: all channels and the cache size.
     public var summary: String {
         "model \(model.summary) updates \(updates.summary) control \(control.summary) topics=\(cachedTopics) subscriptions=\(subscriptions)"
+            + " aggregator=\(aggregatorLease.map { String($0.instance, radix: 16) } ?? "none") refused_aggregators=\(refusedAggregatorClaims)"
+            + " dropped_control=\(droppedControlMessages)"
     }
 }

@@ -45,19 +45,12 @@ final class ForwardingChannel: BrokerChannel {
                 let ready = try Poller.poll(items, timeout: nil)
                 if ready[0].contains(.readable) { try drain(from: frontend, to: backend, appending: senderProperty) }
                 if bidirectional, ready[1].contains(.readable) { try drain(from: backend, to: frontend, appending: nil) }
-                if let frontendMonitor, ready[ready.count - 1].contains(.readable) { try countEvents(frontendMonitor) }
+                if let frontendMonitor, ready[ready.count - 1].contains(.readable) { try counters.countEvents(of: frontendMonitor) }
             }
         } catch where error.isContextTerminated {
             return nil
         } catch {
             return error
-        }
-    }
-
-    private func countEvents(_ monitor: Socket) throws(ZMQError) {
-        while let event = try monitor.receiveEvent(options: .dontWait) {
-            if event.kind == .accepted { counters.accepted() }
-            if event.kind == .disconnected { counters.disconnected() }
         }
     }
 

@@ -268,13 +268,13 @@ public struct MessageCodec: Sendable {
     /// The kinds accepted on the model channel.
     private static let broadcastKinds: Set<MessageKind> = [.model, .stop]
 
-    private static func json<T: Encodable>(_ value: T) -> [UInt8] {
+    static func json<T: Encodable>(_ value: T) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         return (try? Array(encoder.encode(value))) ?? Array("{}".utf8)
     }
 
-    private static func unjson<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws(ProtocolError) -> T {
+    static func unjson<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws(ProtocolError) -> T {
         do {
             return try JSONDecoder().decode(type, from: Data(bytes))
         } catch {

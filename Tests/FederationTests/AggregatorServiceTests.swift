@@ -173,18 +173,7 @@ func withBrokerAndAggregator(
     configureBroker(&brokerConfiguration)
     let broker = try BrokerService(configuration: brokerConfiguration, logger: quietLogger)
     let brokerRun = Task { try await broker.run() }
-    var configuration = AggregatorConfiguration()
-    configuration.runID = 7
-    configuration.mode = .buffered
-    configuration.staleness = .constant
-    configuration.shardCount = 2
-    configuration.normPolicy = .reject(above: 100)
-    configuration.evalEvery = 0
-    configuration.republishInterval = 0.1
-    configuration.finalEvaluationTimeout = 10  // a stuck evaluation fails the test instead of hanging it
-    configuration.modelEndpoint = broker.endpoints.modelIn
-    configuration.updateEndpoint = broker.endpoints.updatesOut
-    configuration.controlEndpoint = broker.endpoints.controlOut
+    var configuration = AggregatorConfiguration.test(broker: broker)
     configure(&configuration)
     let aggregator = try AggregatorService(configuration: configuration, layout: layout, initialWeights: weights,
                                            evaluator: evaluator, logger: quietLogger)
@@ -207,6 +196,25 @@ func withBrokerAndAggregator(
     try await aggregatorRun.value
     brokerRun.cancel()
     try await brokerRun.value
+}
+
+extension AggregatorConfiguration {
+    /// Run 7, buffered, on `broker`'s endpoints, republishing every 0.1 s, no evaluation.
+    static func test(broker: BrokerService) -> AggregatorConfiguration {
+        var configuration = AggregatorConfiguration()
+        configuration.runID = 7
+        configuration.mode = .buffered
+        configuration.staleness = .constant
+        configuration.shardCount = 2
+        configuration.normPolicy = .reject(above: 100)
+        configuration.evalEvery = 0
+        configuration.republishInterval = 0.1
+        configuration.finalEvaluationTimeout = 10  // a stuck evaluation fails the test instead of hanging it
+        configuration.modelEndpoint = broker.endpoints.modelIn
+        configuration.updateEndpoint = broker.endpoints.updatesOut
+        configuration.controlEndpoint = broker.endpoints.controlOut
+        return configuration
+    }
 }
 
 /// Test-side trainer sockets: DEALER (control), PUSH (updates), SUB (models).

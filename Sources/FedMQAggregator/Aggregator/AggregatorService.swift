@@ -10,7 +10,11 @@ import ZeroMQ
 /// The aggregator as a swift-service-lifecycle `Service`.
 ///
 /// One dedicated intake thread owns the sockets (PUB to the model channel, PULL from the
-/// update channel, ROUTER on the control channel) and the `AggregatorEngine`: it validates
+/// update channel, DEALER on the control channel) and the `AggregatorEngine`. It first claims
+/// the broker's aggregator lease (one broker serves one aggregator: a second one is refused
+/// and fails with the holder's name before it takes, publishes or writes anything), then it
+/// renews the lease about every second and takes updates and publishes only while it holds
+/// it. It validates
 /// each update, feeds the strategy, publishes every new version on topic "model",
 /// checkpoints every `checkpointEvery` versions and hands a snapshot to the evaluation
 /// thread every `evalEvery` versions (intake never waits for evaluation). When a stop
@@ -76,10 +80,26 @@ public final class AggregatorService: Service, Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let now = { (start.duration(to: clock.now)) / .seconds(1) }
-        let engine = try AggregatorEngine(configuration: configuration, layout: layout, initialWeights: initialWeights, logger: logger)
         let store = configuration.checkpointDirectory.map {
             CheckpointStore(directory: $0, layout: layout, keep: configuration.keepCheckpoints, logger: logger)
         }
+        // Checkpoints of another model or run are refused at once, broker or not (reading only).
+        if let store { _ = try CheckpointAdmission.decide(states: store.states(), configuration: configuration, fingerprint: layout.fingerprint) }
+        let sockets = try AggregatorSockets(
+            context: context, configuration: configuration,
+            maxMessageBytes: configuration.maxMessageBytes ?? MessageSizeLimit.messageBytes(for: layout),
+            parameterCount: layout.count)
+        defer { sockets.close() }
+        // The lease comes before anything is written or moved (metrics, archive, checkpoints): a
+        // second aggregator on this broker is refused having changed nothing.
+        var lease = AggregatorLease(claim: AggregatorLease.claim(runID: configuration.runID),
+                                    endpoint: configuration.controlEndpoint, logger: logger)
+        guard try lease.awaitGrant(on: sockets, curve: configuration.curve != nil, now: now, until: { stopRequested.load(ordering: .acquiring) }) else {
+            logger.notice("aggregator stopped (shutdown requested) before the broker granted the lease")
+            return
+        }
+        try sockets.connectUpdates()
+        let engine = try AggregatorEngine(configuration: configuration, layout: layout, initialWeights: initialWeights, logger: logger)
         var runTimeOffset = 0.0
         var finishedReason: String?
         let keepOptimizerState = try store.map(admitCheckpoints) ?? true
@@ -94,17 +114,12 @@ public final class AggregatorService: Service, Sendable {
         let metrics = try configuration.metricsPath.map { path throws(ConfigurationError) in try MetricsWriter(path: path) }
         let worker = evaluator.map { EvaluationWorker(evaluator: $0) }
         defer { worker?.stop() }
-        let sockets = try AggregatorSockets(
-            context: context, configuration: configuration,
-            maxMessageBytes: configuration.maxMessageBytes ?? MessageSizeLimit.messageBytes(for: layout),
-            parameterCount: layout.count)
-        defer { sockets.close() }
         logger.notice("aggregator running", metadata: [
             "strategy": "\(configuration.strategyDescription)", "version": "\(engine.version)", "run": "\(configuration.runID)",
             "model_parameters": "\(layout.count)",  // the broker's --model-parameters
         ])
 
-        var loop = IntakeLoop(engine: engine, sockets: sockets, store: store, metrics: metrics, worker: worker,
+        var loop = IntakeLoop(engine: engine, sockets: sockets, lease: lease, store: store, metrics: metrics, worker: worker,
                               configuration: configuration, runTimeOffset: runTimeOffset, logger: logger)
         if let finishedReason {
             publishStatus(engine, loop)
@@ -117,14 +132,15 @@ public final class AggregatorService: Service, Sendable {
         // PUB drops messages until its connection is up: republish often for 2 s after each
         // connection to the broker (the first one, and after a broker restart emptied its
         // last-value cache) so the cache holds this run's model (not a previous run's stop).
-        var fastRepublishUntil = 2.0
+        var fastRepublishUntil = now() + 2
         var waits = AggregatorWaits(configuration: configuration, logger: logger)
         while !stopRequested.load(ordering: .acquiring) {
             let readable = try sockets.poll(timeout: .milliseconds(50))
             let t = now()
-            if readable.updates { loop.drainUpdates(now: t) }
+            let held = loop.keepLease(now: t)
+            if held, readable.updates { loop.drainUpdates(now: t) }
             if readable.control { try loop.drainControl(now: t) }
-            if let v = engine.tick(now: t) { loop.newVersion(v, now: t) }
+            if held, !loop.atVersionLimit, let v = engine.tick(now: t) { loop.newVersion(v, now: t) }
             applyTrainerKeys(to: engine)
             loop.collectEvaluations(wallTime: t)
             let connections = sockets.newModelConnections()
@@ -136,7 +152,7 @@ public final class AggregatorService: Service, Sendable {
             waits.observe(sockets.progress, liveTrainers: engine.registry.liveCount, now: t)
             let interval = configuration.republishInterval
             loop.retryHeldCheckpoint(now: t)
-            if t - lastPublish >= (t < fastRepublishUntil ? min(0.25, interval) : interval) {
+            if held, t - lastPublish >= (t < fastRepublishUntil ? min(0.25, interval) : interval) {
                 loop.republish()
                 lastPublish = t
             }

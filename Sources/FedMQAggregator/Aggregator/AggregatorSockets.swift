@@ -5,12 +5,15 @@ import ZeroMQ
 /// The aggregator's three sockets, created, used and closed on the intake thread only. Their
 /// connections to the broker are monitored: the model socket's new connections trigger a
 /// republication, and how far each connection got (`progress`) feeds the wait reports.
+/// The update socket connects only once the broker has granted the aggregator lease
+/// (`connectUpdates`): a refused second aggregator never takes a trainer's update.
 final class AggregatorSockets {
     /// Publishes models and stop (connects to the broker's model-in XSUB).
     let models: Socket
-    /// Receives updates (connects to the broker's updates-out PUSH).
+    /// Receives updates (connects to the broker's updates-out PUSH, once the lease is held).
     let updates: Socket
-    /// Receives control requests and answers them (connects to the broker's control-out DEALER).
+    /// Claims the aggregator lease, receives control requests and answers them (connects to
+    /// the broker's control-out ROUTER).
     let control: Socket
 
     /// Connection events of `models` (monitor PAIR socket).
@@ -27,7 +30,7 @@ final class AggregatorSockets {
         models = try context.socket(.pub)
         modelEvents = try models.monitor(ConnectionProgress.events)
         updates = try context.socket(.pull)
-        control = try context.socket(.router)
+        control = try context.socket(.dealer)
         updateEvents = try updates.monitor(ConnectionProgress.events)
         controlEvents = try control.monitor(ConnectionProgress.events)
         for socket in [models, updates, control] {
@@ -38,8 +41,15 @@ final class AggregatorSockets {
         try updates.set(.receiveHighWaterMark(queue), .maxMessageSize(maxMessageBytes))
         try control.set(.maxMessageSize(MessageSizeLimit.controlMessageBytes))
         try models.connect(configuration.modelEndpoint)
-        try updates.connect(configuration.updateEndpoint)
         try control.connect(configuration.controlEndpoint)
+        updateEndpoint = configuration.updateEndpoint
+    }
+
+    private let updateEndpoint: String
+
+    /// Connects the update socket: once the aggregator lease is held.
+    func connectUpdates() throws(ZMQError) {
+        try updates.connect(updateEndpoint)
     }
 
     /// Waits up to `timeout` for input; says which sockets are readable.
@@ -60,6 +70,13 @@ final class AggregatorSockets {
         while let event = try? updateEvents.receiveEvent(options: .dontWait) { progress.updates.record(event.kind) }
         while let event = try? controlEvents.receiveEvent(options: .dontWait) { progress.control.record(event.kind) }
         return count
+    }
+
+    /// How far the control socket's connection got, with its pending events taken in (used
+    /// before the lease is granted, when the other sockets' events are left for later).
+    func controlProgress() -> ConnectionProgress {
+        while let event = try? controlEvents.receiveEvent(options: .dontWait) { progress.control.record(event.kind) }
+        return progress.control
     }
 
     /// Closes all sockets; the model socket lingers briefly so a final stop gets out.

@@ -1,3 +1,4 @@
+import FedMQProtocol
 import FedMQTransport
 import Foundation
 import Logging
@@ -28,8 +29,10 @@ struct IntakeLoop {
     /// When to try the held checkpoint again: 1 s after the failure, then doubling to 30 s.
     private var checkpointRetry = WaitReporter(firstReport: 1, maximumInterval: 30)
     private var metricsFailureLog = LogThrottle(interval: 10)
+    /// The broker's aggregator lease: updates, new versions and republications only while held.
+    private(set) var lease: AggregatorLease
 
-    init(engine: AggregatorEngine, sockets: AggregatorSockets, store: CheckpointStore?, metrics: MetricsWriter?,
+    init(engine: AggregatorEngine, sockets: AggregatorSockets, lease: AggregatorLease, store: CheckpointStore?, metrics: MetricsWriter?,
          worker: EvaluationWorker?, configuration: AggregatorConfiguration, runTimeOffset: Double, logger: Logger) {
         self.runTimeOffset = runTimeOffset
         self.engine = engine
@@ -39,6 +42,7 @@ struct IntakeLoop {
         self.worker = worker
         self.configuration = configuration
         self.logger = logger
+        self.lease = lease
     }
 
     // MARK: Inbound
@@ -47,7 +51,7 @@ struct IntakeLoop {
     /// none while publication is held.
     mutating func drainUpdates(now: Double) {
         guard !publicationHeld else { return }
-        for _ in 0..<batch {
+        for _ in 0..<batch where !atVersionLimit {
             let message: HeldMessage?
             do { message = try sockets.updates.receiveHeld(options: .dontWait) } catch {
                 logger.error("update receive failed", metadata: ["error": "\(error)"])
@@ -60,10 +64,18 @@ struct IntakeLoop {
     }
 
     /// Control messages arrive as `[routing ids…, topic, header, payload]` (plus the sender
-    /// frame with CURVE); replies go back with the same routing ids.
-    mutating func drainControl(now: Double) throws {
+    /// frame with CURVE); replies go back with the same routing ids. Lease replies from the
+    /// broker go to `lease`. Returns true when the lease was granted for the first time.
+    /// - Throws: `AggregatorError` when another aggregator holds or took the lease.
+    @discardableResult
+    mutating func drainControl(now: Double) throws -> Bool {
+        var granted = false
         for _ in 0..<batch {
-            guard let received = try sockets.control.receiveMultipart(options: .dontWait) else { return }
+            guard let received = try sockets.control.receiveMultipart(options: .dontWait) else { break }
+            if LeaseMessage.matches(received) {
+                if try lease.receive(received, now: now) { granted = true }
+                continue
+            }
             let (frames, sender) = splitSender(received)
             let envelope = Array(frames.dropLast(min(3, max(0, frames.count - 1))))
             let body = Array(frames.dropFirst(envelope.count))
@@ -73,6 +85,13 @@ struct IntakeLoop {
                 _ = try sockets.control.send(envelope + reply, options: .dontWait)
             }
         }
+        return granted
+    }
+
+    /// Sends a lease claim or renewal when one is due; reports the wait while the lease is not
+    /// held. Returns whether it is held at `now`.
+    mutating func keepLease(now: Double) -> Bool {
+        lease.keep(on: sockets.control, now: now)
     }
 
     /// With CURVE, the broker appends the sender's Z85 public key as the last frame: splits it
@@ -235,6 +254,10 @@ struct IntakeLoop {
     }
 
     // MARK: Stop conditions
+
+    /// The engine reached `maxVersions`: no further update is taken (a burst of queued updates,
+    /// as after a restart, would otherwise make versions past the limit within one drain).
+    var atVersionLimit: Bool { configuration.maxVersions.map { engine.version >= $0 } ?? false }
 
     /// Why the run should end now, or nil.
     func stopReason(wallTime: Double) -> String? {

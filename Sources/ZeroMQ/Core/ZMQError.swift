@@ -40,6 +40,9 @@ public struct ZMQError: Error, Sendable, Equatable, CustomStringConvertible {
     public var isWouldBlock: Bool { code == EAGAIN }
     /// The context was terminated or shut down (`ETERM`): loops should exit cleanly.
     public var isContextTerminated: Bool { code == ETERM }
+    /// A ROUTER with `routerMandatory` was asked to send to a routing id that has no
+    /// connection (`EHOSTUNREACH`).
+    public var isHostUnreachable: Bool { code == EHOSTUNREACH }
     /// A signal interrupted the call (`EINTR`); the module retries these internally.
     public var isInterrupted: Bool { code == EINTR }
 

@@ -58,8 +58,24 @@ extension Socket {
     ///   receive timeout (`EAGAIN`).
     /// - Throws: `ZMQError` for other failures (`ETERM` when the context shuts down).
     public func receiveMultipart(options: ReceiveOptions = []) throws(ZMQError) -> [[UInt8]]? {
+        try receiveMultipart(options: options, property: nil)?.frames
+    }
+
+    /// Receives one whole multipart message, like `receiveMultipart(options:)`, together with
+    /// the value of one metadata property (`zmq_msg_gets`, e.g. `"User-Id"`: what the ZAP
+    /// handler authenticated; UTF-8, empty when absent).
+    public func receiveMultipart(options: ReceiveOptions = [], readingProperty property: String)
+        throws(ZMQError) -> (frames: [[UInt8]], property: [UInt8])?
+    {
+        try receiveMultipart(options: options, property: property)
+    }
+
+    private func receiveMultipart(options: ReceiveOptions, property: String?)
+        throws(ZMQError) -> (frames: [[UInt8]], property: [UInt8])?
+    {
         let handle = try open("zmq_msg_recv")
         var frames: [[UInt8]] = []
+        var propertyValue: [UInt8] = []
         var more = true
         while more {
             let flags = frames.isEmpty ? options.rawValue : 0
@@ -71,10 +87,14 @@ extension Socket {
             } catch where error.isWouldBlock && frames.isEmpty {
                 return nil
             }
+            // A ROUTER's routing-id frame may carry no metadata: take the first frame that has it.
+            if let property, propertyValue.isEmpty, let value = zmq_msg_gets(&message, property) {
+                propertyValue = Array(String(cString: value).utf8)
+            }
             frames.append(Self.copyBytes(of: &message))
             more = zmq_msg_more(&message) != 0
         }
-        return frames
+        return (frames, propertyValue)
     }
 
     /// Receives a message and returns its first frame (remaining frames are discarded);

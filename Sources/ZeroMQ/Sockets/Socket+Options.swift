@@ -67,6 +67,7 @@ extension Socket {
         case .receiveTimeout(let d): try setInt(ZMQ_RCVTIMEO, "ZMQ_RCVTIMEO", milliseconds(d))
         case .sendTimeout(let d): try setInt(ZMQ_SNDTIMEO, "ZMQ_SNDTIMEO", milliseconds(d))
         case .routingId(let id): try setBytes(ZMQ_ROUTING_ID, "ZMQ_ROUTING_ID", id)
+        case .routerMandatory(let on): try setInt(ZMQ_ROUTER_MANDATORY, "ZMQ_ROUTER_MANDATORY", on ? 1 : 0)
         case .immediate(let on): try setInt(ZMQ_IMMEDIATE, "ZMQ_IMMEDIATE", on ? 1 : 0)
         case .tcpKeepalive(let on): try setInt(ZMQ_TCP_KEEPALIVE, "ZMQ_TCP_KEEPALIVE", on ? 1 : 0)
         case .curveServer(let on): try setInt(ZMQ_CURVE_SERVER, "ZMQ_CURVE_SERVER", on ? 1 : 0)

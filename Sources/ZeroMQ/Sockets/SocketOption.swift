@@ -43,6 +43,10 @@ public enum SocketOption: Sendable {
     case sendTimeout(Duration?)
     /// The identity this socket announces to ROUTER peers (`ZMQ_ROUTING_ID`, 1…255 bytes).
     case routingId([UInt8])
+    /// ROUTER: a message addressed to a routing id with no connection fails with
+    /// `EHOSTUNREACH` (`ZMQError.isHostUnreachable`) instead of being dropped silently
+    /// (`ZMQ_ROUTER_MANDATORY`).
+    case routerMandatory(Bool)
     /// Queue messages only to completed connections (`ZMQ_IMMEDIATE`).
     case immediate(Bool)
     /// TCP keep-alive (`ZMQ_TCP_KEEPALIVE`): `true` on, `false` off.

@@ -1,19 +1,19 @@
 /// Lets a log line that a peer can make repeat through at most once per `interval` seconds,
 /// counting the ones held back in between. Time is passed in (monotonic seconds).
-struct LogThrottle {
+public struct LogThrottle {
     /// Shortest time between two lines let through, seconds.
-    let interval: Double
+    public let interval: Double
     private var lastLogged: Double?
     private var held = 0
 
-    init(interval: Double) {
+    public init(interval: Double) {
         precondition(interval >= 0)
         self.interval = interval
     }
 
     /// Whether to log the event happening at `now`: nil to hold it back, else how many events
     /// were held back since the last line let through.
-    mutating func admit(now: Double) -> Int? {
+    public mutating func admit(now: Double) -> Int? {
         if let lastLogged, now - lastLogged < interval {
             held += 1
             return nil
