@@ -80,6 +80,7 @@ class TrainerStatus:
     reregistrations: int = 0
     broadcasts_rejected: int = 0
     versions_went_back: int = 0
+    broker_refusals: int = 0
     stop_reason: Optional[str] = None
     reject_reasons: dict = field(default_factory=dict)
 
@@ -267,6 +268,7 @@ class Trainer:
         if not waiting and sockets.refused_by_broker():
             with self._lock:
                 wait = self._session.broker_refused(now)
+                self._status.broker_refusals += 1
             LOG.error("the broker refused this trainer's CURVE key (is its public key in the broker's allowed "
                       "keys?); retrying in %.1f s", wait)
         with self._lock:

@@ -98,13 +98,16 @@ class Federation:
         names = ["model_in", "model_out", "updates_in", "updates_out", "control_in", "control_out"]
         self.ports = dict(zip(names, free_ports(6)))
 
-    def start_broker(self) -> None:
+    def start_broker(self, *arguments: str) -> None:
+        self.processes.start("broker", [*self._broker_command(), *arguments])
+
+    def _broker_command(self) -> List[str]:
         p = self.ports
-        self.processes.start("broker", [
+        return [
             str(self.bin_dir / "broker"), "--bind", "127.0.0.1", "--model-parameters", "21840",
             "--model-in-port", str(p["model_in"]), "--model-out-port", str(p["model_out"]),
             "--updates-in-port", str(p["updates_in"]), "--updates-out-port", str(p["updates_out"]),
-            "--control-in-port", str(p["control_in"]), "--control-out-port", str(p["control_out"])])
+            "--control-in-port", str(p["control_in"]), "--control-out-port", str(p["control_out"])]
 
     def start_aggregator(self, *arguments: str) -> None:
         p = self.ports
@@ -161,3 +164,12 @@ def wait_for(condition, timeout: float, what: str, interval: float = 0.2):
             return value
         time.sleep(interval)
     pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+def curve_keys(bin_dir: Path, directory: Path, *names: str) -> Path:
+    """Key pairs from ``fedmq keygen`` (broker, aggregator and `names`) in `directory`/keys."""
+    keys = directory / "keys"
+    arguments = [a for name in ("broker", "aggregator", *names) for a in ("--name", name)]
+    subprocess.run([str(bin_dir / "fedmq"), "keygen", "--out", str(keys), *arguments],
+                   check=True, capture_output=True, timeout=60)
+    return keys

@@ -18,7 +18,9 @@ from fedmq import RoundResult, Trainer, load_fashion_mnist
 from fedmq.models import cnn
 from fedmq.pytorch import load_checkpoint
 
-from conftest import read_metrics, wait_for
+from fedmq import CurveKeys
+
+from conftest import curve_keys, read_metrics, wait_for
 
 pytestmark = pytest.mark.federation
 
@@ -117,3 +119,28 @@ def test_a_python_trainer_survives_broker_restart_aggregator_kill_and_lost_membe
     python.thread.join(20)
     assert python.result == "shutdown"
     assert "trainer left" in federation.processes.log("aggregator")  # its goodbye (only the last one got one)
+
+
+def test_a_python_trainer_refused_by_a_curve_broker_backs_off_and_joins_once_its_key_is_admitted(
+        federation, tmp_path, bin_dir):
+    keys = curve_keys(bin_dir, tmp_path, "py")
+    allowed = tmp_path / "allowed"
+    allowed.write_text((keys / "aggregator.pub").read_text())  # not the Python trainer's key yet
+    federation.start_broker("--curve-secret-key-file", str(keys / "broker.key"), "--allowed-keys-file", str(allowed),
+                            "--aggregator-keys-file", str(keys / "aggregator.pub"))
+    federation.start_aggregator("--shards", "2", "--buffer-size", "1", "--eval-every", "0",
+                                "--curve-server-key-file", str(keys / "broker.pub"),
+                                "--curve-secret-key-file", str(keys / "aggregator.key"))
+    curve = CurveKeys.from_files(str(keys / "broker.pub"), str(keys / "py.key"))
+    python = NumpyTrainer(federation.trainer_config(identity="py-curve", curve=curve, register_retry=0.5))
+    python.thread.start()
+    status = lambda: python.trainer.status  # noqa: E731
+    wait_for(lambda: status().broker_refusals >= 2, 60, "the broker's refusals, retried")
+    assert status().registration is None and status().updates_sent == 0
+
+    allowed.write_text(allowed.read_text() + (keys / "py.pub").read_text())
+    federation.processes.children["broker"].send_signal(signal.SIGHUP)  # the broker reads its list again
+    wait_for(lambda: status().updates_sent >= 3, 60, "updates once admitted")
+    assert status().registration is not None and status().reject_reasons == {}
+    python.trainer.stop()
+    python.thread.join(20)
