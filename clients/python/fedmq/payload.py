@@ -149,7 +149,7 @@ def decode(payload: bytes, expected: Optional[Layout] = None) -> DecodedPayload:
 
 def header_bytes(layout: Layout, metadata: Mapping[str, str]) -> bytes:
     """The length-prefixed safetensors JSON header for `layout`, space-padded to 8 bytes."""
-    spec: Dict[str, object] = {"__metadata__": dict(metadata)} if metadata else {}
+    spec: Dict[str, object] = {"__metadata__": dict(sorted(metadata.items()))} if metadata else {}
     offset = 0
     for name, shape, count in zip(layout.names, layout.shapes, layout.counts):
         spec[name] = {"dtype": "F32", "shape": list(shape), "data_offsets": [offset, offset + 4 * count]}
