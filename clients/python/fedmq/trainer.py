@@ -25,6 +25,7 @@ import zmq
 from . import payload as payloads
 from .codec import Registration
 from .config import TrainerConfig
+from .crc32c import crc32c
 from .errors import FedMQError
 from .payload import DecodedPayload
 from .session import Adopted, Event, Forgotten, Joined, Registered, Rejected, Stopped, TrainerSession
@@ -111,6 +112,7 @@ class Trainer:
         self._session = TrainerSession(config.effective_identity, config.run_id, None,
                                        config.register_retry, config.heartbeat_interval)
         self._model: Optional[Tuple[int, DecodedPayload]] = None
+        self._registration: Optional[Registration] = None  # while registered and not forgotten
         self._generation = 0  # changes when the aggregator forgets this trainer
         self._outgoing: Optional[_Outgoing] = None
         self._channel_free = False
@@ -170,9 +172,8 @@ class Trainer:
             while True:
                 if self._shutdown or self._failure is not None or self._status.stop_reason is not None:
                     return None
-                model, registration = self._model, self._session.registration
-                if model is not None and registration is not None and self._session.is_registered \
-                        and self._channel_free and self._outgoing is None:
+                model, registration = self._model, self._registration
+                if model is not None and registration is not None and self._channel_free and self._outgoing is None:
                     wait = self.config.same_base_wait(rounds)
                     due = model[0] != last_base or time.monotonic() - last_push >= wait
                     if due:
@@ -190,7 +191,7 @@ class Trainer:
                       extra={"base": work.version})
             return False
         with self._lock:
-            if generation != self._generation or not self._session.is_registered:
+            if generation != self._generation or self._registration is None:
                 LOG.info("round abandoned: the aggregator forgot this trainer while it trained")
                 return False
             self._outgoing = _Outgoing(encoded, work.version, result.sample_count, float(result.loss), generation)
@@ -211,40 +212,37 @@ class Trainer:
                 self._lock.notify_all()
         finally:
             if sockets is not None:
-                with self._lock:
-                    goodbye = self._session.goodbye()
+                goodbye = self._session.goodbye()
                 if goodbye is not None:
                     sockets.send_control(goodbye)
                 sockets.close()
 
     def _pump_once(self, sockets: TrainerSockets) -> None:
+        """One turn of the socket thread; the session is used on this thread only."""
+        session = self._session
         now = time.monotonic()
         self._watch_for_refusal(sockets, now)
-        with self._lock:
-            requests = [self._session.register_if_due(now), self._session.heartbeat_if_due(now)]
-            if requests[1] is not None:
-                self._status.heartbeats_sent += 1
-            outgoing, self._outgoing = self._outgoing, None
-            update = None
-            if outgoing is not None and outgoing.generation == self._generation:
-                update = self._session.update(outgoing.payload, outgoing.base, outgoing.sample_count, outgoing.loss)
-        for frames in requests:
+        heartbeat = session.heartbeat_if_due(now)
+        for frames in (session.register_if_due(now), heartbeat):
             if frames is not None:
                 sockets.send_control(frames)
-        if update is not None:
-            self._send_update(sockets, update, outgoing)
-        models, control = sockets.poll(0.05)
-        events = []
         with self._lock:
-            if control:
-                for frames in sockets.drain(sockets.control):
-                    event = self._session.receive_control(frames)
-                    if event is not None:
-                        events.append(event)
-            if models:
-                events += self._session.receive_broadcasts(sockets.drain(sockets.models, copy=False))
+            self._status.heartbeats_sent += heartbeat is not None
+            outgoing, self._outgoing = self._outgoing, None
+            current = outgoing is not None and outgoing.generation == self._generation
+        if current:
+            checksum = crc32c(outgoing.payload)
+            frames = session.update(outgoing.payload, outgoing.base, outgoing.sample_count, outgoing.loss, checksum)
+            if frames is not None:
+                self._send_update(sockets, frames, outgoing)
+        models, control = sockets.poll(0.05)
+        events = [e for e in map(session.receive_control, sockets.drain(sockets.control)) if e] if control else []
+        if models:
+            events += session.receive_broadcasts(sockets.drain(sockets.models, copy=False))
+        with self._lock:
             for event in events:
                 self._handle(event)
+            self._registration = session.registration if session.is_registered else None
             self._channel_free = sockets.can_send_update()
             self._lock.notify_all()
 
@@ -263,17 +261,13 @@ class Trainer:
     def _watch_for_refusal(self, sockets: TrainerSockets, now: float) -> None:
         """A broker that refuses this trainer's CURVE key closes the connection for good: the
         sockets are opened again after a growing wait, so a key admitted later is picked up."""
-        with self._lock:
-            waiting = self._session.backoff.is_waiting
-        if not waiting and sockets.refused_by_broker():
+        if not self._session.backoff.is_waiting and sockets.refused_by_broker():
+            wait = self._session.broker_refused(now)
             with self._lock:
-                wait = self._session.broker_refused(now)
                 self._status.broker_refusals += 1
             LOG.error("the broker refused this trainer's CURVE key (is its public key in the broker's allowed "
                       "keys?); retrying in %.1f s", wait)
-        with self._lock:
-            due = self._session.reconnect_due(now)
-        if due:
+        if self._session.reconnect_due(now):
             sockets.reopen()
             LOG.info("connecting to the broker again")
 

@@ -109,8 +109,8 @@ def test_a_python_trainer_survives_broker_restart_aggregator_kill_and_lost_membe
 
     federation.processes.kill("aggregator", signal.SIGKILL)
     federation.start_aggregator(*aggregator, "--checkpoint-dir", "second")  # no membership, version 0
-    wait_for(lambda: status().reregistrations >= 1, 60, "registering again after unregistered")
-    assert status().versions_went_back >= 1
+    wait_for(lambda: status().reregistrations >= 1 and status().versions_went_back >= 1, 60,
+             "registering again after unregistered, and the new aggregator's version 0")
     high = status().version
     wait_for(lambda: status().version >= high + 3, 60, "updates accepted by the new aggregator")
     assert status().registration.trainer_id >= 1 and python.thread.is_alive()
@@ -118,7 +118,7 @@ def test_a_python_trainer_survives_broker_restart_aggregator_kill_and_lost_membe
     python.trainer.stop()
     python.thread.join(20)
     assert python.result == "shutdown"
-    assert "trainer left" in federation.processes.log("aggregator")  # its goodbye (only the last one got one)
+    wait_for(lambda: "trainer left" in federation.processes.log("aggregator"), 10, "the goodbye")  # only the last got one
 
 
 def test_a_python_trainer_refused_by_a_curve_broker_backs_off_and_joins_once_its_key_is_admitted(
