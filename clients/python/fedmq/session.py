@@ -51,12 +51,8 @@ class Adopted:
     weights: DecodedPayload
 
 
-@dataclass(frozen=True)
-class Stopped:
-    """The aggregator ended the run."""
-
-    version: int
-    reason: str
+Stopped = StopMessage
+"""The aggregator ended the run (the decoded ``stop`` broadcast is the event)."""
 
 
 @dataclass(frozen=True)
@@ -179,7 +175,7 @@ class TrainerSession:
                 continue
             if isinstance(message, StopMessage):
                 self.stop_reason = message.reason
-                events.append(Stopped(message.version, message.reason))
+                events.append(message)
             else:
                 events.append(self._adopt(message))
             return events
