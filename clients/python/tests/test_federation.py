@@ -44,6 +44,7 @@ def test_two_swift_and_two_pytorch_trainers_reach_the_target_and_the_checkpoint_
         processes.children[name].wait(200)
         assert "run ended: target accuracy" in processes.log(name), processes.log(name)[-2000:]
         assert processes.log(name).count("update pushed") >= 5
+    processes.children["aggregator"].wait(120)  # it exits after evaluating the final model: metrics complete
     metrics = read_metrics(tmp_path / "metrics.jsonl")
     assert metrics[-1]["rejected"] == {}, "the aggregator rejected updates"
     best = max(m.get("testAccuracy", 0) for m in metrics)
