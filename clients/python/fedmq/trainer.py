@@ -30,6 +30,7 @@ from .errors import FedMQError
 from .payload import DecodedPayload
 from .session import Adopted, Event, Forgotten, Joined, Registered, Rejected, Stopped, TrainerSession
 from .sockets import TrainerSockets
+from .waits import WaitReporter
 
 LOG = logging.getLogger("fedmq")
 
@@ -119,6 +120,8 @@ class Trainer:
         self._shutdown = False
         self._failure: Optional[BaseException] = None
         self._thread: Optional[threading.Thread] = None
+        self._waits = WaitReporter()
+        self._wait_stage: Optional[str] = None
 
     @property
     def status(self) -> TrainerStatus:
@@ -239,6 +242,7 @@ class Trainer:
         events = [e for e in map(session.receive_control, sockets.drain(sockets.control)) if e] if control else []
         if models:
             events += session.receive_broadcasts(sockets.drain(sockets.models, copy=False))
+        self._report_wait(now)
         with self._lock:
             for event in events:
                 self._handle(event)
@@ -257,6 +261,25 @@ class Trainer:
             LOG.info("update pushed: base %d, loss %.4f, %d samples", outgoing.base, outgoing.loss, outgoing.sample_count)
         else:
             LOG.warning("update not sent: the broker did not take it in time (base %d)", outgoing.base)
+
+    def _report_wait(self, now: float) -> None:
+        """Says, at a slowing pace, what joining the run waits for and the likely causes."""
+        session, config = self._session, self.config
+        if session.codec is None:
+            stage = (f"the first model broadcast (it carries the run id) on {config.endpoint(config.model_port)}; "
+                     "is the broker up and the aggregator running and connected to it?")
+        elif not session.is_registered and session.stop_reason is None:
+            stage = (f"the aggregator to answer register on {config.endpoint(config.control_port)}; is it running "
+                     f"and connected to the broker, and is run id {session.codec.run_id} its run id?")
+        else:
+            stage = None
+        if stage != self._wait_stage:
+            self._waits.reset()
+            self._wait_stage = stage
+        waited = self._waits.check(now) if stage is not None else None
+        if waited is not None:
+            curve = " With CURVE: is this trainer's key admitted and the broker's key right?" if config.curve else ""
+            LOG.warning("waiting %.0f s for %s%s", waited, stage, curve)
 
     def _watch_for_refusal(self, sockets: TrainerSockets, now: float) -> None:
         """A broker that refuses this trainer's CURVE key closes the connection for good: the

@@ -29,3 +29,14 @@ def test_impossible_timings_are_refused():
                 dict(identity="")]:
         with pytest.raises(FedMQError):
             TrainerConfig(**bad).validate()
+
+
+def test_waits_are_reported_after_5_seconds_then_ever_less_often():
+    from fedmq.waits import WaitReporter
+
+    waits = WaitReporter()
+    assert waits.check(100.0) is None and waits.check(104.9) is None
+    reported = [t - 100 for t in range(100, 1000) if waits.check(float(t)) is not None]
+    assert reported[:5] == [5, 15, 35, 75, 155] and reported[6] - reported[5] == 300
+    waits.reset()
+    assert waits.check(2000.0) is None and waits.check(2005.0) == 5
