@@ -8,7 +8,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
     libzmq3-dev pkg-config zlib1g-dev dataset-fashion-mnist >/dev/null
 # Python peers for the interoperability tests (the safetensors reader, the protocol client) and
 # the fedmq package's dependencies and tests (scripts/python-test.sh).
-python3 -m pip install --quiet safetensors numpy pyzmq pytest
+python3 -m pip install --quiet safetensors numpy pyzmq pytest mypy==2.4.1
 # CPU-only PyTorch for the PyTorch helper's tests: a local CPU wheel when pip's --find-links
 # directory has one (PyPI's default torch pulls in gigabytes of CUDA), else PyTorch's CPU index.
 if ! python3 -c "import torch" 2>/dev/null; then

@@ -185,6 +185,6 @@ def crc32c(data: BytesLike) -> int:
 
     ``crc32c(b"123456789") == 0xE3069283``; the empty input gives 0.
     """
-    view = memoryview(data).cast("B")
+    view = memoryview(data).cast("B")  # type: ignore[arg-type]  # ndarray supports the buffer protocol
     # A register starting at 0xFFFFFFFF adds the shift of 0xFFFFFFFF past every byte (linearity).
     return _raw(view) ^ _shift(0xFFFFFFFF, len(view)) ^ 0xFFFFFFFF

@@ -9,6 +9,7 @@ weights load the global model as is. Needs PyTorch.
 
 from __future__ import annotations
 
+import functools
 from typing import Callable, List, Sequence, Tuple
 
 import torch
@@ -42,9 +43,9 @@ class DescribedModel(nn.Module):
             counts["conv"] += 1
             out, k = int(args[0]), int(args[1])
             stride, pad = options.get("stride", 1), options.get("pad", 0)
-            layer = nn.Conv2d(shape[0], out, k, stride=stride, padding=pad)
-            setattr(self, f"conv{counts['conv']}", layer)
-            self._steps.append(layer)
+            conv = nn.Conv2d(shape[0], out, k, stride=stride, padding=pad)
+            setattr(self, f"conv{counts['conv']}", conv)
+            self._steps.append(conv)
             return (out, (shape[1] + 2 * pad - k) // stride + 1, (shape[2] + 2 * pad - k) // stride + 1)
         if kind in ("fc", "linear"):
             counts["fc"] += 1
@@ -58,7 +59,7 @@ class DescribedModel(nn.Module):
         if kind in ("pool", "maxpool", "max_pool2d"):
             k = int(args[0])
             stride = options.get("stride", k)
-            self._steps.append(lambda x, k=k, s=stride: F.max_pool2d(x, k, s))
+            self._steps.append(functools.partial(F.max_pool2d, kernel_size=k, stride=stride))
             return (shape[0], (shape[1] - k) // stride + 1, (shape[2] - k) // stride + 1)
         if kind == "dropout":
             self._steps.append(nn.Dropout(float(args[0])))

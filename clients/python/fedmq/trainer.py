@@ -12,6 +12,7 @@ round abandoned when the aggregator forgot this trainer, goodbye at the end.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import threading
@@ -127,7 +128,7 @@ class Trainer:
     def status(self) -> TrainerStatus:
         """A copy of the progress counters."""
         with self._lock:
-            return TrainerStatus(**{k: (dict(v) if isinstance(v, dict) else v) for k, v in vars(self._status).items()})
+            return dataclasses.replace(self._status, reject_reasons=dict(self._status.reject_reasons))
 
     def stop(self) -> None:
         """Asks the trainer to leave (goodbye) after the current round."""
@@ -233,7 +234,7 @@ class Trainer:
             self._status.heartbeats_sent += heartbeat is not None
             outgoing, self._outgoing = self._outgoing, None
             current = outgoing is not None and outgoing.generation == self._generation
-        if current:
+        if outgoing is not None and current:
             checksum = crc32c(outgoing.payload)
             frames = session.update(outgoing.payload, outgoing.base, outgoing.sample_count, outgoing.loss, checksum)
             if frames is not None:
