@@ -3,8 +3,9 @@
 # PyTorch helper, the partitioner against `fedmq shards`, and real federations with the Swift
 # broker, aggregator and trainers (2 Swift + 2 PyTorch trainers to the target accuracy; a Python
 # trainer through a broker restart, an aggregator kill -9 and an aggregator without its
-# membership; CURVE refusals), after type-checking the package with mypy. Builds the Swift executables it needs and installs the package first; needs
-# scripts/install-deps.sh (pyzmq, numpy, safetensors, pytest, CPU torch, Fashion-MNIST).
+# membership; CURVE refusals), after type-checking the package with mypy. Builds the Swift
+# executables it needs and installs the package first; needs scripts/install-deps.sh (pyzmq,
+# numpy, safetensors, pytest, mypy, CPU torch, Fashion-MNIST).
 #
 #   scripts/python-test.sh [pytest arguments]      # e.g. -k partition
 set -euo pipefail
