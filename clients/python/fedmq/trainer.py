@@ -234,6 +234,8 @@ class Trainer:
             self._status.heartbeats_sent += heartbeat is not None
             outgoing, self._outgoing = self._outgoing, None
             current = outgoing is not None and outgoing.generation == self._generation
+            if current:
+                self._channel_free = False  # until this update has left (checked after sending)
         if outgoing is not None and current:
             checksum = crc32c(outgoing.payload)
             frames = session.update(outgoing.payload, outgoing.base, outgoing.sample_count, outgoing.loss, checksum)
