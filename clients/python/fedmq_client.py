@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""A FedMQ trainer client written from docs/PROTOCOL.md alone (pyzmq, numpy, safetensors).
+"""A one-shot FedMQ protocol client: register, take the current model, push one delta, leave.
 
-It proves the wire protocol is language-neutral: it registers on the control channel,
-subscribes to the model channel through the broker, decodes the current global model,
-and pushes an update (the delta ``local - base``) that the aggregator validates and applies.
+It shows the wire protocol is language-neutral (docs/PROTOCOL.md) and is what the Swift suite's
+``PythonClientTests`` runs against a live broker and aggregator. It uses the ``fedmq`` package
+next to it (no installation needed: only pyzmq, numpy and safetensors); a trainer that stays in
+a run is ``fedmq.Trainer`` / ``fedmq.pytorch.TorchTrainer`` (examples/).
 
     python3 clients/python/fedmq_client.py --host 127.0.0.1 --run-id 7 \\
         --delta-scale 0.001 --json
@@ -15,184 +16,46 @@ must list NAME's public key.
 """
 
 import argparse
+import dataclasses
 import json
-import struct
+import os
 import sys
 import time
 
 import numpy as np
-import zmq
-from safetensors.numpy import load as st_load
-from safetensors.numpy import save as st_save
 
-MAGIC = b"FMQ1"
-PROTOCOL_VERSION = 1
-HEADER = struct.Struct("<4sHHQQQQQQIIfII4x")  # 80 bytes, little-endian, see PROTOCOL.md
-assert HEADER.size == 80
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-KIND_MODEL, KIND_UPDATE, KIND_STOP = 1, 2, 3
-KIND_REGISTER, KIND_REGISTERED, KIND_HEARTBEAT, KIND_GOODBYE = 4, 5, 6, 7
-FLAG_DELTA = 1
+from fedmq import CurveKeys, TrainerConfig, TrainerSession, payload  # noqa: E402
+from fedmq.session import Adopted, Registered, Stopped  # noqa: E402
+from fedmq.sockets import TrainerSockets  # noqa: E402
 
 
-def _crc32c_table():
-    table = []
-    for byte in range(256):
-        crc = byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
-        table.append(crc)
-    return table
-
-
-_CRC_TABLE = _crc32c_table()
-
-
-def crc32c(data: bytes) -> int:
-    """CRC-32C (Castagnoli), reflected, init and final XOR 0xFFFFFFFF."""
-    crc = 0xFFFFFFFF
-    table = _CRC_TABLE
-    for b in data:
-        crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFF
-
-
-def fingerprint(tensors: dict, order: list) -> int:
-    """FNV-1a 64 over 'name:d0xd1;' for every parameter in model order."""
-    h = 0xCBF29CE484222325
-    for name in order:
-        text = f"{name}:{'x'.join(str(d) for d in tensors[name].shape)};"
-        for b in text.encode():
-            h ^= b
-            h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def tensor_order(payload: bytes) -> list:
-    """Parameter names in model order: the order of their data offsets in the file."""
-    (n,) = struct.unpack_from("<Q", payload, 0)
-    header = json.loads(payload[8 : 8 + n])
-    header.pop("__metadata__", None)
-    return sorted(header, key=lambda k: header[k]["data_offsets"][0])
-
-
-def encode_header(kind, run_id, fp, version, base, seq, trainer, samples, loss, payload, flags=0):
-    head = HEADER.pack(MAGIC, PROTOCOL_VERSION, kind, run_id, fp, version, base, seq,
-                       len(payload), trainer, samples, loss, crc32c(payload), flags)
-    return head
-
-
-def decode_header(frame: bytes) -> dict:
-    if len(frame) != HEADER.size:
-        raise ValueError(f"header is {len(frame)} bytes, expected 80")
-    (magic, version, kind, run_id, fp, model_version, base, seq, length, trainer,
-     samples, loss, checksum, flags) = HEADER.unpack(frame)
-    if magic != MAGIC or version != PROTOCOL_VERSION:
-        raise ValueError("bad magic or protocol version")
-    return dict(kind=kind, run_id=run_id, fingerprint=fp, version=model_version, base=base,
-                sequence=seq, length=length, trainer=trainer, samples=samples, loss=loss,
-                checksum=checksum, flags=flags)
-
-
-class Client:
-    def __init__(self, host, ports, run_id, identity, timeout_s, curve=None):
-        """curve: None (plaintext) or (broker public key, own secret key), Z85 bytes."""
-        self.ctx = zmq.Context.instance()
-        self.run_id = run_id
-        self.identity = identity
-        self.timeout_ms = int(timeout_s * 1000)
-        self.sub = self.ctx.socket(zmq.SUB)
-        self.push = self.ctx.socket(zmq.PUSH)
-        self.control = self.ctx.socket(zmq.DEALER)
-        for s in (self.sub, self.push, self.control):
-            s.setsockopt(zmq.LINGER, 2000)
-            if curve is not None:  # CURVE client: the broker's key, our key pair (docs/SECURITY.md)
-                server_key, secret_key = curve
-                s.curve_serverkey = server_key
-                s.curve_secretkey = secret_key
-                s.curve_publickey = zmq.curve_public(secret_key)
-        self.sub.setsockopt(zmq.SUBSCRIBE, b"model")
-        self.sub.connect(f"tcp://{host}:{ports['model']}")
-        self.push.connect(f"tcp://{host}:{ports['updates']}")
-        self.control.connect(f"tcp://{host}:{ports['control']}")
-        self.sequence = 0
-        self.trainer_id = 0
-
-    def _next_sequence(self):
-        self.sequence += 1
-        return self.sequence
-
-    def register(self):
-        payload = json.dumps({"identity": self.identity} if self.identity else {}).encode()
-        head = encode_header(KIND_REGISTER, self.run_id, 0, 0, 0, self._next_sequence(), 0, 0, 0.0, payload)
-        self.control.send_multipart([b"control", head, payload])
-        if not self.control.poll(self.timeout_ms):
-            raise TimeoutError("no reply to register")
-        topic, head, body = self.control.recv_multipart()
-        header = decode_header(head)
-        if header["kind"] != KIND_REGISTERED:
-            raise ValueError(f"expected registered, got kind {header['kind']}")
-        reply = json.loads(body)
-        self.trainer_id = reply["trainerID"]
-        return reply
-
-    def receive_model(self):
-        """Newest model on the channel: returns (header, tensors, order, fingerprint)."""
-        if not self.sub.poll(self.timeout_ms):
-            raise TimeoutError("no model received")
-        newest = None
-        while self.sub.poll(0 if newest else self.timeout_ms):
-            frames = self.sub.recv_multipart()
-            if len(frames) != 3:
-                raise ValueError(f"model message has {len(frames)} frames")
-            header = decode_header(frames[1])
-            if header["kind"] == KIND_STOP:
+def await_event(session, sockets, kind, timeout, seen):
+    """Pumps the sockets into the session until an event of `kind` has arrived (also earlier,
+    into `seen`, with another one); TimeoutError after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for event in seen:
+            if isinstance(event, Stopped):
                 raise RuntimeError("run is over")
-            if crc32c(frames[2]) != header["checksum"]:
-                raise ValueError("model checksum mismatch")
-            if newest is None or header["version"] > newest[0]["version"]:
-                newest = (header, frames[2])
-        header, payload = newest
-        tensors = st_load(payload)
-        order = tensor_order(payload)
-        fp = fingerprint(tensors, order)
-        if fp != header["fingerprint"]:
-            raise ValueError("fingerprint mismatch")
-        return header, tensors, order, fp
-
-    def push_update(self, base_header, delta, order, fp, samples, loss):
-        payload = st_save({k: delta[k] for k in order},
-                          metadata={"fedmq.base_version": str(base_header["version"])})
-        version = base_header["version"]
-        head = encode_header(KIND_UPDATE, self.run_id, fp, version, version, self._next_sequence(),
-                      self.trainer_id, samples, loss, payload, FLAG_DELTA)
-        self.push.send_multipart([b"update", head, payload])
-        return len(payload)
-
-    def goodbye(self):
-        head = encode_header(KIND_GOODBYE, self.run_id, 0, 0, 0, self._next_sequence(), self.trainer_id,
-                      0, 0.0, b"")
-        self.control.send_multipart([b"control", head, b""])
-
-    def close(self):
-        for s in (self.sub, self.push, self.control):
-            s.close()
+            if isinstance(event, kind):
+                return event
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"no {kind.__name__} event within {timeout} s")
+        models, control = sockets.poll(0.1)
+        seen += [e for e in (session.receive_control(f) for f in sockets.drain(sockets.control)) if e] if control else []
+        seen += session.receive_broadcasts(sockets.drain(sockets.models)) if models else []
 
 
 def key_argument(parser, inline, path, option):
     """A Z85 key given inline or as a file's first word; None when neither is given."""
     if inline is not None and path is not None:
         parser.error(f"give {option} or {option}-file, not both")
-    text = inline
-    if path is not None:
-        with open(path) as f:
-            words = f.read().split()
-        text = words[0] if words else ""
-    if text is None:
-        return None
-    if len(text) != 40:
+    text = CurveKeys.read_key(path) if path is not None else inline
+    if text is not None and len(text) != 40:
         parser.error(f"{option}: a Z85 CURVE key has 40 characters, got {len(text)}")
-    return text.encode("ascii")
+    return text
 
 
 def main(argv=None):
@@ -219,34 +82,39 @@ def main(argv=None):
     secret_key = key_argument(p, args.curve_secret_key, args.curve_secret_key_file, "--curve-secret-key")
     if (server_key is None) != (secret_key is None):
         p.error("CURVE needs both the broker's public key and this client's secret key")
-    curve = (server_key, secret_key) if server_key is not None else None
-    client = Client(args.host, {"model": args.model_port, "updates": args.updates_port,
-                                "control": args.control_port}, args.run_id, args.identity, args.timeout, curve)
+    config = TrainerConfig(args.host, args.model_port, args.updates_port, args.control_port,
+                           CurveKeys(server_key, secret_key) if server_key else None, args.identity, args.run_id)
+    session = TrainerSession(args.identity, args.run_id, register_retry=args.timeout, heartbeat_interval=3600)
+    sockets = TrainerSockets(config)
     try:
-        registration = client.register()
-        header, tensors, order, fp = client.receive_model()
-        delta = {k: (args.delta_scale * np.sign(v)).astype(np.float32) for k, v in tensors.items()}
-        sent = client.push_update(header, delta, order, fp, args.samples, 0.5)
+        sockets.send_control(session.register_if_due(time.monotonic()))
+        seen = []
+        registration = await_event(session, sockets, Registered, args.timeout, seen).registration
+        model = await_event(session, sockets, Adopted, args.timeout, seen)
+        layout = model.weights.layout
+        delta = {k: (args.delta_scale * np.sign(v)).astype(np.float32) for k, v in model.weights.tensors.items()}
+        body = payload.encode(layout, delta, {"fedmq.base_version": str(model.version)})
+        sockets.send_update(session.update(body, model.version, args.samples, 0.5))
         time.sleep(0.2)
-        client.goodbye()
+        sockets.send_control(session.goodbye())
         summary = {
-            "trainer_id": registration["trainerID"],
-            "registration": registration,
-            "model_version": header["version"],
-            "names": order,
-            "shapes": {k: list(tensors[k].shape) for k in order},
-            "fingerprint": f"{fp:016x}",
-            "update_bytes": sent,
-            "model_l1": float(sum(np.abs(tensors[k]).sum() for k in order)),
+            "trainer_id": registration.trainer_id,
+            "registration": dataclasses.asdict(registration),
+            "model_version": model.version,
+            "names": list(layout.names),
+            "shapes": {k: list(s) for k, s in zip(layout.names, layout.shapes)},
+            "fingerprint": f"{layout.fingerprint:016x}",
+            "update_bytes": len(body),
+            "model_l1": float(np.abs(model.weights.flat).sum()),
         }
         if args.json:
             print(json.dumps(summary))
         else:
-            print(f"trainer {summary['trainer_id']}: model v{header['version']} "
-                  f"({len(order)} tensors), pushed {sent} bytes")
+            print(f"trainer {summary['trainer_id']}: model v{model.version} ({len(layout.names)} tensors), "
+                  f"pushed {len(body)} bytes")
     finally:
         time.sleep(0.3)
-        client.close()
+        sockets.close()
     return 0
 
 
