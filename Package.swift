@@ -38,6 +38,7 @@ let package = Package(
         .library(name: "FedMQBroker", targets: ["FedMQBroker"]),
         .library(name: "FedMQAggregator", targets: ["FedMQAggregator"]),
         .library(name: "FedMQTrainer", targets: ["FedMQTrainer"]),
+        .library(name: "FedMQPrivacy", targets: ["FedMQPrivacy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -69,6 +70,9 @@ let package = Package(
         // CURVE key files and lists, the sender abstraction.
         .target(name: "FedMQTransport", dependencies: ["FedMQProtocol", "ZeroMQ"],
                 swiftSettings: checkedSettings),
+        // Differential privacy: the sampled Gaussian mechanism's Rényi DP, the accountant and
+        // noise calibration from a budget. Pure arithmetic, no I/O.
+        .target(name: "FedMQPrivacy", swiftSettings: checkedSettings),
         // The broker service: forwarding channels, last-value cache, counters. ZeroMQ + protocol.
         .target(name: "FedMQBroker", dependencies: ["FedMQTransport", "FedMQProtocol", "ZeroMQ", logging, lifecycle],
                 swiftSettings: checkedSettings),
@@ -116,6 +120,7 @@ let package = Package(
         .testTarget(name: "CommandSupportTests", dependencies: ["CommandSupport", "FedMQProtocol", argumentParser, logging]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "SafeTensorsFormat", "VectorKernels"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "PrivacyTests", dependencies: ["FedMQPrivacy"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FederationTests",
                     dependencies: ["FedMQTools", "FedMQBroker", "FedMQAggregator", "FedMQTrainer", "FedMQTransport",
                                    "FedMQProtocol", "TensorCore", "SafeTensorsFormat", "VectorKernels", "ZeroMQ"]),
