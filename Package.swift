@@ -78,8 +78,8 @@ let package = Package(
                 swiftSettings: checkedSettings),
         // The aggregator: engine, strategies, staleness, registry, checkpoints, metrics, evaluation.
         .target(name: "FedMQAggregator",
-                dependencies: ["FedMQTransport", "FedMQProtocol", "TensorCore", "VectorKernels", "SafeTensorsFormat",
-                               "ZeroMQ", logging, lifecycle],
+                dependencies: ["FedMQTransport", "FedMQProtocol", "FedMQPrivacy", "TensorCore", "VectorKernels",
+                               "SafeTensorsFormat", "ZeroMQ", logging, lifecycle],
                 swiftSettings: checkedSettings),
         // The trainer: session, local training, partitions, sockets.
         .target(name: "FedMQTrainer",
@@ -101,7 +101,7 @@ let package = Package(
         // The aggregator's strategy settings as argument types, for the commands that configure
         // an aggregator (aggregator, fedmq run); kept out of CommandSupport so the broker and
         // trainer do not link the aggregator.
-        .target(name: "AggregatorCommandSupport", dependencies: ["CommandSupport", "FedMQAggregator", argumentParser]),
+        .target(name: "AggregatorCommandSupport", dependencies: ["CommandSupport", "FedMQAggregator", "FedMQPrivacy", argumentParser]),
         .executableTarget(name: "Broker",
                           dependencies: ["CommandSupport", "FedMQBroker", "FedMQTransport", "FedMQProtocol", "ZeroMQ",
                                          argumentParser, logging, lifecycle]),

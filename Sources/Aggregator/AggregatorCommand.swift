@@ -51,6 +51,7 @@ struct AggregatorCommand: AsyncParsableCommand {
     @Option(help: "Staleness function. [env: FEDMQ_STALENESS, default: poly:0.5]") var staleness: StalenessFunction?
     @Option(help: "Drop updates staler than this many versions. [env: FEDMQ_MAX_STALENESS, default: automatic: 10 + 4 × live trainers / updates per version]") var maxStaleness: UInt64?
     @Option(help: "Update norm bound policy. [env: FEDMQ_NORM_POLICY, default: none]") var normPolicy: UpdateNormPolicy?
+    @OptionGroup(title: "Central differential privacy") var privacy: CentralPrivacyOptions
     @Option(help: "Largest update frame in bytes (ZMQ_MAXMSGSIZE of the update socket; bigger ones drop the connection). [env: FEDMQ_MAX_MESSAGE_BYTES, default: from the model: 8 × parameters + 128 KiB]") var maxMessageBytes: Int?
 
     // Trainers
@@ -176,6 +177,7 @@ struct AggregatorCommand: AsyncParsableCommand {
         c.targetAccuracy = try targetAccuracy ?? env.value("FEDMQ_TARGET_ACCURACY")
         c.maxVersions = try maxVersions ?? env.value("FEDMQ_MAX_VERSIONS")
         c.timeLimit = try timeLimit ?? env.value("FEDMQ_TIME_LIMIT")
+        c.centralPrivacy = try privacy.configuration(env, maxVersions: c.maxVersions, seed: c.seed)
         try validating {
             c.curve = try curve.clientKeys(env)
             c.allowedTrainerKeys = try Self.readTrainerKeys(inline: trainerKeys, file: trainerKeysFile, env)

@@ -47,8 +47,13 @@ public struct RDPAccountant: Sendable, Equatable {
     /// ε = RDP(α) + log((α − 1)/α) − (log δ + log α)/(α − 1), minimised over the orders.
     /// - Throws: `PrivacyError` for δ outside (0, 1).
     public func epsilon(delta: Double) throws(PrivacyError) -> (epsilon: Double, order: Double) {
+        try Self.epsilon(orders: orders, rdp: rdp, delta: delta)
+    }
+
+    /// The conversion of `epsilon(delta:)` for any RDP curve: `rdp[i]` nats at `orders[i]`.
+    public static func epsilon(orders: [Double], rdp: [Double], delta: Double) throws(PrivacyError) -> (epsilon: Double, order: Double) {
         guard delta > 0, delta < 1 else { throw PrivacyError(.invalidParameter, "δ must be in (0, 1), got \(delta)") }
-        var best = (epsilon: Double.infinity, order: orders[0])
+        var best = (epsilon: Double.infinity, order: orders.first ?? 0)
         for (alpha, r) in zip(orders, rdp) where r.isFinite {
             let epsilon: Double
             if delta * delta + expm1(-r) > 0 {

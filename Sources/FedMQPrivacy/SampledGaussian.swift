@@ -36,6 +36,12 @@ public struct SampledGaussian: Sendable, Equatable {
         return logA / (alpha - 1)
     }
 
+    /// One step's RDP at each of `orders` (for an accountant that composes the same mechanism
+    /// many times: ε after n steps is the conversion of n × this curve).
+    public func renyiProfile(orders: [Double] = RDPAccountant.defaultOrders) -> [Double] {
+        orders.map { renyiDivergence(order: $0) }
+    }
+
     /// log A_α for integer α: Σᵢ C(α, i) qⁱ (1 − q)^(α−i) exp((i² − i) / 2σ²).
     private func logAInteger(_ alpha: Int) -> Double {
         let (logQ, log1mQ) = (log(samplingRate), log1p(-samplingRate))

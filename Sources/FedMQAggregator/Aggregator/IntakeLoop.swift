@@ -255,9 +255,12 @@ struct IntakeLoop {
 
     // MARK: Stop conditions
 
-    /// The engine reached `maxVersions`: no further update is taken (a burst of queued updates,
-    /// as after a restart, would otherwise make versions past the limit within one drain).
-    var atVersionLimit: Bool { configuration.maxVersions.map { engine.version >= $0 } ?? false }
+    /// The engine reached `maxVersions`, or the next version would exceed central DP's ε
+    /// budget: no further update is taken (a burst of queued updates, as after a restart,
+    /// would otherwise make versions past the limit within one drain).
+    var atVersionLimit: Bool {
+        configuration.maxVersions.map { engine.version >= $0 } ?? false || engine.privacyBudgetExhausted
+    }
 
     /// Why the run should end now, or nil.
     func stopReason(wallTime: Double) -> String? {
@@ -265,6 +268,9 @@ struct IntakeLoop {
             return "target accuracy \(target) reached (\(String(format: "%.4f", e.result.accuracy)) at version \(e.version))"
         }
         if let max = configuration.maxVersions, engine.version >= max { return "reached version \(max)" }
+        if engine.privacyBudgetExhausted, let budget = configuration.centralPrivacy?.epsilonBudget {
+            return "privacy budget ε = \(budget) reached (ε = \(String(format: "%.3f", engine.privacySpent ?? 0)) spent at version \(engine.version); one more version would exceed it)"
+        }
         if let limit = configuration.timeLimit, runTimeOffset + wallTime >= limit { return "time limit \(limit) s" }
         return nil
     }

@@ -24,11 +24,14 @@ public struct MetricsRecord: Sendable, Codable, Equatable {
     public var bytesOut: UInt64
     /// Live trainers at this point.
     public var liveTrainers: Int
+    /// With central DP: ε spent so far at the configured δ (absent otherwise).
+    public var privacyEpsilon: Double?
 
     public init(
         version: UInt64, wallTime: Double, testAccuracy: Double? = nil, testLoss: Double? = nil,
         updatesAccepted: UInt64 = 0, rejected: [String: UInt64] = [:], updatesClipped: UInt64? = nil, stalenessMean: Double = 0,
-        stalenessHistogram: [UInt64] = [], bytesIn: UInt64 = 0, bytesOut: UInt64 = 0, liveTrainers: Int = 0
+        stalenessHistogram: [UInt64] = [], bytesIn: UInt64 = 0, bytesOut: UInt64 = 0, liveTrainers: Int = 0,
+        privacyEpsilon: Double? = nil
     ) {
         self.version = version
         self.wallTime = wallTime
@@ -42,5 +45,6 @@ public struct MetricsRecord: Sendable, Codable, Equatable {
         self.bytesIn = bytesIn
         self.bytesOut = bytesOut
         self.liveTrainers = liveTrainers
+        self.privacyEpsilon = privacyEpsilon
     }
 }
