@@ -9,6 +9,8 @@ struct IntakeLoop {
     let sockets: AggregatorSockets
     let store: CheckpointStore?
     let metrics: MetricsWriter?
+    /// Prometheus-style metrics (nil: not exported).
+    let monitor: AggregatorMetrics?
     let worker: EvaluationWorker?
     let configuration: AggregatorConfiguration
     let logger: Logger
@@ -28,10 +30,14 @@ struct IntakeLoop {
     /// When to try the held checkpoint again: 1 s after the failure, then doubling to 30 s.
     private var checkpointRetry = WaitReporter(firstReport: 1, maximumInterval: 30)
     private var metricsFailureLog = LogThrottle(interval: 10)
+    /// When `exportMetrics` last exported (seconds since start).
+    private var lastExport = -Double.infinity
 
     init(engine: AggregatorEngine, sockets: AggregatorSockets, store: CheckpointStore?, metrics: MetricsWriter?,
-         worker: EvaluationWorker?, configuration: AggregatorConfiguration, runTimeOffset: Double, logger: Logger) {
+         worker: EvaluationWorker?, configuration: AggregatorConfiguration, runTimeOffset: Double, logger: Logger,
+         monitor: AggregatorMetrics? = nil) {
         self.runTimeOffset = runTimeOffset
+        self.monitor = monitor
         self.engine = engine
         self.sockets = sockets
         self.store = store
@@ -98,6 +104,7 @@ struct IntakeLoop {
     /// line ever sees a version that a crash (kill -9) right after could lose. A version whose
     /// checkpoint fails is held back (see `publicationHeld`) until `retryHeldCheckpoint` writes it.
     mutating func newVersion(_ version: UInt64, now: Double) {
+        monitor?.versionMade(now: now)
         if publicationHeld || version % configuration.checkpointEvery == 0 {
             guard saveCheckpoint(now: now) else {
                 hold(version, now: now)
@@ -147,8 +154,10 @@ struct IntakeLoop {
     func saveCheckpoint(now: Double, stopReason: String? = nil) -> Bool {
         guard let store else { return true }
         do {
+            let started = ContinuousClock.now
             let path = try store.save(engine.checkpoint(
                 savedAt: Date().timeIntervalSince1970, runSeconds: runTimeOffset + now, stopReason: stopReason))
+            monitor?.checkpointWritten(in: started.duration(to: .now))
             logger.debug("checkpoint written", metadata: ["path": "\(path)"])
             return true
         } catch {
@@ -192,6 +201,7 @@ struct IntakeLoop {
             switch outcome.result {
             case .success(let result):
                 lastEvaluation = (outcome.version, result)
+                monitor?.evaluated(version: outcome.version, result)
                 logger.info("evaluated", metadata: [
                     "version": "\(outcome.version)", "accuracy": "\(String(format: "%.4f", result.accuracy))",
                     "loss": "\(String(format: "%.4f", result.loss))",
@@ -232,6 +242,14 @@ struct IntakeLoop {
                 "failures_since_last_log": "\(held)",
             ])
         }
+    }
+
+    /// Exports the engine's counters and gauges to the metrics, at most every 0.25 s unless
+    /// `force` (the intake calls this on every pass).
+    mutating func exportMetrics(now: Double, force: Bool = false) {
+        guard let monitor, force || now - lastExport >= 0.25 else { return }
+        monitor.observe(engine)
+        lastExport = now
     }
 
     // MARK: Stop conditions
