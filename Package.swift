@@ -120,6 +120,7 @@ let package = Package(
                                          "TensorCore", "ZeroMQ", argumentParser, logging, lifecycle]),
         .executableTarget(name: "Launcher",
                           dependencies: ["CommandSupport", "AggregatorCommandSupport", "FedMQTools", "FedMQAggregator", "FedMQTrainer", "FedMQBroker",
+                                         "FedMQMonitoring",
                                          "FedMQTransport", "FedMQProtocol", "TensorCore", "SafeTensorsFormat", "ZeroMQ",
                                          argumentParser, logging]),
 

@@ -6,8 +6,9 @@
 import CoreMetrics
 import FedMQProtocol
 
-/// Metrics of one aggregator; owned by its intake thread (not `Sendable`).
-final class AggregatorMetrics {
+/// Metrics of one aggregator; owned by its intake thread (not `Sendable`). Public for the
+/// intake benchmark (`fedmq bench federation`), which measures what exporting costs.
+public final class AggregatorMetrics {
     private let version: Gauge
     private let accepted: Counter
     private let clipped: Counter
@@ -27,7 +28,8 @@ final class AggregatorMetrics {
     private var exported = RunCounters()
     private var lastVersionAt: Double?
 
-    init(factory: any MetricsFactory) {
+    /// Metrics named `fedmq_aggregator_*`, made by `factory`.
+    public init(factory: any MetricsFactory) {
         func counter(_ name: String, _ dimensions: [(String, String)] = []) -> Counter {
             Counter(label: "fedmq_aggregator_" + name, dimensions: dimensions, factory: factory)
         }
@@ -54,7 +56,7 @@ final class AggregatorMetrics {
 
     /// Exports the engine's state: counters grow by what `engine.counters` gained since the
     /// last call; gauges take the current values.
-    func observe(_ engine: AggregatorEngine) {
+    public func observe(_ engine: AggregatorEngine) {
         let counters = engine.counters
         version.record(Double(engine.version))
         liveTrainers.record(Double(engine.registry.liveCount))
