@@ -23,7 +23,7 @@ public final class MonitoringServer: Service, Sendable {
         self.logger = logger
     }
 
-    /// The bound TCP port once listening (waits until then); nil if the server stopped
+    /// The bound TCP port once `run()` listens (waits until then); nil if the server stopped
     /// or failed to bind before it listened.
     public func boundPort() async -> Int? {
         await port.value()
