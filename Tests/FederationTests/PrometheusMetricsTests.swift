@@ -96,6 +96,9 @@ import ZeroMQ
         try await aggregator.stop()
         let counters = aggregator.service.status.counters
         #expect(try await aggregatorMetrics.value("fedmq_aggregator_updates_accepted_total") == Double(counters.updatesAccepted))
+        // Every accepted update's staleness is in the histogram once.
+        #expect(try await aggregatorMetrics.value("fedmq_aggregator_update_staleness_versions_count") == Double(counters.staleness.total))
+        #expect(counters.staleness.total == counters.updatesAccepted)
         #expect(try await aggregatorMetrics.value("fedmq_aggregator_version") == Double(aggregator.service.status.version))
         try await broker.stop()
         for scraped in [brokerMetrics, aggregatorMetrics, trainerMetrics] { try await scraped.server.stop() }
