@@ -9,8 +9,9 @@ struct ProcessGauges: Sendable {
     private let residentMemory: Gauge
 
     init(registry: PrometheusCollectorRegistry) {
-        residentMemory = registry.makeGauge(name: "process_resident_memory_bytes",
-                                            help: "Resident set size of this process in bytes.")
+        residentMemory = registry.makeGauge(descriptor: MetricNameDescriptor(
+            namespace: "process", metricName: "resident_memory", unitName: "bytes",
+            helpText: "Resident set size of this process in bytes."))
     }
 
     /// Reads the current values; a value that cannot be read leaves its gauge as it was.
