@@ -10,6 +10,8 @@ struct IntakeLoop {
     let sockets: AggregatorSockets
     let store: CheckpointStore?
     let metrics: MetricsWriter?
+    /// Prometheus-style metrics (nil: not exported).
+    let monitor: AggregatorMetrics?
     let worker: EvaluationWorker?
     let configuration: AggregatorConfiguration
     let logger: Logger
@@ -31,10 +33,14 @@ struct IntakeLoop {
     private var metricsFailureLog = LogThrottle(interval: 10)
     /// The broker's aggregator lease: updates, new versions and republications only while held.
     private(set) var lease: AggregatorLease
+    /// When `exportMetrics` last exported (seconds since start).
+    private var lastExport = -Double.infinity
 
     init(engine: AggregatorEngine, sockets: AggregatorSockets, lease: AggregatorLease, store: CheckpointStore?, metrics: MetricsWriter?,
-         worker: EvaluationWorker?, configuration: AggregatorConfiguration, runTimeOffset: Double, logger: Logger) {
+         worker: EvaluationWorker?, configuration: AggregatorConfiguration, runTimeOffset: Double, logger: Logger,
+         monitor: AggregatorMetrics? = nil) {
         self.runTimeOffset = runTimeOffset
+        self.monitor = monitor
         self.engine = engine
         self.sockets = sockets
         self.store = store
@@ -117,6 +123,7 @@ struct IntakeLoop {
     /// line ever sees a version that a crash (kill -9) right after could lose. A version whose
     /// checkpoint fails is held back (see `publicationHeld`) until `retryHeldCheckpoint` writes it.
     mutating func newVersion(_ version: UInt64, now: Double) {
+        monitor?.versionMade(now: now)
         if publicationHeld || version % configuration.checkpointEvery == 0 {
             guard saveCheckpoint(now: now) else {
                 hold(version, now: now)
@@ -166,8 +173,10 @@ struct IntakeLoop {
     func saveCheckpoint(now: Double, stopReason: String? = nil) -> Bool {
         guard let store else { return true }
         do {
+            let started = ContinuousClock.now
             let path = try store.save(engine.checkpoint(
                 savedAt: Date().timeIntervalSince1970, runSeconds: runTimeOffset + now, stopReason: stopReason))
+            monitor?.checkpointWritten(in: started.duration(to: .now))
             logger.debug("checkpoint written", metadata: ["path": "\(path)"])
             return true
         } catch {
@@ -211,6 +220,7 @@ struct IntakeLoop {
             switch outcome.result {
             case .success(let result):
                 lastEvaluation = (outcome.version, result)
+                monitor?.evaluated(version: outcome.version, result)
                 logger.info("evaluated", metadata: [
                     "version": "\(outcome.version)", "accuracy": "\(String(format: "%.4f", result.accuracy))",
                     "loss": "\(String(format: "%.4f", result.loss))",
@@ -251,6 +261,14 @@ struct IntakeLoop {
                 "failures_since_last_log": "\(held)",
             ])
         }
+    }
+
+    /// Exports the engine's counters and gauges to the metrics, at most every 0.25 s unless
+    /// `force` (the intake calls this on every pass).
+    mutating func exportMetrics(now: Double, force: Bool = false) {
+        guard let monitor, force || now - lastExport >= 0.25 else { return }
+        monitor.observe(engine)
+        lastExport = now
     }
 
     // MARK: Stop conditions
