@@ -24,6 +24,8 @@ public final class AggregatorMetrics {
     private let evaluatedVersion: Gauge
     private let accuracy: Gauge
     private let loss: Gauge
+    /// Central DP: ε spent so far at the configured δ (exported only when central DP is on).
+    private let privacyEpsilon: Gauge
     /// The counters as of the last `observe`: what has been exported.
     private var exported = RunCounters()
     private var lastVersionAt: Double?
@@ -52,6 +54,7 @@ public final class AggregatorMetrics {
         evaluatedVersion = gauge("evaluated_version")
         accuracy = gauge("evaluation_accuracy_ratio")
         loss = gauge("evaluation_loss")
+        privacyEpsilon = gauge("privacy_epsilon")
     }
 
     /// Exports the engine's state: counters grow by what `engine.counters` gained since the
@@ -62,6 +65,7 @@ public final class AggregatorMetrics {
         liveTrainers.record(Double(engine.registry.liveCount))
         registeredTrainers.record(Double(engine.registry.records.count))
         bufferFill.record(Double((engine.strategy as? FedBuff)?.pendingUpdates ?? (engine.strategy as? SyncFedAvg)?.pendingUpdates ?? 0))
+        if let spent = engine.privacySpent { privacyEpsilon.record(spent) }
         guard counters != exported else { return }
         Self.grow(accepted, from: exported.updatesAccepted, to: counters.updatesAccepted)
         Self.grow(clipped, from: exported.updatesClipped, to: counters.updatesClipped)
