@@ -54,6 +54,9 @@ public struct AggregatorConfiguration: Sendable {
     public var shardCount = 4
     /// Partition scheme sent to trainers (as its `description` in `Registration`).
     public var partition: PartitionScheme = .iid
+    /// Samples in each shard, for the trainer table of the live page and the report only
+    /// (nil = unknown; trainers cut their shards themselves).
+    public var shardSizes: [Int]? = nil
     /// Seconds without heartbeat before a trainer is considered gone.
     public var heartbeatTimeout = 30.0
     /// Reject updates from trainer ids that never registered.

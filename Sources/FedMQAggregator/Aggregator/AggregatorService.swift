@@ -29,6 +29,9 @@ public final class AggregatorService: Service, Sendable {
     private let failure = Mutex<(any Error)?>(nil)
     /// A trainer key list handed over by `reloadTrainerKeys`, not yet in force.
     private let pendingTrainerKeys = Mutex<(keys: Set<CurveKey>?, pending: Bool)>((nil, false))
+    /// What the live page shows: metrics records and the trainer table, updated by the intake
+    /// thread about once a second and at each evaluation.
+    public let live: LiveFeed
 
     /// - Parameters:
     ///   - layout: the model's parameter layout.
@@ -47,6 +50,12 @@ public final class AggregatorService: Service, Sendable {
         self.evaluator = evaluator
         self.context = try context ?? Context()
         self.logger = logger
+        live = LiveFeed(title: Self.title(configuration))
+    }
+
+    /// The title of the report and the live page.
+    static func title(_ c: AggregatorConfiguration) -> String {
+        "FedMQ run \(c.runID): \(c.modelName), \(c.strategyDescription)"
     }
 
     /// The latest status snapshot.
@@ -104,7 +113,7 @@ public final class AggregatorService: Service, Sendable {
             "model_parameters": "\(layout.count)",  // the broker's --model-parameters
         ])
 
-        var loop = IntakeLoop(engine: engine, sockets: sockets, store: store, metrics: metrics, worker: worker,
+        var loop = IntakeLoop(engine: engine, sockets: sockets, store: store, metrics: metrics, worker: worker, live: live,
                               configuration: configuration, runTimeOffset: runTimeOffset, logger: logger)
         if let finishedReason {
             publishStatus(engine, loop)
@@ -141,6 +150,7 @@ public final class AggregatorService: Service, Sendable {
                 lastPublish = t
             }
             publishStatus(engine, loop)
+            loop.sampleLive(now: t)
             if let reason = loop.stopReason(wallTime: t) {
                 finish(loop: &loop, reason: reason, wallTime: t)
                 publishStatus(engine, loop)
@@ -198,10 +208,12 @@ public final class AggregatorService: Service, Sendable {
         loop.saveCheckpoint(now: wallTime, stopReason: reason)
         loop.finalEvaluation(timeout: .seconds(configuration.finalEvaluationTimeout), wallTime: wallTime)
         loop.writeMetrics(wallTime: wallTime, evaluation: nil, version: nil)
+        loop.sampleLive(now: wallTime, force: true)
+        live.finish(reason: reason)
         if let reportPath = configuration.reportPath, let metricsPath = configuration.metricsPath {
             do {
-                try RunReport.write(metricsPath: metricsPath, to: reportPath,
-                                    title: "FedMQ run \(configuration.runID): \(configuration.modelName), \(configuration.strategyDescription)")
+                try RunReport.write(metricsPath: metricsPath, to: reportPath, title: Self.title(configuration),
+                                    trainers: loop.engine.trainerRows(now: wallTime), stopReason: reason)
             } catch {
                 logger.error("cannot write report", metadata: ["path": "\(reportPath)", "error": "\(error)"])
             }
