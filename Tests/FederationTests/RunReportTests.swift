@@ -107,3 +107,16 @@ private func records(count: Int) -> [MetricsRecord] {
     #expect(page.contains("<script>") && page.contains(LivePage.fragmentPath) && !page.contains("src="))
     #expect(page.contains(LivePage.fragment(snapshot)))
 }
+
+@Test func liveEndpointsServeThePageItsFragmentAndTheSnapshot() throws {
+    let feed = LiveFeed(title: "live <run>")
+    feed.add(MetricsRecord(version: 3, wallTime: 1, testAccuracy: 0.5, testLoss: 1))
+    let endpoints = LivePage.endpoints(feed)
+    #expect(endpoints.map(\.path) == ["/", "/api/live.html", "/api/live.json"])
+    let page = String(decoding: endpoints[0].body(), as: UTF8.self)
+    #expect(page.hasPrefix("<!DOCTYPE html>") && page.contains("live &lt;run&gt;") && page.contains("data-version=\"3\""))
+    feed.add(MetricsRecord(version: 5, wallTime: 2, testAccuracy: 0.6, testLoss: 0.9))
+    #expect(String(decoding: endpoints[1].body(), as: UTF8.self).contains("data-version=\"5\""))
+    let snapshot = try JSONDecoder().decode(LiveSnapshot.self, from: Data(endpoints[2].body()))
+    #expect(snapshot.version == 5 && snapshot.records.compactMap(\.testAccuracy) == [0.5, 0.6])
+}

@@ -2,6 +2,7 @@
 // drawn by the same Swift code from the live snapshot; the page's only script fetches the
 // newest rendering every two seconds and swaps it in (nothing is loaded from elsewhere, so it
 // works offline and behind a firewall). It keeps the last rendering when the aggregator is gone.
+import Foundation
 
 /// The live page and its refreshable fragment.
 public enum LivePage {
@@ -12,6 +13,32 @@ public enum LivePage {
     public static let fragmentPath = "api/live.html"
     /// Path of the JSON snapshot.
     public static let jsonPath = "api/live.json"
+
+    /// One thing the page's server answers: a path (absolute), its content type and its body.
+    public struct Endpoint: Sendable {
+        public let path: String
+        public let contentType: String
+        /// Makes the body for one request (from the feed's snapshot at that moment).
+        public let body: @Sendable () -> [UInt8]
+    }
+
+    /// What to serve for `feed`: `/` the page, `/api/live.html` its fragment, `/api/live.json`
+    /// the snapshot (records and trainer table) for scripts.
+    public static func endpoints(_ feed: LiveFeed) -> [Endpoint] {
+        let html = "text/html; charset=utf-8"
+        return [
+            Endpoint(path: "/", contentType: html) { Array(Self.html(feed.snapshot()).utf8) },
+            Endpoint(path: "/" + fragmentPath, contentType: html) { Array(fragment(feed.snapshot()).utf8) },
+            Endpoint(path: "/" + jsonPath, contentType: "application/json") { json(feed.snapshot()) },
+        ]
+    }
+
+    /// The snapshot as JSON (keys sorted); `{}` if it cannot be encoded (it always can).
+    static func json(_ snapshot: LiveSnapshot) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return (try? encoder.encode(snapshot)).map(Array.init) ?? Array("{}".utf8)
+    }
 
     /// The whole page for `snapshot` (already filled in, so it shows something without script).
     public static func html(_ snapshot: LiveSnapshot) -> String {
