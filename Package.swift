@@ -22,6 +22,7 @@ let checkedSettings: [SwiftSetting] = [
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let metrics = Target.Dependency.product(name: "CoreMetrics", package: "swift-metrics")
 
 let package = Package(
     name: "FedMQ",
@@ -43,6 +44,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         // C: libzmq, imported only by ZeroMQ.
@@ -82,6 +86,13 @@ let package = Package(
                 dependencies: ["FedMQTransport", "FedMQProtocol", "TensorCore", "VectorKernels", "SafeTensorsFormat",
                                "ZeroMQ", logging, lifecycle],
                 swiftSettings: checkedSettings),
+        // Prometheus metrics over HTTP (plus any extra routes, e.g. a live page): the only module
+        // that imports Hummingbird and the Prometheus backend; libraries use the swift-metrics API only.
+        .target(name: "FedMQMonitoring",
+                dependencies: [logging, lifecycle, metrics,
+                               .product(name: "Prometheus", package: "swift-prometheus"),
+                               .product(name: "Hummingbird", package: "hummingbird")],
+                swiftSettings: checkedSettings),
         // Not a library product: the launcher's process supervision, the load generator and the
         // benchmarks (kernels, safetensors, transport, broker, aggregation).
         .target(name: "FedMQTools",
@@ -113,6 +124,7 @@ let package = Package(
                                          argumentParser, logging]),
 
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "MonitoringTests", dependencies: ["FedMQMonitoring", logging, metrics]),
         .testTarget(name: "CommandSupportTests", dependencies: ["CommandSupport", "FedMQProtocol", argumentParser, logging]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "SafeTensorsFormat", "VectorKernels"],
                     resources: [.copy("Fixtures")]),
