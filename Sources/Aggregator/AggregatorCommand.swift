@@ -56,6 +56,7 @@ struct AggregatorCommand: AsyncParsableCommand {
     // Trainers
     @Option(help: "Data shards handed to trainers. [env: FEDMQ_SHARDS, default: \(AggregatorConfiguration.defaultJob.shardCount)]") var shards: Int?
     @Option(help: "Partition scheme sent to trainers. [env: FEDMQ_PARTITION, default: \(AggregatorConfiguration.defaultJob.partition)]") var partition: PartitionScheme?
+    @Option(help: "Samples in each shard, comma-separated, shard 0 first: shown in the live page's and the report's trainer table only (fedmq run computes them). [env: FEDMQ_SHARD_SIZES, default: unknown]") var shardSizes: String?
     @Option(help: "Seconds without heartbeat before a trainer counts as gone. [env: FEDMQ_HEARTBEAT_TIMEOUT, default: 30]") var heartbeatTimeout: Double?
 
     // Endpoints
@@ -161,6 +162,14 @@ struct AggregatorCommand: AsyncParsableCommand {
         c.maxMessageBytes = try maxMessageBytes ?? env.value("FEDMQ_MAX_MESSAGE_BYTES") ?? c.maxMessageBytes
         c.shardCount = try shards ?? env.value("FEDMQ_SHARDS") ?? c.shardCount
         c.partition = try partition ?? env.value("FEDMQ_PARTITION") ?? c.partition
+        if let sizes = shardSizes ?? env.string("FEDMQ_SHARD_SIZES") {
+            c.shardSizes = try sizes.split(separator: ",").map { (word: Substring) throws -> Int in
+                guard let n = Int(word.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("--shard-sizes must be numbers like 7000,6500, got '\(sizes)'")
+                }
+                return n
+            }
+        }
         c.heartbeatTimeout = try heartbeatTimeout ?? env.value("FEDMQ_HEARTBEAT_TIMEOUT") ?? c.heartbeatTimeout
         (c.modelEndpoint, c.updateEndpoint, c.controlEndpoint) = try broker.endpoints(env)
         c.republishInterval = try republishInterval ?? env.value("FEDMQ_REPUBLISH_INTERVAL") ?? c.republishInterval
