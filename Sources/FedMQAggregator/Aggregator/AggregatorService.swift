@@ -38,8 +38,10 @@ public final class AggregatorService: Service, Sendable {
     ///   - initialWeights: version-0 weights (flat, `layout.count`), used when no checkpoint exists.
     ///   - evaluator: test-set evaluation, or nil to skip evaluation.
     ///   - context: a ZeroMQ context to share (e.g. for inproc endpoints); a private one by default.
+    ///   - live: where the live page reads the run's state (made before the service when its
+    ///     server starts first); a fresh one titled `title(configuration)` by default.
     public init(configuration: AggregatorConfiguration, layout: ParameterLayout, initialWeights: [Float],
-                evaluator: (any ModelEvaluator)?, context: Context? = nil, logger: Logger) throws {
+                evaluator: (any ModelEvaluator)?, context: Context? = nil, live: LiveFeed? = nil, logger: Logger) throws {
         try configuration.validate(layout: layout, outputClasses: nil)
         guard initialWeights.count == layout.count else {
             throw ConfigurationError("initial weights have \(initialWeights.count) values, layout \(layout.count)")
@@ -50,11 +52,11 @@ public final class AggregatorService: Service, Sendable {
         self.evaluator = evaluator
         self.context = try context ?? Context()
         self.logger = logger
-        live = LiveFeed(title: Self.title(configuration))
+        self.live = live ?? LiveFeed(title: Self.title(configuration))
     }
 
     /// The title of the report and the live page.
-    static func title(_ c: AggregatorConfiguration) -> String {
+    public static func title(_ c: AggregatorConfiguration) -> String {
         "FedMQ run \(c.runID): \(c.modelName), \(c.strategyDescription)"
     }
 
