@@ -74,17 +74,17 @@ let package = Package(
         .target(name: "FedMQTransport", dependencies: ["FedMQProtocol", "ZeroMQ"],
                 swiftSettings: checkedSettings),
         // The broker service: forwarding channels, last-value cache, counters. ZeroMQ + protocol.
-        .target(name: "FedMQBroker", dependencies: ["FedMQTransport", "FedMQProtocol", "ZeroMQ", logging, lifecycle],
+        .target(name: "FedMQBroker", dependencies: ["FedMQTransport", "FedMQProtocol", "ZeroMQ", logging, lifecycle, metrics],
                 swiftSettings: checkedSettings),
         // The aggregator: engine, strategies, staleness, registry, checkpoints, metrics, evaluation.
         .target(name: "FedMQAggregator",
                 dependencies: ["FedMQTransport", "FedMQProtocol", "TensorCore", "VectorKernels", "SafeTensorsFormat",
-                               "ZeroMQ", logging, lifecycle],
+                               "ZeroMQ", logging, lifecycle, metrics],
                 swiftSettings: checkedSettings),
         // The trainer: session, local training, partitions, sockets.
         .target(name: "FedMQTrainer",
                 dependencies: ["FedMQTransport", "FedMQProtocol", "TensorCore", "VectorKernels", "SafeTensorsFormat",
-                               "ZeroMQ", logging, lifecycle],
+                               "ZeroMQ", logging, lifecycle, metrics],
                 swiftSettings: checkedSettings),
         // Prometheus metrics over HTTP (plus any extra routes, e.g. a live page): the only module
         // that imports Hummingbird and the Prometheus backend; libraries use the swift-metrics API only.
@@ -97,13 +97,13 @@ let package = Package(
         // benchmarks (kernels, safetensors, transport, broker, aggregation).
         .target(name: "FedMQTools",
                 dependencies: ["FedMQBroker", "FedMQAggregator", "FedMQTrainer", "FedMQTransport", "FedMQProtocol",
-                               "TensorCore", "VectorKernels", "SafeTensorsFormat", "ZeroMQ", logging],
+                               "TensorCore", "VectorKernels", "SafeTensorsFormat", "ZeroMQ", logging, metrics],
                 swiftSettings: checkedSettings),
 
         // Shared by the executables: FEDMQ_* environment fallbacks, log level, service lifecycle,
-        // CURVE client options and configuration errors as usage errors.
+        // CURVE client options, metrics options and configuration errors as usage errors.
         .target(name: "CommandSupport",
-                dependencies: ["FedMQTransport", "FedMQProtocol", argumentParser, logging, lifecycle,
+                dependencies: ["FedMQTransport", "FedMQProtocol", "FedMQMonitoring", argumentParser, logging, lifecycle, metrics,
                                .product(name: "UnixSignals", package: "swift-service-lifecycle")]),
         // The aggregator's strategy settings as argument types, for the commands that configure
         // an aggregator (aggregator, fedmq run); kept out of CommandSupport so the broker and
@@ -120,6 +120,7 @@ let package = Package(
                                          "TensorCore", "ZeroMQ", argumentParser, logging, lifecycle]),
         .executableTarget(name: "Launcher",
                           dependencies: ["CommandSupport", "AggregatorCommandSupport", "FedMQTools", "FedMQAggregator", "FedMQTrainer", "FedMQBroker",
+                                         "FedMQMonitoring",
                                          "FedMQTransport", "FedMQProtocol", "TensorCore", "SafeTensorsFormat", "ZeroMQ",
                                          argumentParser, logging]),
 
@@ -130,6 +131,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "FederationTests",
                     dependencies: ["FedMQTools", "FedMQBroker", "FedMQAggregator", "FedMQTrainer", "FedMQTransport",
-                                   "FedMQProtocol", "TensorCore", "SafeTensorsFormat", "VectorKernels", "ZeroMQ"]),
+                                   "FedMQProtocol", "TensorCore", "SafeTensorsFormat", "VectorKernels", "ZeroMQ",
+                                   "FedMQMonitoring", metrics]),
     ]
 )

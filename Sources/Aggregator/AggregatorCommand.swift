@@ -86,6 +86,8 @@ struct AggregatorCommand: AsyncParsableCommand {
 
     @Option(help: "Log level. [env: FEDMQ_LOG_LEVEL, default: info]") var logLevel: Logger.Level?
 
+    @OptionGroup(title: "Prometheus metrics") var prometheus: MetricsOptions
+
     mutating func validate() throws {
         let configuration = try makeConfiguration()
         let model = try ModelArchitecture.named(configuration.modelName).build(seed: configuration.seed)
@@ -109,15 +111,17 @@ struct AggregatorCommand: AsyncParsableCommand {
             logger.info("test set loaded", metadata: ["samples": "\(testSet.count)", "directory": "\(directory)"])
             evaluator = TestSetEvaluator(architecture: architecture, testSet: testSet)
         }
+        let export = try prometheus.export(logger: logger)
         let service = try AggregatorService(
             configuration: configuration, layout: initial.layout, initialWeights: initial.parameters,
-            evaluator: evaluator, logger: logger)
+            evaluator: evaluator, metricsFactory: export?.factory, logger: logger)
         // The service returns on its own when a stop condition ends the run: that is success.
         let (inline, file) = (trainerKeys, trainerKeysFile)
         let reload: (@Sendable () async -> Void)? = configuration.allowedTrainerKeys == nil ? nil : { @Sendable in
             Self.reloadTrainerKeys(inline: inline, file: file, of: service, logger: logger)
         }
-        try await ServiceCommand.run(service, endsRunWhenDone: true, logger: logger, onHangup: reload)
+        try await ServiceCommand.run(service, endsRunWhenDone: true, logger: logger, onHangup: reload,
+                                     alongside: export.map { [$0.server] } ?? [])
     }
 
     /// SIGHUP: reads the trainer key list again (flag, file or `FEDMQ_TRAINER_KEYS(_FILE)`); a list

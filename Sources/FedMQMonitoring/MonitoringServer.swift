@@ -7,7 +7,7 @@ import ServiceLifecycle
 
 /// Serves `/metrics` (Prometheus text exposition of the configured registry) and the given
 /// routes over HTTP/1.1; any other path is 404. Stops on graceful shutdown or cancellation.
-public final class MonitoringServer: Service {
+public final class MonitoringServer: Service, Sendable {
     /// The `Content-Type` of `/metrics` (Prometheus text exposition format 0.0.4).
     public static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -39,20 +39,29 @@ public final class MonitoringServer: Service {
                                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
             }
         }
-        let port = self.port
+        let (port, logger, host) = (self.port, self.logger, configuration.host)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            onServerRunning: { channel in port.settle(channel.localAddress?.port) },
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port
+                port.settle(bound)
+                logger.notice("metrics at http://\(host):\(bound.map(String.init) ?? "?")/metrics")
+            },
             logger: logger)
         defer { port.settle(nil) }
         try await app.run()
     }
 
-    /// `/metrics` first, unless a given route takes its path.
+    /// `/metrics` first (with `process_resident_memory_bytes` read at each scrape), unless a
+    /// given route takes its path.
     private func allRoutes() -> [HTTPRoute] {
         let registry = configuration.registry
-        let metrics = HTTPRoute(path: "/metrics", contentType: Self.metricsContentType) { registry.emitToBuffer() }
+        let process = ProcessGauges(registry: registry)
+        let metrics = HTTPRoute(path: "/metrics", contentType: Self.metricsContentType) {
+            process.refresh()
+            return registry.emitToBuffer()
+        }
         return routes.contains { $0.path == metrics.path } ? routes : [metrics] + routes
     }
 }

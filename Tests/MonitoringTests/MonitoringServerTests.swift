@@ -56,6 +56,7 @@ import Testing
             #expect(metrics.contentType?.hasPrefix("text/plain") == true)
             #expect(metrics.body.contains(#"fedmq_test_events_total{reason="late"} 3"#))
             #expect(metrics.body.contains("fedmq_test_version 7"))
+            #expect(metrics.body.contains("process_resident_memory_bytes"))
             counter.increment()
             #expect(try await get(port, "/metrics").body.contains(#"fedmq_test_events_total{reason="late"} 4"#))
             #expect(try await get(port, "/nothing-here").status == 404)

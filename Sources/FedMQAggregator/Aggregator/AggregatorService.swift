@@ -1,3 +1,4 @@
+import CoreMetrics
 import FedMQProtocol
 import Foundation
 import Logging
@@ -22,6 +23,7 @@ public final class AggregatorService: Service, Sendable {
     private let layout: ParameterLayout
     private let initialWeights: [Float]
     private let evaluator: (any ModelEvaluator)?
+    private let metricsFactory: (any MetricsFactory)?
     private let context: Context
     private let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
@@ -40,8 +42,10 @@ public final class AggregatorService: Service, Sendable {
     ///   - context: a ZeroMQ context to share (e.g. for inproc endpoints); a private one by default.
     ///   - live: where the live page reads the run's state (made before the service when its
     ///     server starts first); a fresh one titled `title(configuration)` by default.
+    ///   - metricsFactory: where to export Prometheus-style metrics (`fedmq_aggregator_*`); nil: none.
     public init(configuration: AggregatorConfiguration, layout: ParameterLayout, initialWeights: [Float],
-                evaluator: (any ModelEvaluator)?, context: Context? = nil, live: LiveFeed? = nil, logger: Logger) throws {
+                evaluator: (any ModelEvaluator)?, context: Context? = nil, live: LiveFeed? = nil,
+                metricsFactory: (any MetricsFactory)? = nil, logger: Logger) throws {
         try configuration.validate(layout: layout, outputClasses: nil)
         guard initialWeights.count == layout.count else {
             throw ConfigurationError("initial weights have \(initialWeights.count) values, layout \(layout.count)")
@@ -50,6 +54,7 @@ public final class AggregatorService: Service, Sendable {
         self.layout = layout
         self.initialWeights = initialWeights
         self.evaluator = evaluator
+        self.metricsFactory = metricsFactory
         self.context = try context ?? Context()
         self.logger = logger
         self.live = live ?? LiveFeed(title: Self.title(configuration))
@@ -116,7 +121,8 @@ public final class AggregatorService: Service, Sendable {
         ])
 
         var loop = IntakeLoop(engine: engine, sockets: sockets, store: store, metrics: metrics, worker: worker, live: live,
-                              configuration: configuration, runTimeOffset: runTimeOffset, logger: logger)
+                              configuration: configuration, runTimeOffset: runTimeOffset, logger: logger,
+                              monitor: metricsFactory.map(AggregatorMetrics.init(factory:)))
         if let finishedReason {
             publishStatus(engine, loop)
             repeatStop(loop: loop, reason: finishedReason)
@@ -153,15 +159,18 @@ public final class AggregatorService: Service, Sendable {
             }
             publishStatus(engine, loop)
             loop.sampleLive(now: t)
+            loop.exportMetrics(now: t)
             if let reason = loop.stopReason(wallTime: t) {
                 finish(loop: &loop, reason: reason, wallTime: t)
                 publishStatus(engine, loop)
+                loop.exportMetrics(now: t, force: true)
                 return
             }
         }
         let end = now()
         loop.saveCheckpoint(now: end)
         loop.writeMetrics(wallTime: end, evaluation: nil, version: nil)
+        loop.exportMetrics(now: end, force: true)
         logger.notice("aggregator stopped (shutdown requested)", metadata: ["version": "\(engine.version)"])
     }
 

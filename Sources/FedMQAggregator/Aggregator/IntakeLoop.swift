@@ -9,6 +9,8 @@ struct IntakeLoop {
     let sockets: AggregatorSockets
     let store: CheckpointStore?
     let metrics: MetricsWriter?
+    /// Prometheus-style metrics (nil: not exported).
+    let monitor: AggregatorMetrics?
     let worker: EvaluationWorker?
     /// The live page's state, fed with every metrics line and a sample each `liveInterval`.
     let live: LiveFeed?
@@ -33,12 +35,15 @@ struct IntakeLoop {
     /// Seconds between two samples of the counters and trainer table for the live page.
     private let liveInterval = 1.0
     private var lastLiveSample: Double?
+    /// When `exportMetrics` last exported (seconds since start).
+    private var lastExport = -Double.infinity
 
     init(engine: AggregatorEngine, sockets: AggregatorSockets, store: CheckpointStore?, metrics: MetricsWriter?,
          worker: EvaluationWorker?, live: LiveFeed? = nil, configuration: AggregatorConfiguration, runTimeOffset: Double,
-         logger: Logger) {
+         logger: Logger, monitor: AggregatorMetrics? = nil) {
         self.live = live
         self.runTimeOffset = runTimeOffset
+        self.monitor = monitor
         self.engine = engine
         self.sockets = sockets
         self.store = store
@@ -105,6 +110,7 @@ struct IntakeLoop {
     /// line ever sees a version that a crash (kill -9) right after could lose. A version whose
     /// checkpoint fails is held back (see `publicationHeld`) until `retryHeldCheckpoint` writes it.
     mutating func newVersion(_ version: UInt64, now: Double) {
+        monitor?.versionMade(now: now)
         if publicationHeld || version % configuration.checkpointEvery == 0 {
             guard saveCheckpoint(now: now) else {
                 hold(version, now: now)
@@ -154,8 +160,10 @@ struct IntakeLoop {
     func saveCheckpoint(now: Double, stopReason: String? = nil) -> Bool {
         guard let store else { return true }
         do {
+            let started = ContinuousClock.now
             let path = try store.save(engine.checkpoint(
                 savedAt: Date().timeIntervalSince1970, runSeconds: runTimeOffset + now, stopReason: stopReason))
+            monitor?.checkpointWritten(in: started.duration(to: .now))
             logger.debug("checkpoint written", metadata: ["path": "\(path)"])
             return true
         } catch {
@@ -199,6 +207,7 @@ struct IntakeLoop {
             switch outcome.result {
             case .success(let result):
                 lastEvaluation = (outcome.version, result)
+                monitor?.evaluated(version: outcome.version, result)
                 logger.info("evaluated", metadata: [
                     "version": "\(outcome.version)", "accuracy": "\(String(format: "%.4f", result.accuracy))",
                     "loss": "\(String(format: "%.4f", result.loss))",
@@ -249,6 +258,14 @@ struct IntakeLoop {
         guard let live, force || lastLiveSample.map({ now - $0 >= liveInterval }) ?? true else { return }
         lastLiveSample = now
         live.sample(engine.metricsRecord(wallTime: runTimeOffset + now, evaluation: nil), trainers: engine.trainerRows(now: now))
+    }
+
+    /// Exports the engine's counters and gauges to the metrics, at most every 0.25 s unless
+    /// `force` (the intake calls this on every pass).
+    mutating func exportMetrics(now: Double, force: Bool = false) {
+        guard let monitor, force || now - lastExport >= 0.25 else { return }
+        monitor.observe(engine)
+        lastExport = now
     }
 
     // MARK: Stop conditions

@@ -22,6 +22,7 @@ final class TrainerLoop {
     private let sockets: TrainerSockets
     private let shared: TrainerShared
     private let logger: Logger
+    private let metrics: TrainerMetrics?
     private let clock = ContinuousClock()
     private var session: TrainerSession
     /// The weights of `session.heldVersion`.
@@ -44,8 +45,9 @@ final class TrainerLoop {
     }
 
     init(configuration: TrainerConfiguration, architecture: ModelArchitecture, sockets: TrainerSockets,
-         shared: TrainerShared, logger: Logger) {
+         shared: TrainerShared, metrics: TrainerMetrics? = nil, logger: Logger) {
         self.configuration = configuration
+        self.metrics = metrics
         self.architecture = architecture
         self.sockets = sockets
         self.shared = shared
@@ -257,6 +259,7 @@ final class TrainerLoop {
             $0.updatesSent += 1
             $0.lastLoss = result.meanLoss
         }
+        metrics?.sent(result)
         logger.info("update pushed", metadata: [
             "base": "\(base)", "loss": "\(format(Double(result.meanLoss)))", "samples": "\(result.sampleCount)",
             "seconds": "\(format(result.seconds))",
@@ -345,6 +348,7 @@ final class TrainerLoop {
             if let previous = heldWeights { session.recycle(previous) }
             heldWeights = weights
             shared.update { $0.adopt(version: version) }
+            metrics?.adopted(version: version)
             logger.debug("model received", metadata: ["version": "\(version)"])
         case .stopped(let version, let reason):
             shared.update { $0.stopReason = reason }
