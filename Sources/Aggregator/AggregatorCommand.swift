@@ -2,6 +2,7 @@ import AggregatorCommandSupport
 import ArgumentParser
 import CommandSupport
 import FedMQAggregator
+import FedMQMonitoring
 import FedMQProtocol
 import FedMQTransport
 import Foundation
@@ -25,6 +26,8 @@ struct AggregatorCommand: AsyncParsableCommand {
             Encryption: --curve-server-key(-file) (the broker's public key) and --curve-secret-key(-file) (the aggregator's own) make all three connections CURVE clients; the broker then attests each sender's public key, and --trainer-keys(-file) limits accepted updates and requests to listed trainers (others are rejected as unauthorized_key). See docs/SECURITY.md.
 
             \(ModelHelp.grammar)
+
+            With --metrics-port the same HTTP server serves the live page at / (plots of accuracy, loss, throughput, staleness and rejections, and the trainer table, refreshed every 2 s; nothing fetched from elsewhere) and its state as JSON at /api/live.json.
 
             Resumes from the newest valid checkpoint in --checkpoint-dir. SIGTERM/SIGINT checkpoint and exit without ending the run; a stop condition (target accuracy, max versions, time limit) broadcasts stop to all trainers. SIGHUP re-reads --trainer-keys(-file) when one is given; otherwise it is logged and ignored.
             """,
@@ -111,10 +114,13 @@ struct AggregatorCommand: AsyncParsableCommand {
             logger.info("test set loaded", metadata: ["samples": "\(testSet.count)", "directory": "\(directory)"])
             evaluator = TestSetEvaluator(architecture: architecture, testSet: testSet)
         }
-        let export = try prometheus.export(logger: logger)
+        // The metrics server also serves the live page (/, /api/live.html, /api/live.json).
+        let live = LiveFeed(title: AggregatorService.title(configuration))
+        let pages = LivePage.endpoints(live).map { page in HTTPRoute(path: page.path, contentType: page.contentType) { page.body() } }
+        let export = try prometheus.export(routes: pages, logger: logger)
         let service = try AggregatorService(
             configuration: configuration, layout: initial.layout, initialWeights: initial.parameters,
-            evaluator: evaluator, metricsFactory: export?.factory, logger: logger)
+            evaluator: evaluator, live: live, metricsFactory: export?.factory, logger: logger)
         // The service returns on its own when a stop condition ends the run: that is success.
         let (inline, file) = (trainerKeys, trainerKeysFile)
         let reload: (@Sendable () async -> Void)? = configuration.allowedTrainerKeys == nil ? nil : { @Sendable in

@@ -142,6 +142,7 @@ struct RunCommand: AsyncParsableCommand {
         if plan.configuration.curve { print("CURVE encryption on; keys in \(plan.layout.keys)") }
         print("\(plan.configuration.trainers) trainers, \(plan.configuration.mode.rawValue), \(plan.configuration.partition), \(plan.configuration.modelName); broker on 127.0.0.1 ports \(plan.ports.named.map { "\($0.name) \($0.port)" }.joined(separator: ", "))")
         if !plan.metricsAddresses.isEmpty { print("Prometheus metrics: " + plan.metricsAddresses.joined(separator: ", ")) }
+        if let port = plan.metricsPorts["aggregator"] { print("live page: http://127.0.0.1:\(port)/") }
         fflush(nil)
         try supervisor.start()
         var tail = MetricsTail(path: plan.layout.metrics)

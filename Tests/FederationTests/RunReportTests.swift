@@ -120,3 +120,18 @@ private func records(count: Int) -> [MetricsRecord] {
     let snapshot = try JSONDecoder().decode(LiveSnapshot.self, from: Data(endpoints[2].body()))
     #expect(snapshot.version == 5 && snapshot.records.compactMap(\.testAccuracy) == [0.5, 0.6])
 }
+
+@Test func ratesAreTakenOverAtLeastOneSecondAndCountAxesHaveWholeTicks() {
+    // Records 0.1 s apart would make rates of 10× the count: they are merged into 1 s windows.
+    let records = (0...30).map { (i: Int) -> MetricsRecord in
+        MetricsRecord(version: UInt64(i / 10), wallTime: Double(i) / 10, updatesAccepted: UInt64(i * 2))
+    }
+    let plots = RunCharts(records: records).plots
+    let rates = plots.first { $0.title == "Updates per second" }?.series ?? []
+    #expect(rates.map(\.name) == ["accepted", "rejected"])
+    #expect(rates.first?.points.count == 3)
+    #expect(rates.first?.points.allSatisfy { abs($0.y - 20) < 1e-9 } == true)
+    #expect(rates.last?.points.allSatisfy { $0.y == 0 } == true)
+    #expect(AxisTicks(covering: [0, 3], integers: true).values == [0, 1, 2, 3])
+    #expect(AxisTicks(covering: [0, 3]).step == 0.5)
+}

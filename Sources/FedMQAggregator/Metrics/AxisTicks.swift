@@ -15,16 +15,17 @@ public struct AxisTicks: Sendable, Equatable {
     public let values: [Double]
 
     /// Ticks covering `values` (non-finite ones ignored), about `target` of them (≥ 2).
-    /// With `includingZero` the axis reaches 0 too. No finite value gives the axis 0…1; a single
-    /// value (or all equal) gets an axis around it.
-    public init(covering values: [Double], target: Int = 6, includingZero: Bool = false) {
+    /// With `includingZero` the axis reaches 0 too; `integers` keeps the step ≥ 1 (counts,
+    /// versions). No finite value gives the axis 0…1; a single value (or all equal) gets an
+    /// axis around it.
+    public init(covering values: [Double], target: Int = 6, includingZero: Bool = false, integers: Bool = false) {
         let finite = values.filter(\.isFinite) + (includingZero ? [0] : [])
         var low = finite.min() ?? 0, high = finite.max() ?? 1
         if high - low <= max(abs(high), abs(low)) * 1e-12 {
             let pad = low == 0 ? 1 : abs(low) * 0.1
             (low, high) = (low == 0 ? 0 : low - pad, high + pad)
         }
-        let step = Self.niceStep(for: (high - low) / Double(max(1, target - 1)))
+        let step = max(Self.niceStep(for: (high - low) / Double(max(1, target - 1))), integers ? 1 : 0)
         let first = (low / step).rounded(.down), last = (high / step).rounded(.up)
         self.step = step
         self.values = stride(from: first, through: last, by: 1).map { Self.clean($0 * step, step: step) }

@@ -26,42 +26,53 @@ public struct RunCharts: Sendable {
     public var plots: [SVGPlot] {
         let accuracy = evaluated.compactMap { r in r.testAccuracy.map { (r, $0 * 100) } }
         let loss = evaluated.compactMap { r in r.testLoss.map { (r, $0) } }
+        let byVersion = { (points: [(MetricsRecord, Double)]) in points.map { (Double($0.0.version), $0.1) } }
+        let byTime = { (points: [(MetricsRecord, Double)]) in points.map { (self.t($0.0), $0.1) } }
         return [
-            SVGPlot(title: "Test accuracy over time", xTitle: timeTitle, yTitle: "accuracy (%)",
-                    series: [PlotSeries(name: "accuracy", points: accuracy.map { (t($0.0), $0.1) })], yFromZero: false),
-            SVGPlot(title: "Test accuracy by version", xTitle: "global model version", yTitle: "accuracy (%)",
-                    series: [PlotSeries(name: "accuracy", points: accuracy.map { (Double($0.0.version), $0.1) })], yFromZero: false),
-            SVGPlot(title: "Test loss over time", xTitle: timeTitle, yTitle: "cross-entropy loss",
-                    series: [PlotSeries(name: "loss", points: loss.map { (t($0.0), $0.1) })], yFromZero: false),
-            SVGPlot(title: "Test loss by version", xTitle: "global model version", yTitle: "cross-entropy loss",
-                    series: [PlotSeries(name: "loss", points: loss.map { (Double($0.0.version), $0.1) })], yFromZero: false),
-            SVGPlot(title: "Global version over time", xTitle: timeTitle, yTitle: "version",
-                    series: [PlotSeries(name: "version", points: records.map { (t($0), Double($0.version)) })]),
+            plot("Test accuracy over time", x: timeTitle, y: "accuracy (%)", [("accuracy", byTime(accuracy))], fromZero: false),
+            plot("Test accuracy by version", x: "global model version", y: "accuracy (%)", [("accuracy", byVersion(accuracy))],
+                 fromZero: false, integerX: true),
+            plot("Test loss over time", x: timeTitle, y: "cross-entropy loss", [("loss", byTime(loss))], fromZero: false),
+            plot("Test loss by version", x: "global model version", y: "cross-entropy loss", [("loss", byVersion(loss))],
+                 fromZero: false, integerX: true),
+            plot("Global version over time", x: timeTitle, y: "version", [("version", records.map { (t($0), Double($0.version)) })],
+                 integerY: true),
             SVGPlot(title: "Updates per second", xTitle: timeTitle, yTitle: "updates / s", series: rates),
-            SVGPlot(title: "Mean staleness of accepted updates", xTitle: timeTitle, yTitle: "staleness (versions)",
-                    series: [PlotSeries(name: "mean so far", points: records.map { (t($0), $0.stalenessMean) })]),
-            SVGPlot(title: "Staleness of accepted updates", xTitle: "staleness (versions; last bar: that or more)",
-                    yTitle: "updates", series: [PlotSeries(name: "updates", points: histogram)], style: .bars),
+            plot("Mean staleness of accepted updates", x: timeTitle, y: "staleness (versions)",
+                 [("mean so far", records.map { (t($0), $0.stalenessMean) })]),
+            plot("Staleness of accepted updates", x: "staleness (versions; the last bar: that or more)", y: "updates",
+                 [("updates", histogram)], integerY: true, style: .bars),
             rejectionPlot,
-            SVGPlot(title: "Live trainers", xTitle: timeTitle, yTitle: "trainers",
-                    series: [PlotSeries(name: "live", points: records.map { (t($0), Double($0.liveTrainers)) })]),
+            plot("Live trainers", x: timeTitle, y: "trainers", [("live", records.map { (t($0), Double($0.liveTrainers)) })], integerY: true),
         ]
     }
 
+    private func plot(_ title: String, x: String, y: String, _ series: [(String, [(x: Double, y: Double)])], fromZero: Bool = true,
+                      integerX: Bool = false, integerY: Bool = false, style: SVGPlot.Style = .lines) -> SVGPlot {
+        var plot = SVGPlot(title: title, xTitle: x, yTitle: y, series: series.map { PlotSeries(name: $0.0, points: $0.1) },
+                           style: style, yFromZero: fromZero)
+        (plot.integerX, plot.integerY) = (integerX, integerY)
+        return plot
+    }
+
     private var rejectionPlot: SVGPlot {
-        var plot = SVGPlot(title: "Rejections over time (cumulative)", xTitle: timeTitle, yTitle: "messages rejected",
-                           series: rejections)
+        var plot = self.plot("Rejections over time (cumulative)", x: timeTitle, y: "messages rejected",
+                             rejections.map { ($0.name, $0.points) }, integerY: true)
         plot.emptyText = records.isEmpty ? plot.emptyText : "no rejections"
         return plot
     }
 
-    /// Accepted and rejected messages per second between consecutive records.
+    /// Accepted and rejected messages per second, each over at least 1 s and 1/200 of the run
+    /// (records come at evaluations and about once a second, some close together).
     var rates: [PlotSeries] {
         var accepted: [(x: Double, y: Double)] = [], rejected: [(x: Double, y: Double)] = []
-        for (a, b) in zip(records, records.dropFirst()) where b.wallTime > a.wallTime {
-            let dt = b.wallTime - a.wallTime
-            accepted.append((t(b), max(0, Double(b.updatesAccepted) - Double(a.updatesAccepted)) / dt))
-            rejected.append((t(b), max(0, Double(total(b.rejected)) - Double(total(a.rejected))) / dt))
+        guard var anchor = records.first else { return [] }
+        let window = max(1, ((records.last?.wallTime ?? 0) - anchor.wallTime) / 200)
+        for b in records.dropFirst() where b.wallTime - anchor.wallTime >= window {
+            let dt = b.wallTime - anchor.wallTime
+            accepted.append((t(b), max(0, Double(b.updatesAccepted) - Double(anchor.updatesAccepted)) / dt))
+            rejected.append((t(b), max(0, Double(total(b.rejected)) - Double(total(anchor.rejected))) / dt))
+            anchor = b
         }
         return [PlotSeries(name: "accepted", points: accepted), PlotSeries(name: "rejected", points: rejected)]
     }

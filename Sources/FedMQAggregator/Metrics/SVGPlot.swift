@@ -16,6 +16,9 @@ public struct SVGPlot: Sendable {
     public var style: Style = .lines
     /// Whether the y axis reaches 0 (counts and rates); false fits it to the data (loss).
     public var yFromZero = true
+    /// Whether x and y values are whole numbers (versions, counts): no ticks between them.
+    public var integerX = false
+    public var integerY = false
     /// Shown in place of the curves while no series has a point.
     public var emptyText = "no data yet"
 
@@ -69,8 +72,9 @@ public struct SVGPlot: Sendable {
             let points = plot.series.flatMap(\.finitePoints)
             let bars = plot.style == .bars
             // Bars are centred on their x and need half a bar of room on each side.
-            xTicks = AxisTicks(covering: points.map(\.x) + (bars ? points.map { $0.x + 1 } : []), target: 7)
-            yTicks = AxisTicks(covering: points.map(\.y), target: 6, includingZero: plot.yFromZero || bars)
+            xTicks = AxisTicks(covering: points.map(\.x) + (bars ? points.map { $0.x + 1 } : []), target: 7,
+                               integers: plot.integerX || bars)
+            yTicks = AxisTicks(covering: points.map(\.y), target: 6, includingZero: plot.yFromZero || bars, integers: plot.integerY)
             self.top = top
             barWidth = bars ? max(1, (SVGPlot.width - SVGPlot.left - SVGPlot.right) / max(1, xTicks.upper - xTicks.lower) - 1) : 0
         }
@@ -96,7 +100,11 @@ public struct SVGPlot: Sendable {
             }
             for v in xTicks.values {
                 out += line(x(v), top, x(v), plotBottom, color: "#e4e4e4")
-                out += text(x(v), plotBottom + 15, xTicks.label(v), size: 11, anchor: "middle")
+                // Bars are labelled under their middle (bar i spans i…i+1), lines at the tick.
+                let at = barWidth > 0 ? v + 0.5 : v
+                if at < xTicks.upper || barWidth == 0 {
+                    out += text(x(at), plotBottom + 15, xTicks.label(v), size: 11, anchor: "middle")
+                }
             }
             return out + "<rect x=\"\(f(SVGPlot.left))\" y=\"\(f(top))\" width=\"\(f(plotRight - SVGPlot.left))\" "
                 + "height=\"\(f(plotBottom - top))\" fill=\"none\" stroke=\"#888\"/>"
