@@ -1,3 +1,5 @@
+// The live page and the report are for browsers: this loads them in a real one during and
+// after a real run, and leaves screenshots for people to look at.
 import FedMQAggregator
 import FedMQTools
 import Foundation

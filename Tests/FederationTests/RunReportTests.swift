@@ -1,8 +1,9 @@
+// Ticks, plots, the report and the live page's feed (RunReport, SVGPlot, AxisTicks, LiveFeed,
+// LivePage): what people read must have round ticks, every plot, the trainer table, nothing
+// fetched from elsewhere, and a bounded history however long the run.
 import FedMQAggregator
 import Foundation
 import Testing
-
-// Ticks, plots, the report and the live page's feed (RunReport, SVGPlot, AxisTicks, LiveFeed).
 
 @Test func ticksAreRoundStepsCoveringTheData() {
     let accuracy = AxisTicks(covering: [0, 0.31, 0.87])

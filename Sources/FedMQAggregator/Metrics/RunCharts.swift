@@ -56,10 +56,8 @@ public struct RunCharts: Sendable {
     }
 
     private var rejectionPlot: SVGPlot {
-        var plot = self.plot("Rejections over time (cumulative)", x: timeTitle, y: "messages rejected",
-                             rejections.map { ($0.name, $0.points) }, integerY: true)
-        plot.emptyText = records.isEmpty ? plot.emptyText : "no rejections"
-        return plot
+        plot("Rejections over time (cumulative)", x: timeTitle, y: "messages rejected", rejections.map { ($0.name, $0.points) },
+             integerY: true)
     }
 
     /// Accepted and rejected messages per second, each over at least 1 s and 1/200 of the run
@@ -84,10 +82,10 @@ public struct RunCharts: Sendable {
         return buckets.prefix(used).enumerated().map { (Double($0.offset), Double($0.element)) }
     }
 
-    /// One cumulative curve per rejection reason seen.
+    /// One cumulative curve per rejection reason seen (one flat "rejected" curve when none is).
     var rejections: [PlotSeries] {
         let reasons = Set(records.flatMap(\.rejected.keys)).sorted()
-        return reasons.map { reason in
+        return (reasons.isEmpty ? ["rejected"] : reasons).map { reason in
             PlotSeries(name: reason, points: records.map { (t($0), Double($0.rejected[reason] ?? 0)) })
         }
     }

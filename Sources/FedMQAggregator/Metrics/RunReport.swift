@@ -1,3 +1,5 @@
+// The run's report, read by people after the run and opened from disk: one HTML file with
+// everything inline. The live page shows the same body while the run goes on.
 import Foundation
 
 /// A self-contained HTML page summarising a run: a summary line, plots with readable axes
