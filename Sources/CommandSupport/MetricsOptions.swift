@@ -5,6 +5,7 @@ import ArgumentParser
 import CoreMetrics
 import FedMQMonitoring
 import Logging
+import ServiceLifecycle
 
 /// `--metrics-port` and `--metrics-host`: where to serve `/metrics`, if at all.
 public struct MetricsOptions: ParsableArguments {
@@ -56,10 +57,15 @@ public struct MetricsExport: Sendable {
     /// `fedmq loadgen`); the server stops when `body` returns or throws. A server that fails
     /// (port taken) is logged and `body` runs on without it.
     public func serving<T: Sendable>(logger: Logger, _ body: @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { [server] in try await AuxiliaryService(service: server, logger: logger).run() }
-            defer { group.cancelAll() }
-            return try await body()
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: AuxiliaryService(service: server, logger: logger))], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let result: Result<T, any Error>
+            do { result = .success(try await body()) } catch { result = .failure(error) }
+            await group.triggerGracefulShutdown()  // a graceful stop: cancelling makes Hummingbird log errors
+            try await tasks.waitForAll()
+            return try result.get()
         }
     }
 }
