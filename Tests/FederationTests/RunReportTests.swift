@@ -136,3 +136,13 @@ private func records(count: Int) -> [MetricsRecord] {
     #expect(AxisTicks(covering: [0, 3], integers: true).values == [0, 1, 2, 3])
     #expect(AxisTicks(covering: [0, 3]).step == 0.5)
 }
+
+@Test func aTableOfThousandsOfTrainersShowsTheFirstRowsAndSaysHowManyMore() {
+    let trainers = (1...1200).reversed().map { (i: Int) -> TrainerRow in
+        TrainerRow(id: UInt32(i), identity: "t\(i)", shard: i % 8, live: true, lastSeenAgo: 1)
+    }
+    let html = RunReport.html(title: "many", records: records(count: 2), trainers: trainers)
+    #expect(html.contains("data-rows=\"1200\"") && html.contains("… and 700 more"))
+    #expect(html.components(separatedBy: "<tr class=\"live\">").count - 1 == 500)
+    #expect(html.contains("<td>t1</td>") && html.contains("<td>t500</td>") && !html.contains("<td>t501</td>"))
+}
