@@ -101,6 +101,8 @@ private func records(count: Int) -> [MetricsRecord] {
     #expect(snapshot.records.count <= 100 && snapshot.records.count >= 50)
     #expect(snapshot.records.first?.version == 2 && snapshot.records.last?.version == 800 && snapshot.version == 800)
     #expect(zip(snapshot.records, snapshot.records.dropFirst()).allSatisfy { $0.wallTime < $1.wallTime })
+    #expect(snapshot.records.last?.stalenessHistogram == [4, 3, 1, 0, 0])
+    #expect(snapshot.records.filter { !$0.stalenessHistogram.isEmpty }.count <= 2)  // the newest of each list
     #expect(snapshot.trainers?.first?.lastSeenAgo == 398 && snapshot.stopReason == "done" && snapshot.runSeconds == 1200)
     let decoded = try JSONDecoder().decode(LiveSnapshot.self, from: JSONEncoder().encode(snapshot))
     #expect(decoded == snapshot)

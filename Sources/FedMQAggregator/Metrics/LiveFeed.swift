@@ -60,7 +60,10 @@ public final class LiveFeed: Sendable {
     }
 
     /// Appends, thinning `list` to every other entry (keeping the newest) when it is full.
+    /// Only the newest record keeps its staleness histogram (the plots draw the latest one), so
+    /// the history and the JSON stay small.
     private static func append(_ record: MetricsRecord, to list: inout [MetricsRecord], capacity: Int) {
+        if !list.isEmpty { list[list.count - 1].stalenessHistogram = [] }
         list.append(record)
         guard list.count > capacity else { return }
         let last = list.count - 1
