@@ -50,7 +50,7 @@ public enum RunReport {
     private static func summary(_ s: LiveSnapshot, records: [MetricsRecord]) -> String {
         guard let last = records.last else { return "<p id=\"summary\" data-version=\"\(s.version)\">No records yet.</p>" }
         let evaluated = records.filter { $0.testAccuracy != nil }
-        let best = evaluated.max { $0.testAccuracy! < $1.testAccuracy! }
+        let best = evaluated.max { ($0.testAccuracy ?? 0) < ($1.testAccuracy ?? 0) }
         let state = s.stopReason.map { "Stopped: \(escape($0))." } ?? "Running."
         let accuracy = best.map {
             "best accuracy <b>\(percent($0.testAccuracy))</b> (version \($0.version)), latest \(percent(evaluated.last?.testAccuracy))"
