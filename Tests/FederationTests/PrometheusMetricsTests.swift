@@ -44,7 +44,7 @@ import ZeroMQ
 
         /// Scrapes until `series` satisfies `condition` (recording an issue after 60 s); returns its value.
         @discardableResult
-        func await(_ series: String, _ condition: @escaping (Double) -> Bool) async throws -> Double {
+        func waitFor(_ series: String, _ condition: @escaping (Double) -> Bool) async throws -> Double {
             var last: Double?
             try await waitUntilAsync("\(series) (last \(last.map { "\($0)" } ?? "absent"))") {
                 last = try await value(series)
@@ -74,22 +74,22 @@ import ZeroMQ
                 logger: EndToEnd.logger))
         }
 
-        let early = try await aggregatorMetrics.await("fedmq_aggregator_version") { $0 >= 2 }
-        let accepted = try await aggregatorMetrics.await("fedmq_aggregator_updates_accepted_total") { $0 >= 1 }
-        try await aggregatorMetrics.await("fedmq_aggregator_version") { $0 > early }
-        try await aggregatorMetrics.await("fedmq_aggregator_updates_accepted_total") { $0 > accepted }
-        try await aggregatorMetrics.await("fedmq_aggregator_live_trainers") { $0 == 2 }
-        try await aggregatorMetrics.await("fedmq_aggregator_evaluation_accuracy_ratio") { $0 > 0 && $0 <= 1 }
+        let early = try await aggregatorMetrics.waitFor("fedmq_aggregator_version") { $0 >= 2 }
+        let accepted = try await aggregatorMetrics.waitFor("fedmq_aggregator_updates_accepted_total") { $0 >= 1 }
+        try await aggregatorMetrics.waitFor("fedmq_aggregator_version") { $0 > early }
+        try await aggregatorMetrics.waitFor("fedmq_aggregator_updates_accepted_total") { $0 > accepted }
+        try await aggregatorMetrics.waitFor("fedmq_aggregator_live_trainers") { $0 == 2 }
+        try await aggregatorMetrics.waitFor("fedmq_aggregator_evaluation_accuracy_ratio") { $0 > 0 && $0 <= 1 }
         #expect(try await aggregatorMetrics.value(#"fedmq_aggregator_messages_rejected_total{reason="wrong_frame_count"}"#) == 0)
 
         try pushMalformedUpdate(to: broker.service)
-        try await aggregatorMetrics.await(#"fedmq_aggregator_messages_rejected_total{reason="wrong_frame_count"}"#) { $0 == 1 }
+        try await aggregatorMetrics.waitFor(#"fedmq_aggregator_messages_rejected_total{reason="wrong_frame_count"}"#) { $0 == 1 }
 
-        try await brokerMetrics.await(#"fedmq_broker_messages_total{channel="updates",direction="in"}"#) { $0 > accepted }
-        try await brokerMetrics.await(#"fedmq_broker_connected_peers{port="updates_in"}"#) { $0 >= 2 }
-        try await brokerMetrics.await("fedmq_broker_cache_age_seconds") { $0 >= 0 }
-        try await trainerMetrics.await("fedmq_trainer_updates_sent_total") { $0 >= 2 }
-        try await trainerMetrics.await("fedmq_trainer_model_version") { $0 >= early }
+        try await brokerMetrics.waitFor(#"fedmq_broker_messages_total{channel="updates",direction="in"}"#) { $0 > accepted }
+        try await brokerMetrics.waitFor(#"fedmq_broker_connected_peers{port="updates_in"}"#) { $0 >= 2 }
+        try await brokerMetrics.waitFor("fedmq_broker_cache_age_seconds") { $0 >= 0 }
+        try await trainerMetrics.waitFor("fedmq_trainer_updates_sent_total") { $0 >= 2 }
+        try await trainerMetrics.waitFor("fedmq_trainer_model_version") { $0 >= early }
         #expect(try await trainerMetrics.value("process_resident_memory_bytes") ?? 0 > 0)
 
         for trainer in trainers { try await trainer.stop() }
