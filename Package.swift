@@ -121,7 +121,7 @@ let package = Package(
                                          argumentParser, logging, lifecycle]),
         .executableTarget(name: "Aggregator",
                           dependencies: ["CommandSupport", "AggregatorCommandSupport", "FedMQAggregator", "FedMQTransport", "FedMQProtocol",
-                                         "TensorCore", "ZeroMQ", argumentParser, logging, lifecycle]),
+                                         "FedMQMonitoring", "TensorCore", "ZeroMQ", argumentParser, logging, lifecycle]),
         .executableTarget(name: "Launcher",
                           dependencies: ["CommandSupport", "AggregatorCommandSupport", "FedMQTools", "FedMQAggregator", "FedMQTrainer", "FedMQBroker",
                                          "FedMQMonitoring",

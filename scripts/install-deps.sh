@@ -6,6 +6,8 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
     libzmq3-dev pkg-config zlib1g-dev dataset-fashion-mnist >/dev/null
+# Headless Chromium for the live page and report test (LivePageBrowserTests), with a font.
+$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
 # Python peers for the interoperability tests (the safetensors reader, the protocol client) and
 # the fedmq package's dependencies and tests (scripts/python-test.sh).
 python3 -m pip install --quiet safetensors numpy pyzmq pytest mypy==2.4.1

@@ -2,6 +2,7 @@ import AggregatorCommandSupport
 import ArgumentParser
 import CommandSupport
 import FedMQAggregator
+import FedMQMonitoring
 import FedMQProtocol
 import FedMQTransport
 import Foundation
@@ -25,6 +26,8 @@ struct AggregatorCommand: AsyncParsableCommand {
             Encryption: --curve-server-key(-file) (the broker's public key) and --curve-secret-key(-file) (the aggregator's own) make all three connections CURVE clients; the broker then attests each sender's public key, and --trainer-keys(-file) limits accepted updates and requests to listed trainers (others are rejected as unauthorized_key). See docs/SECURITY.md.
 
             \(ModelHelp.grammar)
+
+            With --metrics-port the same HTTP server serves the live page at / (plots of accuracy, loss, throughput, staleness and rejections, and the trainer table, refreshed every 2 s; nothing fetched from elsewhere) and its state as JSON at /api/live.json.
 
             Resumes from the newest valid checkpoint in --checkpoint-dir. SIGTERM/SIGINT checkpoint and exit without ending the run; a stop condition (target accuracy, max versions, time limit) broadcasts stop to all trainers. SIGHUP re-reads --trainer-keys(-file) when one is given; otherwise it is logged and ignored.
             """,
@@ -57,6 +60,7 @@ struct AggregatorCommand: AsyncParsableCommand {
     // Trainers
     @Option(help: "Data shards handed to trainers. [env: FEDMQ_SHARDS, default: \(AggregatorConfiguration.defaultJob.shardCount)]") var shards: Int?
     @Option(help: "Partition scheme sent to trainers. [env: FEDMQ_PARTITION, default: \(AggregatorConfiguration.defaultJob.partition)]") var partition: PartitionScheme?
+    @Option(help: "Samples in each shard, comma-separated, shard 0 first: shown in the live page's and the report's trainer table only (fedmq run computes them). [env: FEDMQ_SHARD_SIZES, default: unknown]") var shardSizes: String?
     @Option(help: "Seconds without heartbeat before a trainer counts as gone. [env: FEDMQ_HEARTBEAT_TIMEOUT, default: 30]") var heartbeatTimeout: Double?
 
     // Endpoints
@@ -111,10 +115,13 @@ struct AggregatorCommand: AsyncParsableCommand {
             logger.info("test set loaded", metadata: ["samples": "\(testSet.count)", "directory": "\(directory)"])
             evaluator = TestSetEvaluator(architecture: architecture, testSet: testSet)
         }
-        let export = try prometheus.export(logger: logger)
+        // The metrics server also serves the live page (/, /api/live.html, /api/live.json).
+        let live = LiveFeed(title: AggregatorService.title(configuration))
+        let pages = LivePage.endpoints(live).map { page in HTTPRoute(path: page.path, contentType: page.contentType) { page.body() } }
+        let export = try prometheus.export(routes: pages, logger: logger)
         let service = try AggregatorService(
             configuration: configuration, layout: initial.layout, initialWeights: initial.parameters,
-            evaluator: evaluator, metricsFactory: export?.factory, logger: logger)
+            evaluator: evaluator, live: live, metricsFactory: export?.factory, logger: logger)
         // The service returns on its own when a stop condition ends the run: that is success.
         let (inline, file) = (trainerKeys, trainerKeysFile)
         let reload: (@Sendable () async -> Void)? = configuration.allowedTrainerKeys == nil ? nil : { @Sendable in
@@ -166,6 +173,14 @@ struct AggregatorCommand: AsyncParsableCommand {
         c.maxMessageBytes = try maxMessageBytes ?? env.value("FEDMQ_MAX_MESSAGE_BYTES") ?? c.maxMessageBytes
         c.shardCount = try shards ?? env.value("FEDMQ_SHARDS") ?? c.shardCount
         c.partition = try partition ?? env.value("FEDMQ_PARTITION") ?? c.partition
+        if let sizes = shardSizes ?? env.string("FEDMQ_SHARD_SIZES") {
+            c.shardSizes = try sizes.split(separator: ",").map { (word: Substring) throws -> Int in
+                guard let n = Int(word.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("--shard-sizes must be numbers like 7000,6500, got '\(sizes)'")
+                }
+                return n
+            }
+        }
         c.heartbeatTimeout = try heartbeatTimeout ?? env.value("FEDMQ_HEARTBEAT_TIMEOUT") ?? c.heartbeatTimeout
         (c.modelEndpoint, c.updateEndpoint, c.controlEndpoint) = try broker.endpoints(env)
         c.republishInterval = try republishInterval ?? env.value("FEDMQ_REPUBLISH_INTERVAL") ?? c.republishInterval

@@ -16,6 +16,8 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             The processes (the broker, aggregator and trainer executables next to this fedmq binary) talk over loopback on free ports. A live line shows the global version, the latest test accuracy, accepted updates per second and the elapsed time, read from the aggregator's metrics.
 
+            The aggregator also serves a live page on 127.0.0.1 (its metrics port, address printed at start; --no-metrics-ports for none): accuracy and loss against time and version, updates per second, staleness, rejections and the trainer table, refreshed every 2 s; /api/live.json has the same as JSON and /metrics the Prometheus metrics. report.html at the end has the same plots and table.
+
             Everything goes to the run directory (default runs/<UTC timestamp>): metrics.jsonl, report.html, checkpoints/, logs/<process>.log and commands.sh, the exact command line of every process (to start one by hand). A directory that holds checkpoints is resumed.
 
             Settings come from these flags only: fedmq run reads no FEDMQ_* variable and removes them all from its children's environment, so a variable meant for a hand-started process cannot change or fail a child.
@@ -127,7 +129,9 @@ struct RunCommand: AsyncParsableCommand {
         let layout = RunLayout(directory: URL(fileURLWithPath: directory).standardizedFileURL.path)
         // Failures from here on are no usage errors (validate() checked the options): they are
         // printed alone, not with the root command's usage line as a ValidationError in run() is.
-        let plan = try LaunchPlan(configuration: try makeConfiguration(layout: layout), layout: layout)
+        var configuration = try makeConfiguration(layout: layout)
+        configuration.shardSizes = ShardSizes.of(configuration)
+        let plan = try LaunchPlan(configuration: configuration, layout: layout)
         InterruptSignal.install()
         let supervisor = ProcessSupervisor(plan: plan)
         print("run directory: \(plan.layout.directory)")
@@ -138,6 +142,7 @@ struct RunCommand: AsyncParsableCommand {
         if plan.configuration.curve { print("CURVE encryption on; keys in \(plan.layout.keys)") }
         print("\(plan.configuration.trainers) trainers, \(plan.configuration.mode.rawValue), \(plan.configuration.partition), \(plan.configuration.modelName); broker on 127.0.0.1 ports \(plan.ports.named.map { "\($0.name) \($0.port)" }.joined(separator: ", "))")
         if !plan.metricsAddresses.isEmpty { print("Prometheus metrics: " + plan.metricsAddresses.joined(separator: ", ")) }
+        if let port = plan.metricsPorts["aggregator"] { print("live page: http://127.0.0.1:\(port)/") }
         fflush(nil)
         try supervisor.start()
         var tail = MetricsTail(path: plan.layout.metrics)

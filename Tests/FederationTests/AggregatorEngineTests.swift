@@ -252,3 +252,17 @@ private func submitRandom(_ engine: AggregatorEngine, seed: UInt64) -> UInt64? {
     #expect(e.counters.bytesOut == sent + UInt64(published.reduce(0) { $0 + $1.count }))
     #expect(e.modelEncodes == 1)
 }
+
+@Test func trainerRowsCountEachTrainersAcceptedUpdatesAndStaleness() throws {
+    let e = try engine { $0.mode = .async; $0.shardCount = 2; $0.shardSizes = [600, 400] }
+    let a = try register(e, "a", now: 0), b = try register(e, "b", now: 0)
+    #expect(send(e, from: a.trainerID, base: 0, sequence: 2, now: 1) == 1)
+    #expect(send(e, from: a.trainerID, base: 0, sequence: 3, now: 4) == 2)  // staleness 1
+    #expect(send(e, from: a.trainerID, base: 0, sequence: 3, now: 5) == nil)  // replay: rejected, not counted
+    let rows = e.trainerRows(now: 10)
+    #expect(rows.map(\.id) == [a.trainerID, b.trainerID] && rows.map(\.identity) == ["a", "b"])
+    #expect(rows[0].updatesAccepted == 2 && rows[0].meanStaleness == 0.5 && rows[0].updateInterval == 3)
+    #expect(rows[0].samplesPerUpdate == 5 && rows[0].lastSeenAgo == 6)
+    #expect(rows.map(\.shardSize) == [600, 400] && rows.map(\.shard) == [0, 1])
+    #expect(rows[1].updatesAccepted == 0 && rows[1].meanStaleness == nil && rows[1].updateInterval == nil)
+}

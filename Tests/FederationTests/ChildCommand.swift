@@ -12,9 +12,11 @@ enum ChildCommand {
     /// output. Output goes to temporary files, so a chatty child never blocks on a full pipe.
     /// - Parameters:
     ///   - environment: variables added to this process's environment for the child.
+    ///   - standardOutput: a file for the child's standard output, to read while it runs (a
+    ///     temporary one by default).
     ///   - interruptWhen: polled while the child runs; the first time it holds, the child gets SIGINT (Ctrl-C).
     static func run(_ executable: String, _ args: [String], timeout: TimeInterval, environment: [String: String] = [:],
-                    interruptWhen: (() -> Bool)? = nil) throws -> Result {
+                    standardOutput: String? = nil, interruptWhen: (() -> Bool)? = nil) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = args
@@ -22,7 +24,7 @@ enum ChildCommand {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fedmq-child-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let outURL = directory.appendingPathComponent("stdout"), errURL = directory.appendingPathComponent("stderr")
+        let outURL = standardOutput.map(URL.init(fileURLWithPath:)) ?? directory.appendingPathComponent("stdout"), errURL = directory.appendingPathComponent("stderr")
         FileManager.default.createFile(atPath: outURL.path, contents: nil)
         FileManager.default.createFile(atPath: errURL.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: outURL)

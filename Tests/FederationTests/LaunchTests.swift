@@ -3,6 +3,7 @@ import FedMQProtocol
 import FedMQTools
 import FedMQTrainer
 import Foundation
+import TensorCore
 import Testing
 import ZeroMQ
 
@@ -318,4 +319,19 @@ private struct StandIns {
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: (bin as NSString).deletingLastPathComponent) }
+}
+
+@Test func shardSizesAreThoseTheTrainersCut() throws {
+    var c = LaunchConfiguration(executablesDirectory: "/bin", outputDirectory: "/tmp/run")
+    (c.trainers, c.partition, c.trainerArguments) = (4, .dirichlet(alpha: 0.5), ["--sample-limit", "3000"])
+    let sizes = try #require(ShardSizes.of(c), "the Fashion-MNIST training set is missing (scripts/install-deps.sh)")
+    let labels = Array(try FashionMNIST.load(split: .train, normalize: false).labels.prefix(3000))
+    let shards = try Partitioner.shards(4, labels: labels, scheme: c.partition, seed: c.seed)
+    #expect(sizes == shards.map(\.count))
+    #expect(sizes.reduce(0, +) <= 3000 && Set(sizes).count > 1)  // Dirichlet shards differ in size
+    c.shardSizes = sizes
+    let plan = try LaunchPlan(configuration: c, layout: RunLayout(directory: "/tmp/run"), ports: .ephemeral)
+    #expect(value(plan.aggregatorArguments, "--shard-sizes") == sizes.map(String.init).joined(separator: ","))
+    c.trainerArguments = ["--data", "/elsewhere"]
+    #expect(ShardSizes.of(c) == nil)
 }

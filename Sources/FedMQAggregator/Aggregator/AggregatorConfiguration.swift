@@ -54,6 +54,9 @@ public struct AggregatorConfiguration: Sendable {
     public var shardCount = 4
     /// Partition scheme sent to trainers (as its `description` in `Registration`).
     public var partition: PartitionScheme = .iid
+    /// Samples in each shard, for the trainer table of the live page and the report only
+    /// (nil = unknown; trainers cut their shards themselves).
+    public var shardSizes: [Int]? = nil
     /// Seconds without heartbeat before a trainer is considered gone.
     public var heartbeatTimeout = 30.0
     /// Reject updates from trainer ids that never registered.
@@ -146,6 +149,8 @@ public struct AggregatorConfiguration: Sendable {
         try require(history >= 1 && history <= 4096, "history must be in 1…4096, got \(history) (--history)")
         try require(bufferSize >= 1, "buffer size must be ≥ 1, got \(bufferSize) (--buffer-size)")
         try require(shardCount >= 1, "shard count must be ≥ 1, got \(shardCount) (--shards)")
+        try require(shardSizes.map { $0.count == shardCount && $0.allSatisfy { $0 >= 0 } } ?? true,
+                    "shard sizes must be \(shardCount) numbers ≥ 0, one per shard, got \(shardSizes ?? []) (--shard-sizes)")
         try require(minTrainers >= 1, "min trainers must be ≥ 1, got \(minTrainers) (--min-trainers)")
         try require(heartbeatTimeout > 0 && heartbeatTimeout.isFinite,
                     "heartbeat timeout must be a finite number of seconds > 0, got \(heartbeatTimeout) (--heartbeat-timeout; keep it several times the trainers' --heartbeat-interval, default 5)")

@@ -14,6 +14,8 @@ public final class AggregatorEngine {
     public private(set) var strategy: any AggregationStrategy
     public private(set) var registry: TrainerRegistry
     public private(set) var counters = RunCounters()
+    /// Per-trainer counts of accepted updates (since this process started; not checkpointed).
+    public private(set) var activity: [UInt32: TrainerActivity] = [:]
     /// Broker-attested keys allowed to send anything (nil: any key the broker admits): the
     /// configuration's `allowedTrainerKeys` until `replaceTrainerKeys`.
     public private(set) var allowedTrainerKeys: Set<CurveKey>?
@@ -186,6 +188,8 @@ public final class AggregatorEngine {
                 logger.notice("clipped update", metadata: ["trainer": "\(update.trainerID)", "norm": "\(update.receivedNorm)"])
             }
             counters.staleness.record(outcome.staleness)
+            activity[update.trainerID, default: TrainerActivity()].record(
+                staleness: outcome.staleness, samples: update.sampleCount, now: now)
             return made(outcome.newVersion)
         } catch {
             reject(error, what: "update", now: now)
@@ -314,6 +318,13 @@ public final class AggregatorEngine {
             stalenessMean: counters.staleness.mean, stalenessHistogram: counters.staleness.buckets,
             bytesIn: counters.bytesIn, bytesOut: counters.bytesOut, liveTrainers: registry.liveCount,
             privacyEpsilon: privacySpent)
+    }
+
+    /// The trainer table at monotonic time `now` (ascending ids), for the live page and report.
+    public func trainerRows(now: Double) -> [TrainerRow] {
+        registry.records.values.sorted { $0.id < $1.id }.map {
+            TrainerRow(record: $0, activity: activity[$0.id], shardSizes: configuration.shardSizes, now: now)
+        }
     }
 
     private func counted(_ frames: [[UInt8]]) -> [[UInt8]] {

@@ -35,16 +35,21 @@ public final class AggregatorService: Service, Sendable {
     private let failure = Mutex<(any Error)?>(nil)
     /// A trainer key list handed over by `reloadTrainerKeys`, not yet in force.
     private let pendingTrainerKeys = Mutex<(keys: Set<CurveKey>?, pending: Bool)>((nil, false))
+    /// What the live page shows: metrics records and the trainer table, updated by the intake
+    /// thread about once a second and at each evaluation.
+    public let live: LiveFeed
 
     /// - Parameters:
     ///   - layout: the model's parameter layout.
     ///   - initialWeights: version-0 weights (flat, `layout.count`), used when no checkpoint exists.
     ///   - evaluator: test-set evaluation, or nil to skip evaluation.
     ///   - context: a ZeroMQ context to share (e.g. for inproc endpoints); a private one by default.
+    ///   - live: where the live page reads the run's state (made before the service when its
+    ///     server starts first); a fresh one titled `title(configuration)` by default.
     ///   - metricsFactory: where to export Prometheus-style metrics (`fedmq_aggregator_*`); nil: none.
     public init(configuration: AggregatorConfiguration, layout: ParameterLayout, initialWeights: [Float],
-                evaluator: (any ModelEvaluator)?, context: Context? = nil, metricsFactory: (any MetricsFactory)? = nil,
-                logger: Logger) throws {
+                evaluator: (any ModelEvaluator)?, context: Context? = nil, live: LiveFeed? = nil,
+                metricsFactory: (any MetricsFactory)? = nil, logger: Logger) throws {
         try configuration.validate(layout: layout, outputClasses: nil)
         guard initialWeights.count == layout.count else {
             throw ConfigurationError("initial weights have \(initialWeights.count) values, layout \(layout.count)")
@@ -56,6 +61,12 @@ public final class AggregatorService: Service, Sendable {
         self.metricsFactory = metricsFactory
         self.context = try context ?? Context()
         self.logger = logger
+        self.live = live ?? LiveFeed(title: Self.title(configuration))
+    }
+
+    /// The title of the report and the live page.
+    public static func title(_ c: AggregatorConfiguration) -> String {
+        "FedMQ run \(c.runID): \(c.modelName), \(c.strategyDescription)"
     }
 
     /// The latest status snapshot.
@@ -124,7 +135,7 @@ public final class AggregatorService: Service, Sendable {
             "model_parameters": "\(layout.count)",  // the broker's --model-parameters
         ])
 
-        var loop = IntakeLoop(engine: engine, sockets: sockets, lease: lease, store: store, metrics: metrics, worker: worker,
+        var loop = IntakeLoop(engine: engine, sockets: sockets, lease: lease, store: store, metrics: metrics, worker: worker, live: live,
                               configuration: configuration, runTimeOffset: runTimeOffset, logger: logger,
                               monitor: metricsFactory.map(AggregatorMetrics.init(factory:)))
         if let finishedReason {
@@ -163,6 +174,7 @@ public final class AggregatorService: Service, Sendable {
                 lastPublish = t
             }
             publishStatus(engine, loop)
+            loop.sampleLive(now: t)
             loop.exportMetrics(now: t)
             if let reason = loop.stopReason(wallTime: t) {
                 finish(loop: &loop, reason: reason, wallTime: t)
@@ -223,10 +235,12 @@ public final class AggregatorService: Service, Sendable {
         loop.saveCheckpoint(now: wallTime, stopReason: reason)
         loop.finalEvaluation(timeout: .seconds(configuration.finalEvaluationTimeout), wallTime: wallTime)
         loop.writeMetrics(wallTime: wallTime, evaluation: nil, version: nil)
+        loop.sampleLive(now: wallTime, force: true)
+        live.finish(reason: reason)
         if let reportPath = configuration.reportPath, let metricsPath = configuration.metricsPath {
             do {
-                try RunReport.write(metricsPath: metricsPath, to: reportPath,
-                                    title: "FedMQ run \(configuration.runID): \(configuration.modelName), \(configuration.strategyDescription)")
+                try RunReport.write(metricsPath: metricsPath, to: reportPath, title: Self.title(configuration),
+                                    trainers: loop.engine.trainerRows(now: wallTime), stopReason: reason)
             } catch {
                 logger.error("cannot write report", metadata: ["path": "\(reportPath)", "error": "\(error)"])
             }

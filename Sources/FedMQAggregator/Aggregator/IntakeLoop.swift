@@ -13,6 +13,8 @@ struct IntakeLoop {
     /// Prometheus-style metrics (nil: not exported).
     let monitor: AggregatorMetrics?
     let worker: EvaluationWorker?
+    /// The live page's state, fed with every metrics line and a sample each `liveInterval`.
+    let live: LiveFeed?
     let configuration: AggregatorConfiguration
     let logger: Logger
     /// Run seconds before this process started (restored from the checkpoint): metrics times
@@ -33,12 +35,16 @@ struct IntakeLoop {
     private var metricsFailureLog = LogThrottle(interval: 10)
     /// The broker's aggregator lease: updates, new versions and republications only while held.
     private(set) var lease: AggregatorLease
+    /// Seconds between two samples of the counters and trainer table for the live page.
+    private let liveInterval = 1.0
+    private var lastLiveSample: Double?
     /// When `exportMetrics` last exported (seconds since start).
     private var lastExport = -Double.infinity
 
     init(engine: AggregatorEngine, sockets: AggregatorSockets, lease: AggregatorLease, store: CheckpointStore?, metrics: MetricsWriter?,
-         worker: EvaluationWorker?, configuration: AggregatorConfiguration, runTimeOffset: Double, logger: Logger,
-         monitor: AggregatorMetrics? = nil) {
+         worker: EvaluationWorker?, live: LiveFeed? = nil, configuration: AggregatorConfiguration, runTimeOffset: Double,
+         logger: Logger, monitor: AggregatorMetrics? = nil) {
+        self.live = live
         self.runTimeOffset = runTimeOffset
         self.monitor = monitor
         self.engine = engine
@@ -251,9 +257,11 @@ struct IntakeLoop {
     /// A line that cannot be written stays in the writer and goes out with the next one; the
     /// failure is logged at most every 10 s.
     mutating func writeMetrics(wallTime: Double, evaluation: EvaluationResult?, version: UInt64?) {
+        let record = engine.metricsRecord(wallTime: runTimeOffset + wallTime, evaluation: evaluation, version: version)
+        live?.add(record)
         guard let metrics else { return }
         do {
-            try metrics.write(engine.metricsRecord(wallTime: runTimeOffset + wallTime, evaluation: evaluation, version: version))
+            try metrics.write(record)
         } catch {
             guard let held = metricsFailureLog.admit(now: wallTime) else { return }
             logger.error("metrics line not written yet; kept for the next write", metadata: [
@@ -261,6 +269,14 @@ struct IntakeLoop {
                 "failures_since_last_log": "\(held)",
             ])
         }
+    }
+
+    /// Hands the live page the counters and the trainer table, at most every `liveInterval`
+    /// (`force`: now, e.g. when the run ends).
+    mutating func sampleLive(now: Double, force: Bool = false) {
+        guard let live, force || lastLiveSample.map({ now - $0 >= liveInterval }) ?? true else { return }
+        lastLiveSample = now
+        live.sample(engine.metricsRecord(wallTime: runTimeOffset + now, evaluation: nil), trainers: engine.trainerRows(now: now))
     }
 
     /// Exports the engine's counters and gauges to the metrics, at most every 0.25 s unless

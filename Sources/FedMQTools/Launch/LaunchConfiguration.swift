@@ -73,6 +73,11 @@ public struct LaunchConfiguration: Sendable {
     /// aggregator only the trainers'.
     public var curve = false
 
+    // MARK: Watching
+    /// Samples in each trainer's shard, passed to the aggregator for its trainer table (nil:
+    /// unknown; `ShardSizes.of` computes them).
+    public var shardSizes: [Int]? = nil
+
     // MARK: Processes
     /// Seconds children get to exit after the run ends or SIGTERM, before SIGKILL.
     public var gracePeriod = 5.0

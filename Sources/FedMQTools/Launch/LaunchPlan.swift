@@ -111,7 +111,7 @@ public struct LaunchPlan: Sendable {
     }
 
     /// `aggregator` arguments: endpoints, strategy, one shard per trainer, evaluation,
-    /// checkpoints, metrics and report in the run directory, stop conditions.
+    /// checkpoints, metrics and report in the run directory, stop conditions, shard sizes.
     public var aggregatorArguments: [String] {
         let c = configuration
         var a = ["--model-endpoint", endpoint(\.modelIn), "--update-endpoint", endpoint(\.updatesOut),
@@ -125,6 +125,7 @@ public struct LaunchPlan: Sendable {
         if let v = c.maxVersions { a += ["--max-versions", "\(v)"] }
         if let s = c.timeLimit { a += ["--time-limit", "\(s)"] }
         if let d = c.dataDirectory { a += ["--data-dir", d] }
+        if let sizes = c.shardSizes { a += ["--shard-sizes", sizes.map(String.init).joined(separator: ",")] }
         a += curveClientArguments("aggregator")
         if c.curve { a += ["--trainer-keys-file", keys.trainerKeysFile] }
         return a + c.aggregatorArguments
