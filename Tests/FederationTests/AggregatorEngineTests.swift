@@ -266,3 +266,25 @@ private func submitRandom(_ engine: AggregatorEngine, seed: UInt64) -> UInt64? {
     #expect(rows.map(\.shardSize) == [600, 400] && rows.map(\.shard) == [0, 1])
     #expect(rows[1].updatesAccepted == 0 && rows[1].meanStaleness == nil && rows[1].updateInterval == nil)
 }
+
+/// After a freeze a trainer's updates from one base arrive in a burst: the repeats that come
+/// after the model moved past that base count 1/2, 1/3 …; repeats while the base is current
+/// (more updates per version than trainers) count in full.
+@Test func staleRepeatsOfATrainersStepFromOneBaseAreDiscounted() throws {
+    let e = try engine { $0.mode = .buffered; $0.bufferSize = 1; $0.staleness = .constant }
+    let a = try register(e, "a", now: 0)
+    #expect(send(e, from: a.trainerID, base: 0, sequence: 2, now: 1) == 1)
+    #expect(e.model == [Float](repeating: 1, count: 8))
+    #expect(send(e, from: a.trainerID, base: 0, sequence: 3, now: 1) == 2)  // stale repeat: × 1/2
+    #expect(send(e, from: a.trainerID, base: 0, sequence: 4, now: 1) == 3)  // × 1/3
+    #expect(e.model.allSatisfy { abs($0 - (1 + 1.0 / 2 + 1.0 / 3)) < 1e-6 }, "\(e.model)")
+    #expect(e.counters.updatesDiscounted == 2)
+    #expect(send(e, from: a.trainerID, base: 3, sequence: 5, now: 1) == 4)  // a new base: in full
+    #expect(e.model.allSatisfy { abs($0 - (2 + 1.0 / 2 + 1.0 / 3)) < 1e-6 }, "\(e.model)")
+
+    let current = try engine { $0.mode = .buffered; $0.bufferSize = 2; $0.staleness = .constant }
+    let b = try register(current, "b", now: 0)
+    #expect(send(current, from: b.trainerID, base: 0, sequence: 2, now: 1) == nil)
+    #expect(send(current, from: b.trainerID, base: 0, sequence: 3, now: 1) == 1)  // base still current
+    #expect(current.model == [Float](repeating: 1, count: 8) && current.counters.updatesDiscounted == 0)
+}

@@ -3,6 +3,7 @@ import FedMQTransport
 import Logging
 import SafeTensorsFormat
 import TensorCore
+import VectorKernels
 import ZeroMQ
 
 /// The aggregator's decision logic, free of sockets and threads: validates updates and
@@ -28,6 +29,8 @@ public final class AggregatorEngine {
     /// `unknown_trainer` rejections repeat (every heartbeat and update of a trainer the
     /// aggregator forgot, until it registers again): logged at most every 10 s.
     private var unknownTrainerLog = LogThrottle(interval: 10)
+    /// Per trainer: the base version of its last accepted update and how many it sent from it.
+    private var lastBases: [UInt32: (base: UInt64, count: Int)] = [:]
     /// Central DP's accountant (nil when it is off).
     private let privacyLedger: PrivacyLedger?
 
@@ -174,14 +177,16 @@ public final class AggregatorEngine {
                         decode: (inout IntakeBuffer) throws(ProtocolError) -> ClientUpdate) -> UInt64? {
         do throws(ProtocolError) {
             try authorize(sender)
-            let update = try decode(&intakeBuffer)
+            var update = try decode(&intakeBuffer)
             defer { intakeBuffer.recycle(update, after: strategy) }
             try checkOwner(of: update.trainerID, sender)
             if configuration.requireRegistration {
                 try registry.accept(sequence: update.sequence, from: update.trainerID, now: now)
             }
             try checkStaleness(of: update)
+            let repeats = discountRepeat(&update)
             let outcome = try strategy.submit(update, now: now)
+            lastBases[update.trainerID] = (update.baseVersion, repeats + 1)
             counters.updatesAccepted += 1
             if update.clipped {
                 counters.updatesClipped += 1
@@ -195,6 +200,22 @@ public final class AggregatorEngine {
             reject(error, what: "update", now: now)
             return nil
         }
+    }
+
+    /// A trainer that cannot hand over its update (a frozen aggregator or broker) trains again
+    /// from the same base, and its updates then arrive in a burst, each a separate step from a
+    /// model the global one has already moved past: applied in full they overshoot (accuracy
+    /// fell 25–35 points for a version after a 40 s freeze). The r-th repeat of a trainer's step
+    /// from one base that arrives stale is scaled by 1/(r + 1). Returns r (0: not a repeat).
+    /// Repeats that arrive while the base is still current (more updates per version than
+    /// trainers) are not discounted.
+    private func discountRepeat(_ update: inout ClientUpdate) -> Int {
+        guard let last = lastBases[update.trainerID], last.base == update.baseVersion else { return 0 }
+        if update.baseVersion < version {
+            VectorMath.scale(&update.delta, by: 1 / Float(last.count + 1))
+            counters.updatesDiscounted += 1
+        }
+        return last.count
     }
 
     /// Handles one control request (frames without routing prefix); returns the reply frames, if any.

@@ -10,6 +10,9 @@ public struct RunCounters: Sendable, Equatable {
     public var bytesIn: UInt64 = 0
     public var bytesOut: UInt64 = 0
     public var staleness = StalenessHistogram()
+    /// Accepted updates scaled down as stale repeats of a trainer's step from one base
+    /// (counted in `updatesAccepted` too; see `AggregatorEngine`).
+    public var updatesDiscounted: UInt64 = 0
     /// Versions made under central DP (each one step of its mechanism; see `PrivacyLedger`).
     public var privacySteps: UInt64 = 0
 
@@ -23,7 +26,7 @@ public struct RunCounters: Sendable, Equatable {
     /// Flat form for checkpoints.
     public var dictionary: [String: UInt64] {
         var out = ["updates_accepted": updatesAccepted, "updates_clipped": updatesClipped, "bytes_in": bytesIn, "bytes_out": bytesOut,
-                   "privacy_steps": privacySteps]
+                   "privacy_steps": privacySteps, "updates_discounted": updatesDiscounted]
         for (k, v) in rejected { out["rejected." + k] = v }
         return out
     }
@@ -35,6 +38,7 @@ public struct RunCounters: Sendable, Equatable {
         bytesIn = d["bytes_in"] ?? 0
         bytesOut = d["bytes_out"] ?? 0
         privacySteps = d["privacy_steps"] ?? 0
+        updatesDiscounted = d["updates_discounted"] ?? 0
         for (k, v) in d where k.hasPrefix("rejected.") { rejected[String(k.dropFirst(9))] = v }
     }
 }
