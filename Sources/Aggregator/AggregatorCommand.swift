@@ -32,7 +32,8 @@ struct AggregatorCommand: AsyncParsableCommand {
     )
 
     // Model and run
-    @Option(help: "\(ModelHelp.option) [env: FEDMQ_MODEL, default: cnn]") var model: String?
+    @Option(help: "\(ModelHelp.option) [env: FEDMQ_MODEL, default: cnn, or none with --initial-model]") var model: String?
+    @Option(help: "Safetensors file with the model's version-0 tensors, e.g. a PyTorch state_dict (safetensors.torch.save_file): the aggregator federates its tensor names and shapes, in the file's data order, without a Swift description; F16/BF16/F64 tensors become F32, integer tensors are refused. Without --model the server does not evaluate; with --model the file must hold exactly that model's tensors. [env: FEDMQ_INITIAL_MODEL]") var initialModel: String?
     @Option(help: "Run id carried in every message. [env: FEDMQ_RUN_ID, default: 1]") var runId: UInt64?
     @Option(help: "Seed for the initial model and the partition. [env: FEDMQ_SEED, default: 0]") var seed: UInt64?
     @Option(help: "Directory with the Fashion-MNIST IDX files (test split used for evaluation). [env: FEDMQ_DATA_DIR, default: /usr/share/datasets/fashion-mnist]") var dataDir: String?
@@ -87,29 +88,48 @@ struct AggregatorCommand: AsyncParsableCommand {
 
     mutating func validate() throws {
         let configuration = try makeConfiguration()
-        let model = try ModelArchitecture.named(configuration.modelName).build(seed: configuration.seed)
         try validating {
-            try configuration.validate(layout: model.layout, outputClasses: model.outputShape.reduce(1, *))
+            let model = try resolvedModel(configuration)
+            try configuration.validate(layout: model.layout, outputClasses: model.outputClasses)
+            if model.architecture == nil, configuration.targetAccuracy != nil {
+                throw ConfigurationError("--target-accuracy needs an evaluation, and a model from --initial-model alone has none at the server; give --model too when the Swift tensor core can run it")
+            }
         }
         _ = try resolvedLogLevel()
+    }
+
+    /// The model to federate: `--model`, `--initial-model`, or both (they must agree).
+    private func resolvedModel(_ configuration: AggregatorConfiguration) throws(ConfigurationError) -> AggregatorModel {
+        let env = EnvironmentValues()
+        return try AggregatorModel.resolve(
+            architectureName: model ?? env.string("FEDMQ_MODEL"),
+            initialModel: initialModel ?? env.string("FEDMQ_INITIAL_MODEL"), seed: configuration.seed)
     }
 
     func run() async throws {
         let logger = ServiceCommand.logger(label: "fedmq.aggregator", level: try resolvedLogLevel())
         let files = FileDescriptorLimit.raiseToHardLimit()
         logger.info("open-file limit", metadata: ["soft": "\(files.soft)", "hard": "\(files.hard)"])
-        let configuration = try makeConfiguration()
-        let architecture = try ModelArchitecture.named(configuration.modelName)
-        let initial = architecture.build(seed: configuration.seed)
+        var configuration = try makeConfiguration()
+        let initial = try resolvedModel(configuration)
+        if !initial.converted.isEmpty {
+            logger.notice("initial model: tensors converted to F32", metadata: [
+                "tensors": "\(initial.converted.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", "))"])
+        }
         var evaluator: (any ModelEvaluator)?
-        if configuration.evalEvery > 0 {
+        if let path = initialModel ?? EnvironmentValues().string("FEDMQ_INITIAL_MODEL"), initial.architecture == nil {
+            configuration.modelName = "\(path.split(separator: "/").last.map(String.init) ?? path) (initial model, \(initial.layout.parameters.count) tensors)"
+            logger.notice("no Swift architecture for the initial model: the server does not evaluate", metadata: [
+                "file": "\(path)", "tensors": "\(initial.layout.parameters.count)", "parameters": "\(initial.layout.count)"])
+        }
+        if let architecture = initial.architecture, configuration.evalEvery > 0 {
             let directory = dataDir ?? EnvironmentValues().string("FEDMQ_DATA_DIR") ?? "/usr/share/datasets/fashion-mnist"
             let testSet = try Dataset.loadIDX(directory: directory, split: .test)
             logger.info("test set loaded", metadata: ["samples": "\(testSet.count)", "directory": "\(directory)"])
             evaluator = TestSetEvaluator(architecture: architecture, testSet: testSet)
         }
         let service = try AggregatorService(
-            configuration: configuration, layout: initial.layout, initialWeights: initial.parameters,
+            configuration: configuration, layout: initial.layout, initialWeights: initial.weights,
             evaluator: evaluator, logger: logger)
         // The service returns on its own when a stop condition ends the run: that is success.
         let (inline, file) = (trainerKeys, trainerKeysFile)
