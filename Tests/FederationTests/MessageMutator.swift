@@ -38,10 +38,14 @@ struct MessageMutator {
                 modelVersion: number())))
         default:
             let id = UInt32(truncatingIfNeeded: number())
-            switch below(3) {
+            switch below(4) {
             case 0: return codec.control(.heartbeat(trainerID: id, sequence: number()))
             case 1: return codec.control(.goodbye(trainerID: id, sequence: number()))
-            default: return codec.control(.unregistered(trainerID: id, sequence: number()))
+            case 2: return codec.control(.unregistered(trainerID: id, sequence: number()))
+            default:
+                return codec.control(.updateResult(UpdateResult(
+                    trainerID: id, sequence: number(), baseVersion: number(), modelVersion: number(),
+                    rejection: below(2) == 0 ? nil : RejectionReason.allCases[below(RejectionReason.allCases.count)])))
             }
         }
     }

@@ -17,6 +17,9 @@ public final class AggregatorEngine {
     /// Broker-attested keys allowed to send anything (nil: any key the broker admits): the
     /// configuration's `allowedTrainerKeys` until `replaceTrainerKeys`.
     public private(set) var allowedTrainerKeys: Set<CurveKey>?
+    /// Why the update handled last was rejected; nil when it was accepted (read right after
+    /// `handleUpdate` to tell its sender, see `UpdateFeedback`).
+    public private(set) var lastUpdateRejection: RejectionReason?
     /// How many times `modelFrames` encoded the model (once per version published).
     public private(set) var modelEncodes = 0
     /// The frames `modelFrames` made for `version`, reused until the version changes.
@@ -170,8 +173,10 @@ public final class AggregatorEngine {
                 logger.notice("clipped update", metadata: ["trainer": "\(update.trainerID)", "norm": "\(update.receivedNorm)"])
             }
             counters.staleness.record(outcome.staleness)
+            lastUpdateRejection = nil
             return outcome.newVersion
         } catch {
+            lastUpdateRejection = error.reason
             reject(error, what: "update", now: now)
             return nil
         }
@@ -203,8 +208,8 @@ public final class AggregatorEngine {
                 guard registry.records[id] != nil else { return unregistered(id, sequence: sequence, request: "goodbye", now: now) }
                 registry.goodbye(id)
                 logger.info("trainer left", metadata: ["id": "\(id)"])
-            case .registered, .unregistered:
-                throw ProtocolError(.unknownKind, "registered and unregistered are replies, not requests")
+            case .registered, .unregistered, .updateResult:
+                throw ProtocolError(.unknownKind, "registered, unregistered and update_result are replies, not requests")
             }
         } catch {
             reject(error, what: "control message", now: now)

@@ -31,6 +31,8 @@ struct IntakeLoop {
     private var metricsFailureLog = LogThrottle(interval: 10)
     /// The broker's aggregator lease: updates, new versions and republications only while held.
     private(set) var lease: AggregatorLease
+    /// Trainers' control routes, for telling each update's sender its verdict.
+    private(set) var feedback = UpdateFeedback()
 
     init(engine: AggregatorEngine, sockets: AggregatorSockets, lease: AggregatorLease, store: CheckpointStore?, metrics: MetricsWriter?,
          worker: EvaluationWorker?, configuration: AggregatorConfiguration, runTimeOffset: Double, logger: Logger) {
@@ -60,6 +62,16 @@ struct IntakeLoop {
             guard let message else { return }
             let (count, sender) = splitSender(frameCount: message.frameCount) { message.bytes(ofFrame: message.frameCount - 1) }
             if let version = engine.handleUpdate(message, frameCount: count, sender: sender, now: now) { newVersion(version, now: now) }
+            if count >= 2 { tellSender(updateHeader: message.bytes(ofFrame: 1), sender: sender) }
+        }
+    }
+
+    /// Sends the verdict on the update just handled to its sender's control route, if known
+    /// (never blocks: a full control socket drops it, as any reply).
+    private mutating func tellSender(updateHeader: [UInt8], sender: MessageSender) {
+        guard let frames = feedback.message(forUpdateHeader: updateHeader, sender: sender, engine: engine) else { return }
+        do { _ = try sockets.control.send(frames, options: .dontWait) } catch {
+            logger.debug("update_result not sent", metadata: ["error": "\(error)"])
         }
     }
 
@@ -80,7 +92,9 @@ struct IntakeLoop {
             let envelope = Array(frames.dropLast(min(3, max(0, frames.count - 1))))
             let body = Array(frames.dropFirst(envelope.count))
             let known = engine.registry.records.count
-            if let reply = engine.handleControl(body, sender: sender, now: now) {
+            let reply = engine.handleControl(body, sender: sender, now: now)
+            feedback.learn(request: body, reply: reply, envelope: envelope, sender: sender, registry: engine.registry)
+            if let reply {
                 if engine.registry.records.count != known { saveRegistry() }
                 _ = try sockets.control.send(envelope + reply, options: .dontWait)
             }

@@ -26,6 +26,8 @@ public struct TrainerSession: Sendable {
         case stopped(version: UInt64, reason: String)
         /// A broadcast failed validation and was dropped.
         case rejected(ProtocolError)
+        /// The aggregator's verdict on one of this trainer's updates (sent since it registered).
+        case updateResult(UpdateResult)
     }
 
     /// The model's layout (its fingerprint must match the aggregator's).
@@ -152,9 +154,11 @@ public struct TrainerSession: Sendable {
 
     // MARK: Control replies
 
-    /// Handles one message from the control socket: a `registered` reply while registering, or
-    /// an `unregistered` reply about the current id to a request sent since it registered.
-    /// Anything else (a duplicate `registered`, invalid bytes) changes nothing.
+    /// Handles one message from the control socket: a `registered` reply while registering, an
+    /// `unregistered` reply about the current id to a request sent since it registered, or an
+    /// `update_result` about an update sent under the current id since it registered.
+    /// Anything else (a duplicate `registered`, invalid bytes, a kind this build does not know)
+    /// changes nothing.
     public mutating func receiveControl(_ frames: [[UInt8]]) -> Event? {
         guard let codec, let reply = try? codec.decodeControl(frames) else { return nil }
         switch reply {
@@ -171,6 +175,9 @@ public struct TrainerSession: Sendable {
             where isRegistered && id == registration?.trainerID && answered > registeredAfter:
             isForgotten = true
             return .forgotten(trainerID: id)
+        case .updateResult(let result)
+            where isRegistered && result.trainerID == registration?.trainerID && result.sequence > registeredAfter:
+            return .updateResult(result)
         default:
             return nil
         }

@@ -356,6 +356,22 @@ final class TrainerLoop {
             }
             shared.update { $0.broadcastsRejected += 1 }
             logger.warning("broadcast rejected", metadata: ["reason": "\(error.reason.rawValue)", "detail": "\(error.message)"])
+        case .updateResult(let result):
+            record(result)
+        }
+    }
+
+    /// Counts the aggregator's verdict on an update; a rejection is logged with its reason.
+    private func record(_ result: UpdateResult) {
+        shared.update { status in
+            if let reason = result.reason { status.updatesRejected[reason, default: 0] += 1 } else { status.updatesAccepted += 1 }
+        }
+        let metadata: Logger.Metadata = ["sequence": "\(result.sequence)", "base": "\(result.baseVersion)",
+                                         "version": "\(result.modelVersion)"]
+        if let reason = result.reason {
+            logger.warning("update rejected by the aggregator", metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
+        } else {
+            logger.debug("update accepted", metadata: metadata)
         }
     }
 

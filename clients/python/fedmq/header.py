@@ -36,6 +36,7 @@ class Kind(enum.IntEnum):
     HEARTBEAT = 6
     GOODBYE = 7
     UNREGISTERED = 8
+    UPDATE_RESULT = 9
 
     @property
     def topic(self) -> bytes:

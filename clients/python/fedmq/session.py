@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Union
 
-from .codec import Frames, MessageCodec, ModelMessage, Registration, StopMessage, Unregistered
+from .codec import Frames, MessageCodec, ModelMessage, Registration, StopMessage, Unregistered, UpdateResult
 from .errors import ProtocolError
 from .header import Header, Kind
 from .payload import DecodedPayload, Layout
@@ -62,7 +62,8 @@ class Rejected:
     error: ProtocolError
 
 
-Event = Union[Joined, Registered, Forgotten, Adopted, Stopped, Rejected]
+Event = Union[Joined, Registered, Forgotten, Adopted, Stopped, Rejected, UpdateResult]
+"""An ``UpdateResult`` is the aggregator's verdict on one of this trainer's updates."""
 
 
 class ReconnectBackoff:
@@ -191,9 +192,11 @@ class TrainerSession:
     # Control replies
 
     def receive_control(self, frames: Sequence[bytes]) -> Optional[Event]:
-        """Handles one control reply: ``registered`` while registering, or ``unregistered``
-        about the current id answering a request sent since it registered. Anything else (a
-        duplicate ``registered``, a stale reply, invalid bytes) changes nothing."""
+        """Handles one control message: ``registered`` while registering, ``unregistered``
+        about the current id answering a request sent since it registered, or ``update_result``
+        about an update sent under the current id since it registered (returned as the event).
+        Anything else (a duplicate ``registered``, a stale reply, invalid bytes, a kind this
+        package does not know) changes nothing."""
         if self.codec is None:
             return None
         try:
@@ -213,6 +216,9 @@ class TrainerSession:
                 and reply.trainer_id == self.registration.trainer_id and reply.sequence > self._registered_after):
             self.is_forgotten = True
             return Forgotten(reply.trainer_id)
+        if (isinstance(reply, UpdateResult) and self.is_registered and self.registration is not None
+                and reply.trainer_id == self.registration.trainer_id and reply.sequence > self._registered_after):
+            return reply
         return None
 
     # Requests

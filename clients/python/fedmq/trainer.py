@@ -24,7 +24,7 @@ import numpy as np
 import zmq
 
 from . import payload as payloads
-from .codec import Registration
+from .codec import Registration, UpdateResult
 from .config import TrainerConfig
 from .crc32c import crc32c
 from .errors import FedMQError
@@ -86,6 +86,12 @@ class TrainerStatus:
     broker_refusals: int = 0
     stop_reason: Optional[str] = None
     reject_reasons: dict = field(default_factory=dict)
+    #: Updates the aggregator reported accepted (``update_result``).
+    updates_accepted: int = 0
+    #: Updates the aggregator reported rejected, by reason (e.g. ``{"too_stale": 2}``).
+    updates_rejected: dict = field(default_factory=dict)
+    #: The aggregator's latest verdict on one of this trainer's updates.
+    last_update_result: Optional[UpdateResult] = None
 
 
 @dataclass
@@ -128,7 +134,8 @@ class Trainer:
     def status(self) -> TrainerStatus:
         """A copy of the progress counters."""
         with self._lock:
-            return dataclasses.replace(self._status, reject_reasons=dict(self._status.reject_reasons))
+            return dataclasses.replace(self._status, reject_reasons=dict(self._status.reject_reasons),
+                                       updates_rejected=dict(self._status.updates_rejected))
 
     def stop(self) -> None:
         """Asks the trainer to leave (goodbye) after the current round."""
@@ -332,3 +339,11 @@ class Trainer:
             status.broadcasts_rejected += 1
             status.reject_reasons[reason] = status.reject_reasons.get(reason, 0) + 1
             LOG.warning("broadcast rejected: %s", event.error)
+        elif isinstance(event, UpdateResult):
+            status.last_update_result = event
+            if event.reason is None:
+                status.updates_accepted += 1
+            else:
+                status.updates_rejected[event.reason] = status.updates_rejected.get(event.reason, 0) + 1
+                LOG.warning("update %d (from version %d) rejected by the aggregator: %s",
+                            event.sequence, event.base_version, event.reason)

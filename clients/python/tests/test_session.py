@@ -5,7 +5,9 @@ Why this file exists: staying in a run is a state machine (run id, registration,
 trainer follows and the aggregator relies on.
 """
 
-from fedmq.codec import Registration
+import struct
+
+from fedmq.codec import Registration, UpdateResult
 from fedmq.header import Header, Kind
 from fedmq.session import Adopted, Forgotten, Joined, Registered, Rejected, Stopped, TrainerSession
 
@@ -104,3 +106,26 @@ def test_broker_refusals_back_off_doubling_until_admitted():
     assert session.broker_refused(8.0) == 8
     session.receive_control(wire.registered(1, 2))
     assert session.backoff.refusals == 0
+
+
+def test_update_results_about_its_own_updates_since_it_registered_are_events():
+    session = registered_session()
+    session.update(b"", 4, 1, 0.1)  # sequence 2
+    assert session.receive_control(wire.update_result(7, 3, 2, base=4, version=5)) == UpdateResult(3, 2, 4, 5, None)
+    rejected = session.receive_control(wire.update_result(7, 3, 2, reason="too_stale", base=4, version=9))
+    assert rejected == UpdateResult(3, 2, 4, 9, "too_stale") and not rejected.accepted
+    assert session.receive_control(wire.update_result(7, 8, 2)) is None  # another trainer's
+    assert session.receive_control(wire.update_result(7, 3, 1)) is None  # the register's number: before registering
+    assert session.receive_control(wire.update_result(8, 3, 2)) is None  # another run
+
+
+def test_contradictory_update_results_and_unknown_kinds_change_nothing():
+    session = registered_session()
+    contradictory = wire.update_result(7, 3, 2)
+    contradictory[2] = b'{"accepted":false}'
+    contradictory[1] = wire.frames(Header.decode(contradictory[1]), contradictory[2])[1]
+    assert session.receive_control(contradictory) is None
+    future = wire.update_result(7, 3, 2)
+    future[1] = future[1][:6] + struct.pack("<H", 10) + future[1][8:]  # a kind from a later revision
+    assert session.receive_control(future) is None
+    assert session.is_registered and session.trainer_id == 3
