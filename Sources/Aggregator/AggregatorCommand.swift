@@ -65,6 +65,8 @@ struct AggregatorCommand: AsyncParsableCommand {
 
     // Evaluation, checkpoints, metrics
     @Option(help: "Evaluate on the test set every N versions; 0 never. [env: FEDMQ_EVAL_EVERY, default: \(AggregatorConfiguration.defaultJob.evalEvery)]") var evalEvery: UInt64?
+    @Flag(help: "Federated evaluation: every --eval-every versions, ask the live trainers to evaluate the version on their own data and record the sample-weighted mean (metrics federatedAccuracy/federatedLoss); with no server evaluation it is what --target-accuracy reads. Trainers that do not answer are left out. [env: FEDMQ_FEDERATED_EVAL=true]") var federatedEval = false
+    @Option(help: "Seconds a federated evaluation waits for the trainers' answers. [env: FEDMQ_FEDERATED_EVAL_TIMEOUT, default: 30]") var federatedEvalTimeout: Double?
     @Option(help: "Seconds to wait for the final model's evaluation when the run ends. [env: FEDMQ_FINAL_EVAL_TIMEOUT, default: 300]") var finalEvalTimeout: Double?
     @Option(help: "Checkpoint directory; none disables checkpoints. [env: FEDMQ_CHECKPOINT_DIR]") var checkpointDir: String?
     @Option(help: "Checkpoint every N versions; 1 keeps versions from going back after a crash (kill -9). [env: FEDMQ_CHECKPOINT_EVERY, default: 10]") var checkpointEvery: UInt64?
@@ -91,8 +93,8 @@ struct AggregatorCommand: AsyncParsableCommand {
         try validating {
             let model = try resolvedModel(configuration)
             try configuration.validate(layout: model.layout, outputClasses: model.outputClasses)
-            if model.architecture == nil, configuration.targetAccuracy != nil {
-                throw ConfigurationError("--target-accuracy needs an evaluation, and a model from --initial-model alone has none at the server; give --model too when the Swift tensor core can run it")
+            if model.architecture == nil, configuration.targetAccuracy != nil, !configuration.federatedEvaluation {
+                throw ConfigurationError("--target-accuracy needs an evaluation, and a model from --initial-model alone has none at the server; add --federated-eval (the trainers evaluate), or give --model too when the Swift tensor core can run it")
             }
         }
         _ = try resolvedLogLevel()
@@ -185,6 +187,8 @@ struct AggregatorCommand: AsyncParsableCommand {
         (c.modelEndpoint, c.updateEndpoint, c.controlEndpoint) = try broker.endpoints(env)
         c.republishInterval = try republishInterval ?? env.value("FEDMQ_REPUBLISH_INTERVAL") ?? c.republishInterval
         c.evalEvery = try evalEvery ?? env.value("FEDMQ_EVAL_EVERY") ?? c.evalEvery
+        c.federatedEvaluation = try federatedEval || (env.value("FEDMQ_FEDERATED_EVAL", as: Bool.self) ?? false)
+        c.federatedEvaluationTimeout = try federatedEvalTimeout ?? env.value("FEDMQ_FEDERATED_EVAL_TIMEOUT") ?? c.federatedEvaluationTimeout
         c.finalEvaluationTimeout = try finalEvalTimeout ?? env.value("FEDMQ_FINAL_EVAL_TIMEOUT") ?? c.finalEvaluationTimeout
         c.checkpointDirectory = checkpointDir ?? env.string("FEDMQ_CHECKPOINT_DIR")
         c.checkpointEvery = try checkpointEvery ?? env.value("FEDMQ_CHECKPOINT_EVERY") ?? c.checkpointEvery

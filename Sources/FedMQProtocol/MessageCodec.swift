@@ -114,6 +114,14 @@ public struct MessageCodec: Sendable {
             h.baseVersion = result.baseVersion
             h.modelVersion = result.modelVersion
             payload = Self.json(UpdateResult.Payload(accepted: result.accepted, reason: result.reason))
+        case .evaluate(let version):
+            h = header(.evaluate)
+            h.modelVersion = version
+        case .evaluation(let report):
+            h = header(.evaluation, trainerID: report.trainerID, sequence: report.sequence)
+            h.modelVersion = report.version
+            h.sampleCount = report.samples
+            payload = Self.json(EvaluationReport.Payload(accuracy: report.accuracy, loss: report.loss, samples: report.samples))
         }
         return FrameCodec.encode(Message(header: h, payload: payload))
     }
@@ -237,7 +245,7 @@ public struct MessageCodec: Sendable {
 
     /// Validates and decodes a control message.
     public func decodeControl(_ frames: [[UInt8]]) throws(ProtocolError) -> ControlMessage {
-        var expected = expectations([.register, .registered, .heartbeat, .goodbye, .unregistered, .updateResult])
+        var expected = expectations([.register, .registered, .heartbeat, .goodbye, .unregistered, .updateResult, .evaluate, .evaluation])
         expected.acceptsUnknownFingerprint = true
         let message = try FrameCodec.decode(frames, expecting: expected)
         let h = message.header
@@ -255,6 +263,12 @@ public struct MessageCodec: Sendable {
                                       modelVersion: h.modelVersion, rejection: nil)
             result.reason = payload.reason
             return .updateResult(result)
+        case .evaluate: return .evaluate(version: h.modelVersion)
+        case .evaluation:
+            let p = try Self.unjson(EvaluationReport.Payload.self, message.payload)
+            return .evaluation(try EvaluationReport(trainerID: h.trainerID, sequence: h.sequence, version: h.modelVersion,
+                                                    samples: p.samples, loss: p.loss, accuracy: p.accuracy)
+                .validated(headerSamples: h.sampleCount))
         default: return .goodbye(trainerID: h.trainerID, sequence: h.sequence)
         }
     }

@@ -23,13 +23,20 @@ public enum MessageKind: UInt16, Sendable, Hashable, Codable, CaseIterable {
     /// update's sequence number and base version, the aggregator's version; payload JSON
     /// `UpdateResult.Payload`. Trainers that do not know this kind drop it.
     case updateResult = 9
+    /// Aggregator → trainer (control, along its route): evaluate global version `modelVersion`
+    /// on local data and answer with `evaluation`; payload empty. Trainers that do not know
+    /// this kind drop it (the aggregator closes the evaluation with the answers it got).
+    case evaluate = 10
+    /// Trainer → aggregator (control): loss and accuracy of version `modelVersion` on
+    /// `sampleCount` local samples; payload JSON `EvaluationReport.Payload`.
+    case evaluation = 11
 
     /// The topic frame this kind travels with.
     public var topic: String {
         switch self {
         case .model, .stop: "model"
         case .update: "update"
-        case .register, .registered, .heartbeat, .goodbye, .unregistered, .updateResult: "control"
+        case .register, .registered, .heartbeat, .goodbye, .unregistered, .updateResult, .evaluate, .evaluation: "control"
         }
     }
 }

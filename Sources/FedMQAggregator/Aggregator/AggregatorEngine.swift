@@ -20,6 +20,8 @@ public final class AggregatorEngine {
     /// Why the update handled last was rejected; nil when it was accepted (read right after
     /// `handleUpdate` to tell its sender, see `UpdateFeedback`).
     public private(set) var lastUpdateRejection: RejectionReason?
+    /// Answers to federated evaluation requests, per version.
+    public private(set) var federatedEvaluation: FederatedEvaluation
     /// How many times `modelFrames` encoded the model (once per version published).
     public private(set) var modelEncodes = 0
     /// The frames `modelFrames` made for `version`, reused until the version changes.
@@ -43,6 +45,19 @@ public final class AggregatorEngine {
         strategy = try configuration.makeStrategy(model: initialWeights)
         registry = TrainerRegistry(shardCount: configuration.shardCount, timeout: configuration.heartbeatTimeout)
         allowedTrainerKeys = configuration.allowedTrainerKeys
+        federatedEvaluation = FederatedEvaluation(timeout: configuration.federatedEvaluationTimeout)
+    }
+
+    /// Starts a federated evaluation of `version`, asked of `asked` trainers at `now`; returns
+    /// the request's frames (to send along each trainer's route).
+    public func requestFederatedEvaluation(of version: UInt64, asked: Int, now: Double) -> [[UInt8]] {
+        federatedEvaluation.open(version: version, asked: asked, now: now)
+        return codec.control(.evaluate(version: version))
+    }
+
+    /// Federated evaluations complete (every trainer asked answered) or past their deadline at `now`.
+    public func closeFederatedEvaluations(now: Double) -> [FederatedEvaluation.Result] {
+        federatedEvaluation.close(now: now)
     }
 
     /// Puts a new allowed-trainer key list in force for every later message (a reload of the
@@ -208,8 +223,17 @@ public final class AggregatorEngine {
                 guard registry.records[id] != nil else { return unregistered(id, sequence: sequence, request: "goodbye", now: now) }
                 registry.goodbye(id)
                 logger.info("trainer left", metadata: ["id": "\(id)"])
-            case .registered, .unregistered, .updateResult:
-                throw ProtocolError(.unknownKind, "registered, unregistered and update_result are replies, not requests")
+            case .evaluation(let report):
+                try checkOwner(of: report.trainerID, sender)
+                guard registry.records[report.trainerID] != nil else {
+                    throw ProtocolError(.unknownTrainer, "evaluation from unknown trainer \(report.trainerID)")
+                }
+                let taken = federatedEvaluation.record(report)
+                logger.debug("federated evaluation answer", metadata: [
+                    "trainer": "\(report.trainerID)", "version": "\(report.version)", "accuracy": "\(report.accuracy)",
+                    "samples": "\(report.samples)", "taken": "\(taken)"])
+            case .registered, .unregistered, .updateResult, .evaluate:
+                throw ProtocolError(.unknownKind, "registered, unregistered, update_result and evaluate are the aggregator's, not requests")
             }
         } catch {
             reject(error, what: "control message", now: now)

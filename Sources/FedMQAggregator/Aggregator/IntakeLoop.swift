@@ -18,6 +18,8 @@ struct IntakeLoop {
     let runTimeOffset: Double
     /// Latest evaluation result and its version.
     private(set) var lastEvaluation: (version: UInt64, result: EvaluationResult)?
+    /// Latest federated evaluation closed.
+    private(set) var lastFederated: FederatedEvaluation.Result?
     /// Latest version handed to the evaluation thread.
     private var lastSubmitted: UInt64?
     /// Largest number of messages handled per socket per poll, so neither starves the other.
@@ -144,6 +146,7 @@ struct IntakeLoop {
     private mutating func announce(_ version: UInt64, now: Double) {
         publish()
         guard configuration.evalEvery > 0 && version % configuration.evalEvery == 0 else { return }
+        if configuration.federatedEvaluation { askTrainersToEvaluate(version, now: now) }
         if let worker {
             worker.submit(version: version, weights: engine.model)
             lastSubmitted = version
@@ -220,7 +223,31 @@ struct IntakeLoop {
 
     // MARK: Evaluation and metrics
 
+    /// Sends `evaluate` for `version` along every live trainer's control route.
+    private func askTrainersToEvaluate(_ version: UInt64, now: Double) {
+        let routes = feedback.liveRoutes(in: engine.registry)
+        let request = engine.requestFederatedEvaluation(of: version, asked: routes.count, now: now)
+        for route in routes {
+            do { _ = try sockets.control.send(route + request, options: .dontWait) } catch {
+                logger.debug("evaluate request not sent", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Records the federated evaluations that are complete or past their deadline.
+    private mutating func collectFederated(wallTime: Double) {
+        for result in engine.closeFederatedEvaluations(now: wallTime) {
+            lastFederated = result
+            logger.info("federated evaluation", metadata: [
+                "version": "\(result.version)", "accuracy": "\(String(format: "%.4f", result.accuracy))",
+                "loss": "\(String(format: "%.4f", result.loss))", "samples": "\(result.samples)", "trainers": "\(result.trainers)",
+            ])
+            writeMetrics(wallTime: wallTime, evaluation: nil, version: result.version, federated: result)
+        }
+    }
+
     mutating func collectEvaluations(wallTime: Double) {
+        collectFederated(wallTime: wallTime)
         for outcome in worker?.drain() ?? [] {
             switch outcome.result {
             case .success(let result):
@@ -254,10 +281,16 @@ struct IntakeLoop {
     /// `runTimeOffset`; `version`: the evaluated one).
     /// A line that cannot be written stays in the writer and goes out with the next one; the
     /// failure is logged at most every 10 s.
-    mutating func writeMetrics(wallTime: Double, evaluation: EvaluationResult?, version: UInt64?) {
+    mutating func writeMetrics(wallTime: Double, evaluation: EvaluationResult?, version: UInt64?,
+                               federated: FederatedEvaluation.Result? = nil) {
         guard let metrics else { return }
+        var record = engine.metricsRecord(wallTime: runTimeOffset + wallTime, evaluation: evaluation, version: version)
+        if let federated {
+            (record.federatedAccuracy, record.federatedLoss) = (federated.accuracy, federated.loss)
+            (record.federatedSamples, record.federatedTrainers) = (federated.samples, federated.trainers)
+        }
         do {
-            try metrics.write(engine.metricsRecord(wallTime: runTimeOffset + wallTime, evaluation: evaluation, version: version))
+            try metrics.write(record)
         } catch {
             guard let held = metricsFailureLog.admit(now: wallTime) else { return }
             logger.error("metrics line not written yet; kept for the next write", metadata: [
@@ -277,6 +310,9 @@ struct IntakeLoop {
     func stopReason(wallTime: Double) -> String? {
         if let target = configuration.targetAccuracy, let e = lastEvaluation, e.result.accuracy >= target {
             return "target accuracy \(target) reached (\(String(format: "%.4f", e.result.accuracy)) at version \(e.version))"
+        }
+        if let target = configuration.targetAccuracy, worker == nil, let f = lastFederated, f.accuracy >= target {
+            return "target accuracy \(target) reached by federated evaluation (\(String(format: "%.4f", f.accuracy)) at version \(f.version), \(f.trainers) trainers)"
         }
         if let max = configuration.maxVersions, engine.version >= max { return "reached version \(max)" }
         if let limit = configuration.timeLimit, runTimeOffset + wallTime >= limit { return "time limit \(limit) s" }

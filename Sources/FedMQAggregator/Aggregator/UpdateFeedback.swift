@@ -56,6 +56,12 @@ struct UpdateFeedback {
     /// Routes held (one per trainer id heard from).
     var routeCount: Int { routes.count }
 
+    /// The routes of the trainers `registry` counts live, by trainer id (federated evaluation
+    /// requests go along them).
+    func liveRoutes(in registry: TrainerRegistry) -> [[[UInt8]]] {
+        routes.filter { registry.records[$0.key]?.live == true }.sorted { $0.key < $1.key }.map(\.value)
+    }
+
     /// `id` is registered and, when it was registered with a CURVE key, `sender` is that key.
     private static func owns(_ id: UInt32, _ sender: MessageSender, _ registry: TrainerRegistry) -> Bool {
         guard let record = registry.records[id] else { return false }

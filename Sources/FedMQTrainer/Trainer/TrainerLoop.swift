@@ -34,6 +34,12 @@ final class TrainerLoop {
     /// What the reported wait is for, so a new stage starts a new wait.
     private var waitStage: WaitStage?
     private let started: ContinuousClock.Instant
+    /// A version the aggregator asked this trainer to evaluate (federated evaluation), not yet answered.
+    private var evaluationRequest: UInt64?
+    /// The samples federated evaluation runs on: the first `evaluationSamples` of the shard.
+    private var evaluationSet: Dataset?
+    /// Shard samples a federated evaluation uses at most.
+    private let evaluationSamples = 2000
 
     /// The stages of joining a run that can wait on the broker or the aggregator.
     private enum WaitStage {
@@ -77,6 +83,7 @@ final class TrainerLoop {
             }
             try heartbeatIfDue()
             try pump(timeout: .zero)  // so the round starts from the newest model already queued
+            answerEvaluationRequest()
             guard let base = session.heldVersion, let weights = heldWeights,
                   base != lastBase || seconds(since: lastPush) >= configuration.sameBaseWait(after: sameBaseRounds)
             else {
@@ -99,6 +106,7 @@ final class TrainerLoop {
     /// The local trainer for `registration`'s shard (its seed depends on the trainer id).
     private func makeTrainer(_ data: Dataset, _ registration: Registration) throws -> LocalTrainer {
         let shard = try makeShard(data, registration)
+        evaluationSet = shard.subset(Array(0..<min(evaluationSamples, shard.count)))
         shared.update { $0.shardSize = shard.count }
         let seed = configuration.seed ^ (UInt64(registration.trainerID) << 32)
         let trainer = try LocalTrainer(architecture: architecture, dataset: shard, configuration: configuration, seed: seed)
@@ -358,6 +366,31 @@ final class TrainerLoop {
             logger.warning("broadcast rejected", metadata: ["reason": "\(error.reason.rawValue)", "detail": "\(error.message)"])
         case .updateResult(let result):
             record(result)
+        case .evaluationRequested(let version):
+            evaluationRequest = version
+        }
+    }
+
+    /// Federated evaluation: once the requested version is held, evaluates it on the first
+    /// `evaluationSamples` samples of this trainer's shard (its training data: the Swift trainer
+    /// keeps no separate validation split) and answers; a request for a version older than the
+    /// one held is dropped.
+    private func answerEvaluationRequest() {
+        guard let version = evaluationRequest, let held = session.heldVersion, version <= held else { return }
+        evaluationRequest = nil
+        guard version == held, let weights = heldWeights, let data = evaluationSet, data.count > 0 else { return }
+        do {
+            let model = architecture.build(seed: 0)
+            try model.load(flat: weights)
+            let result = try model.evaluate(data)
+            guard let frames = session.evaluation(version: version, samples: data.count, loss: Double(result.loss),
+                                                  accuracy: Double(result.accuracy)) else { return }
+            _ = try sockets.control.send(frames, options: .dontWait)
+            shared.update { $0.evaluationsAnswered += 1 }
+            logger.info("federated evaluation answered", metadata: [
+                "version": "\(version)", "accuracy": "\(format(Double(result.accuracy)))", "samples": "\(data.count)"])
+        } catch {
+            logger.warning("federated evaluation failed", metadata: ["version": "\(version)", "error": "\(error)"])
         }
     }
 

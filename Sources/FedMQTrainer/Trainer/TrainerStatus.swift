@@ -26,6 +26,8 @@ public struct TrainerStatus: Sendable, Equatable {
     public var updatesAccepted = 0
     /// Updates the aggregator reported rejected, by reason (`RejectionReason` raw value).
     public var updatesRejected: [String: Int] = [:]
+    /// Federated evaluation requests answered.
+    public var evaluationsAnswered = 0
     /// The aggregator's stop reason, once it broadcast stop.
     public var stopReason: String? = nil
 

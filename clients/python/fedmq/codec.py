@@ -120,6 +120,13 @@ class UpdateResult:
         return self.reason is None
 
 
+@dataclass(frozen=True)
+class EvaluateRequest:
+    """The aggregator asks for an evaluation of global ``version`` on local data (``evaluate``)."""
+
+    version: int
+
+
 class MessageCodec:
     """Messages of run `run_id` for a model of `layout` (None until the first model is known:
     control messages then carry fingerprint 0, which the aggregator accepts)."""
@@ -150,6 +157,13 @@ class MessageCodec:
         """``heartbeat`` of `trainer_id` (empty payload)."""
         return self._frames(Header(Kind.HEARTBEAT, self.run_id, self.fingerprint, sequence=sequence,
                                    trainer_id=trainer_id))
+
+    def evaluation(self, trainer_id: int, sequence: int, version: int, samples: int, loss: float,
+                   accuracy: float) -> Frames:
+        """``evaluation``: `trainer_id`'s loss and accuracy of `version` over `samples` local samples."""
+        body = json.dumps({"accuracy": accuracy, "loss": loss, "samples": samples}, separators=(",", ":")).encode()
+        return self._frames(Header(Kind.EVALUATION, self.run_id, self.fingerprint, model_version=version,
+                                   sequence=sequence, trainer_id=trainer_id, sample_count=samples), body)
 
     def goodbye(self, trainer_id: int, sequence: int) -> Frames:
         """``goodbye`` of `trainer_id` (empty payload)."""
@@ -207,9 +221,12 @@ class MessageCodec:
                                 f"its header says {header.fingerprint:#x}")
         return ModelMessage(header.model_version, weights)
 
-    def decode_control(self, frames: Sequence[bytes]) -> Union[Registration, Unregistered, UpdateResult]:
-        """A ``registered``, ``unregistered`` or ``update_result`` message from the control channel."""
-        header = self.check_envelope(frames, (Kind.REGISTERED, Kind.UNREGISTERED, Kind.UPDATE_RESULT), control=True)
+    def decode_control(self, frames: Sequence[bytes]) -> Union[Registration, Unregistered, UpdateResult, EvaluateRequest]:
+        """A ``registered``, ``unregistered``, ``update_result`` or ``evaluate`` message from the control channel."""
+        header = self.check_envelope(frames, (Kind.REGISTERED, Kind.UNREGISTERED, Kind.UPDATE_RESULT, Kind.EVALUATE),
+                                     control=True)
+        if header.kind is Kind.EVALUATE:
+            return EvaluateRequest(header.model_version)
         if header.kind is Kind.UNREGISTERED:
             return Unregistered(header.trainer_id, header.sequence)
         if header.kind is Kind.UPDATE_RESULT:

@@ -37,6 +37,8 @@ class Kind(enum.IntEnum):
     GOODBYE = 7
     UNREGISTERED = 8
     UPDATE_RESULT = 9
+    EVALUATE = 10
+    EVALUATION = 11
 
     @property
     def topic(self) -> bytes:

@@ -177,3 +177,23 @@ def test_a_python_trainer_refused_by_a_curve_broker_backs_off_and_joins_once_its
     assert status().registration is not None and status().reject_reasons == {}
     python.trainer.stop()
     python.thread.join(20)
+
+
+def test_swift_trainers_answer_federated_evaluation_beside_the_servers_own(federation, tmp_path):
+    federation.start_broker()
+    federation.start_aggregator("--shards", "2", "--buffer-size", "2", "--eval-every", "2", "--federated-eval",
+                                "--federated-eval-timeout", "20", "--max-versions", "8", "--metrics", "metrics.jsonl")
+    for n in (1, 2):
+        federation.start_swift_trainer(f"swift-{n}")
+    federation.processes.children["aggregator"].wait(180)
+    metrics = read_metrics(tmp_path / "metrics.jsonl")
+    federated = [m for m in metrics if "federatedAccuracy" in m]
+    server = {m["version"]: m["testAccuracy"] for m in metrics if "testAccuracy" in m}
+    assert federated, federation.processes.log("aggregator")[-3000:]
+    assert any(m["federatedTrainers"] == 2 for m in federated)
+    for m in federated:
+        assert m["version"] % 2 == 0 and 0 <= m["federatedAccuracy"] <= 1 and "testAccuracy" not in m
+        assert m["federatedSamples"] == 2000 * m["federatedTrainers"]  # the first 2 000 samples of each shard
+    assert server and set(server) & {m["version"] for m in federated}, "both kinds of evaluation of the same versions"
+    for n in (1, 2):
+        assert "federated evaluation answered" in federation.processes.log(f"swift-{n}")

@@ -7,7 +7,9 @@ trainer follows and the aggregator relies on.
 
 import struct
 
-from fedmq.codec import Registration, UpdateResult
+import json
+
+from fedmq.codec import EvaluateRequest, Registration, UpdateResult
 from fedmq.header import Header, Kind
 from fedmq.session import Adopted, Forgotten, Joined, Registered, Rejected, Stopped, TrainerSession
 
@@ -126,6 +128,19 @@ def test_contradictory_update_results_and_unknown_kinds_change_nothing():
     contradictory[1] = wire.frames(Header.decode(contradictory[1]), contradictory[2])[1]
     assert session.receive_control(contradictory) is None
     future = wire.update_result(7, 3, 2)
-    future[1] = future[1][:6] + struct.pack("<H", 10) + future[1][8:]  # a kind from a later revision
+    future[1] = future[1][:6] + struct.pack("<H", 99) + future[1][8:]  # a kind from a later revision
     assert session.receive_control(future) is None
     assert session.is_registered and session.trainer_id == 3
+
+
+def test_evaluate_requests_are_events_once_registered_and_the_answer_carries_the_figures():
+    unregistered = TrainerSession("t-1", register_retry=2, heartbeat_interval=5)
+    unregistered.receive_broadcasts([wire.model(7, 4)])
+    assert unregistered.receive_control(wire.evaluate(7, 4)) is None
+    session = registered_session()
+    assert session.receive_control(wire.evaluate(7, 4)) == EvaluateRequest(4)
+    answer = session.evaluation(4, 5000, 0.52, 0.8125)
+    header = sent(answer)
+    assert (header.kind, header.trainer_id, header.sequence, header.model_version, header.sample_count) == \
+        (Kind.EVALUATION, 3, 2, 4, 5000)
+    assert json.loads(answer[2]) == {"accuracy": 0.8125, "loss": 0.52, "samples": 5000}

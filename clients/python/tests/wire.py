@@ -64,3 +64,8 @@ def update_result(run_id: int, trainer_id: int, sequence: int, reason=None, base
         {"accepted": False, "reason": reason}, separators=(",", ":")).encode()
     return frames(Header(Kind.UPDATE_RESULT, run_id, layout.fingerprint, model_version=version, base_version=base,
                          sequence=sequence, trainer_id=trainer_id), body)
+
+
+def evaluate(run_id: int, version: int, layout: Layout = LAYOUT) -> List[bytes]:
+    """An ``evaluate`` request for `version`."""
+    return frames(Header(Kind.EVALUATE, run_id, layout.fingerprint, model_version=version))
