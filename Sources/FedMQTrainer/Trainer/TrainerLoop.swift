@@ -34,8 +34,10 @@ final class TrainerLoop {
     /// What the reported wait is for, so a new stage starts a new wait.
     private var waitStage: WaitStage?
     private let started: ContinuousClock.Instant
-    /// A version the aggregator asked this trainer to evaluate (federated evaluation), not yet answered.
+    /// A version the aggregator asked this trainer to evaluate (federated evaluation), not held yet.
     private var evaluationRequest: UInt64?
+    /// The requested version's weights, kept from when it was held until the round loop evaluates them.
+    private var pendingEvaluation: (version: UInt64, weights: [Float])?
     /// The samples federated evaluation runs on: the first `evaluationSamples` of the shard.
     private var evaluationSet: Dataset?
     /// Shard samples a federated evaluation uses at most.
@@ -352,6 +354,7 @@ final class TrainerLoop {
             }
             if let previous = heldWeights { session.recycle(previous) }
             heldWeights = weights
+            keepRequestedWeights()
             shared.update { $0.adopt(version: version) }
             logger.debug("model received", metadata: ["version": "\(version)"])
         case .stopped(let version, let reason):
@@ -368,17 +371,25 @@ final class TrainerLoop {
             record(result)
         case .evaluationRequested(let version):
             evaluationRequest = version
+            keepRequestedWeights()
         }
     }
 
-    /// Federated evaluation: once the requested version is held, evaluates it on the first
-    /// `evaluationSamples` samples of this trainer's shard (its training data: the Swift trainer
-    /// keeps no separate validation split) and answers; a request for a version older than the
-    /// one held is dropped.
-    private func answerEvaluationRequest() {
+    /// Keeps the weights of the requested version as soon as it is held (a newer version may
+    /// replace it before the round loop gets to evaluate); a request for a version older than
+    /// the one held is dropped.
+    private func keepRequestedWeights() {
         guard let version = evaluationRequest, let held = session.heldVersion, version <= held else { return }
         evaluationRequest = nil
-        guard version == held, let weights = heldWeights, let data = evaluationSet, data.count > 0 else { return }
+        if version == held, let weights = heldWeights { pendingEvaluation = (version, weights) }
+    }
+
+    /// Federated evaluation: evaluates the kept version on the first `evaluationSamples`
+    /// samples of this trainer's shard (its training data: the Swift trainer keeps no separate
+    /// validation split) and answers the aggregator.
+    private func answerEvaluationRequest() {
+        guard let (version, weights) = pendingEvaluation, let data = evaluationSet, data.count > 0 else { return }
+        pendingEvaluation = nil
         do {
             let model = architecture.build(seed: 0)
             try model.load(flat: weights)
