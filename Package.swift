@@ -22,6 +22,7 @@ let checkedSettings: [SwiftSetting] = [
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let metrics = Target.Dependency.product(name: "CoreMetrics", package: "swift-metrics")
 
 let package = Package(
     name: "FedMQ",
@@ -38,11 +39,15 @@ let package = Package(
         .library(name: "FedMQBroker", targets: ["FedMQBroker"]),
         .library(name: "FedMQAggregator", targets: ["FedMQAggregator"]),
         .library(name: "FedMQTrainer", targets: ["FedMQTrainer"]),
+        .library(name: "FedMQPrivacy", targets: ["FedMQPrivacy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         // C: libzmq, imported only by ZeroMQ.
@@ -69,35 +74,45 @@ let package = Package(
         // CURVE key files and lists, the sender abstraction.
         .target(name: "FedMQTransport", dependencies: ["FedMQProtocol", "ZeroMQ"],
                 swiftSettings: checkedSettings),
+        // Differential privacy: the sampled Gaussian mechanism's Rényi DP, the accountant and
+        // noise calibration from a budget. Pure arithmetic, no I/O.
+        .target(name: "FedMQPrivacy", swiftSettings: checkedSettings),
         // The broker service: forwarding channels, last-value cache, counters. ZeroMQ + protocol.
-        .target(name: "FedMQBroker", dependencies: ["FedMQTransport", "FedMQProtocol", "ZeroMQ", logging, lifecycle],
+        .target(name: "FedMQBroker", dependencies: ["FedMQTransport", "FedMQProtocol", "ZeroMQ", logging, lifecycle, metrics],
                 swiftSettings: checkedSettings),
         // The aggregator: engine, strategies, staleness, registry, checkpoints, metrics, evaluation.
         .target(name: "FedMQAggregator",
-                dependencies: ["FedMQTransport", "FedMQProtocol", "TensorCore", "VectorKernels", "SafeTensorsFormat",
-                               "ZeroMQ", logging, lifecycle],
+                dependencies: ["FedMQTransport", "FedMQProtocol", "FedMQPrivacy", "TensorCore", "VectorKernels",
+                               "SafeTensorsFormat", "ZeroMQ", logging, lifecycle, metrics],
                 swiftSettings: checkedSettings),
         // The trainer: session, local training, partitions, sockets.
         .target(name: "FedMQTrainer",
                 dependencies: ["FedMQTransport", "FedMQProtocol", "TensorCore", "VectorKernels", "SafeTensorsFormat",
-                               "ZeroMQ", logging, lifecycle],
+                               "ZeroMQ", logging, lifecycle, metrics],
+                swiftSettings: checkedSettings),
+        // Prometheus metrics over HTTP (plus any extra routes, e.g. a live page): the only module
+        // that imports Hummingbird and the Prometheus backend; libraries use the swift-metrics API only.
+        .target(name: "FedMQMonitoring",
+                dependencies: [logging, lifecycle, metrics,
+                               .product(name: "Prometheus", package: "swift-prometheus"),
+                               .product(name: "Hummingbird", package: "hummingbird")],
                 swiftSettings: checkedSettings),
         // Not a library product: the launcher's process supervision, the load generator and the
         // benchmarks (kernels, safetensors, transport, broker, aggregation).
         .target(name: "FedMQTools",
                 dependencies: ["FedMQBroker", "FedMQAggregator", "FedMQTrainer", "FedMQTransport", "FedMQProtocol",
-                               "TensorCore", "VectorKernels", "SafeTensorsFormat", "ZeroMQ", logging],
+                               "TensorCore", "VectorKernels", "SafeTensorsFormat", "ZeroMQ", logging, metrics],
                 swiftSettings: checkedSettings),
 
         // Shared by the executables: FEDMQ_* environment fallbacks, log level, service lifecycle,
-        // CURVE client options and configuration errors as usage errors.
+        // CURVE client options, metrics options and configuration errors as usage errors.
         .target(name: "CommandSupport",
-                dependencies: ["FedMQTransport", "FedMQProtocol", argumentParser, logging, lifecycle,
+                dependencies: ["FedMQTransport", "FedMQProtocol", "FedMQMonitoring", argumentParser, logging, lifecycle, metrics,
                                .product(name: "UnixSignals", package: "swift-service-lifecycle")]),
         // The aggregator's strategy settings as argument types, for the commands that configure
         // an aggregator (aggregator, fedmq run); kept out of CommandSupport so the broker and
         // trainer do not link the aggregator.
-        .target(name: "AggregatorCommandSupport", dependencies: ["CommandSupport", "FedMQAggregator", argumentParser]),
+        .target(name: "AggregatorCommandSupport", dependencies: ["CommandSupport", "FedMQAggregator", "FedMQPrivacy", argumentParser]),
         .executableTarget(name: "Broker",
                           dependencies: ["CommandSupport", "FedMQBroker", "FedMQTransport", "FedMQProtocol", "ZeroMQ",
                                          argumentParser, logging, lifecycle]),
@@ -109,15 +124,19 @@ let package = Package(
                                          "TensorCore", "ZeroMQ", argumentParser, logging, lifecycle]),
         .executableTarget(name: "Launcher",
                           dependencies: ["CommandSupport", "AggregatorCommandSupport", "FedMQTools", "FedMQAggregator", "FedMQTrainer", "FedMQBroker",
+                                         "FedMQMonitoring",
                                          "FedMQTransport", "FedMQProtocol", "TensorCore", "SafeTensorsFormat", "ZeroMQ",
                                          argumentParser, logging]),
 
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "MonitoringTests", dependencies: ["FedMQMonitoring", logging, metrics]),
         .testTarget(name: "CommandSupportTests", dependencies: ["CommandSupport", "FedMQProtocol", argumentParser, logging]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "SafeTensorsFormat", "VectorKernels"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "PrivacyTests", dependencies: ["FedMQPrivacy"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FederationTests",
                     dependencies: ["FedMQTools", "FedMQBroker", "FedMQAggregator", "FedMQTrainer", "FedMQTransport",
-                                   "FedMQProtocol", "TensorCore", "SafeTensorsFormat", "VectorKernels", "ZeroMQ"]),
+                                   "FedMQProtocol", "TensorCore", "SafeTensorsFormat", "VectorKernels", "ZeroMQ",
+                                   "FedMQMonitoring", metrics]),
     ]
 )

@@ -7,7 +7,10 @@
 # Scenario: broker + aggregator + 4 trainers; accuracy rises; scale to 8 trainers during the run
 # (the new ones register and get their own shards); kill one trainer container; restart the
 # aggregator container (it resumes from its checkpoint, its version never goes back); the run
-# ends at the target accuracy. Then the same stack encrypted (compose.curve.yaml, keys from
+# ends at the target accuracy. The "monitoring" profile runs beside it: Prometheus finds the
+# broker, the aggregator and all 8 trainer replicas by DNS and its HTTP API shows their series,
+# every metric of compose/grafana-dashboard.json among them, and the version rising. Then the
+# same stack encrypted (compose.curve.yaml, keys from
 # `fedmq keygen` mounted as secrets): 2 trainers with the trainer key train to a fixed version,
 # while a third trainer without CURVE never registers. Containers, networks and volumes are
 # removed whatever happens.
@@ -18,7 +21,11 @@ TARGET=${FEDMQ_COMPOSE_TARGET:-0.88}
 TIMEOUT=${FEDMQ_COMPOSE_TIMEOUT:-900}
 project="fedmqtest$$"
 export DOCKER_HOST=unix:///run/podman/podman.sock
-compose() { docker-compose -f compose/compose.yaml -p "$project" "$@"; }
+export FEDMQ_IMAGE=${FEDMQ_IMAGE:-localhost/fedmq:latest}
+# Prometheus's published port: a free one, so stacks of other checkouts do not collide.
+FEDMQ_PROMETHEUS_PUBLISH=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export FEDMQ_PROMETHEUS_PUBLISH
+compose() { COMPOSE_PROFILES=monitoring docker-compose -f compose/compose.yaml -p "$project" "$@"; }
 keys=$(mktemp -d /tmp/fedmq-compose-keys.XXXXXX)
 # What compose says goes here; a failed step prints its last lines.
 compose_log=$(mktemp /tmp/fedmq-compose-log.XXXXXX)
@@ -57,8 +64,21 @@ setup_podman() {
 build_image() {
     podman image exists localhost/fedmq-base:bookworm || compose/make-base-image.sh podman
     swift build -c release --static-swift-stdlib 2>&1 | tail -1
-    podman build --pull=never -q -f compose/Dockerfile --target prebuilt -t localhost/fedmq:latest . >/dev/null
+    podman build --pull=never -q -f compose/Dockerfile --target prebuilt -t "$FEDMQ_IMAGE" . >/dev/null
+    podman build --pull=never -q -f compose/Dockerfile --target prometheus -t localhost/fedmq-prometheus:latest . >/dev/null
 }
+
+# The first value of a Prometheus instant query's result ("" when the result is empty).
+prom_value() {
+    curl -s -G "http://127.0.0.1:$FEDMQ_PROMETHEUS_PUBLISH/api/v1/query" --data-urlencode "query=$1" | python3 -c '
+import json, sys
+try:
+    result = json.load(sys.stdin)["data"]["result"]
+except (ValueError, KeyError):
+    result = []
+print(result[0]["value"][1] if result else "")'
+}
+prom_at_least() { local v; v=$(prom_value "$1"); [ -n "$v" ] && python3 -c "import sys; sys.exit(float('$v') < $2)"; }
 
 # Latest metrics record on the aggregator's volume, as "version accuracy" (accuracy may be "-").
 latest_metrics() {
@@ -104,6 +124,22 @@ shards=$(compose logs aggregator 2>/dev/null | grep "trainer registered" | grep 
 [ "$shards" -ge 8 ] || fail "8 trainers should hold 8 distinct shards, saw $shards"
 log "8 trainers registered on $shards distinct shards"
 
+log "monitoring: Prometheus finds every replica by DNS and scrapes it"
+# What the compose network's DNS answers for the service name "trainer" (aardvark-dns is reloaded
+# as containers join: an answer may briefly be missing).
+trainer_addresses() { podman exec "${project}_prometheus_1" getent ahostsv4 trainer 2>/dev/null | awk '{print $1}' | sort -u | wc -l || true; }
+dns_has_all_trainers() { [ "$(trainer_addresses)" -eq 8 ]; }
+wait_for 30 "the compose network's DNS to give 8 addresses for trainer" dns_has_all_trainers
+addresses=$(trainer_addresses)
+wait_for 90 "Prometheus to scrape all 8 trainers" prom_at_least 'count(fedmq_trainer_model_version)' 8
+wait_for 60 "broker series in Prometheus" prom_at_least 'count(fedmq_broker_messages_total{channel="updates"})' 1
+seen=$(prom_value 'fedmq_aggregator_version'); seen=${seen%.*}
+wait_for 120 "the aggregator's version in Prometheus to rise above $seen" prom_at_least 'fedmq_aggregator_version' $((seen + 1))
+for name in $(grep -o 'fedmq_[a-z_]*' compose/grafana-dashboard.json | sort -u); do
+    wait_for 60 "$name (grafana-dashboard.json) in Prometheus" prom_at_least "count({__name__=\"$name\"})" 1
+done
+log "PASS: Prometheus scrapes the broker, the aggregator (version $seen, then $(prom_value 'fedmq_aggregator_version')) and $addresses trainers; every dashboard metric has series"
+
 log "kill one trainer container"
 podman kill "${project}_trainer_3" >/dev/null
 
@@ -131,7 +167,7 @@ curve_up() { FEDMQ_MODEL=mlp FEDMQ_MAX_VERSIONS=40 FEDMQ_TARGET_ACCURACY=0.99 FE
 quiet curve_up --scale trainer=0 || fail "encrypted compose up"
 # A trainer without CURVE on the same network, waiting for a model before the keyed ones start.
 podman run -d --name "${project}curve_plaintext" --network "${project}curve_default" \
-    -e FEDMQ_BROKER=broker -e FEDMQ_MODEL=mlp localhost/fedmq:latest trainer >/dev/null || fail "plaintext trainer"
+    -e FEDMQ_BROKER=broker -e FEDMQ_MODEL=mlp "$FEDMQ_IMAGE" trainer >/dev/null || fail "plaintext trainer"
 wait_for 60 "the plaintext trainer to load its data" bash -c "podman logs ${project}curve_plaintext 2>&1 | grep -q 'training data loaded'"
 quiet curve_up --no-recreate --scale trainer=2 || fail "encrypted trainers up"
 curve_exited() { [ -n "$(podman ps -a --filter "name=${project}curve_aggregator_1" --filter status=exited -q)" ]; }

@@ -52,6 +52,7 @@ struct AggregatorCommand: AsyncParsableCommand {
     @Option(help: "Staleness function. [env: FEDMQ_STALENESS, default: poly:0.5]") var staleness: StalenessFunction?
     @Option(help: "Drop updates staler than this many versions. [env: FEDMQ_MAX_STALENESS, default: automatic: 10 + 4 × live trainers / updates per version]") var maxStaleness: UInt64?
     @Option(help: "Update norm bound policy. [env: FEDMQ_NORM_POLICY, default: none]") var normPolicy: UpdateNormPolicy?
+    @OptionGroup(title: "Central differential privacy") var privacy: CentralPrivacyOptions
     @Option(help: "Largest update frame in bytes (ZMQ_MAXMSGSIZE of the update socket; bigger ones drop the connection). [env: FEDMQ_MAX_MESSAGE_BYTES, default: from the model: 8 × parameters + 128 KiB]") var maxMessageBytes: Int?
 
     // Trainers
@@ -87,6 +88,8 @@ struct AggregatorCommand: AsyncParsableCommand {
     @Option(help: "File listing the allowed trainer keys, one per line, '#' comments (keygen's trainer_keys); SIGHUP re-reads the list (a removed key's messages are refused from then on). [env: FEDMQ_TRAINER_KEYS_FILE]") var trainerKeysFile: String?
 
     @Option(help: "Log level. [env: FEDMQ_LOG_LEVEL, default: info]") var logLevel: Logger.Level?
+
+    @OptionGroup(title: "Prometheus metrics") var prometheus: MetricsOptions
 
     mutating func validate() throws {
         let configuration = try makeConfiguration()
@@ -130,15 +133,17 @@ struct AggregatorCommand: AsyncParsableCommand {
             logger.info("test set loaded", metadata: ["samples": "\(testSet.count)", "directory": "\(directory)"])
             evaluator = TestSetEvaluator(architecture: architecture, testSet: testSet)
         }
+        let export = try prometheus.export(logger: logger)
         let service = try AggregatorService(
             configuration: configuration, layout: initial.layout, initialWeights: initial.weights,
-            evaluator: evaluator, logger: logger)
+            evaluator: evaluator, metricsFactory: export?.factory, logger: logger)
         // The service returns on its own when a stop condition ends the run: that is success.
         let (inline, file) = (trainerKeys, trainerKeysFile)
         let reload: (@Sendable () async -> Void)? = configuration.allowedTrainerKeys == nil ? nil : { @Sendable in
             Self.reloadTrainerKeys(inline: inline, file: file, of: service, logger: logger)
         }
-        try await ServiceCommand.run(service, endsRunWhenDone: true, logger: logger, onHangup: reload)
+        try await ServiceCommand.run(service, endsRunWhenDone: true, logger: logger, onHangup: reload,
+                                     alongside: export.map { [$0.server] } ?? [])
     }
 
     /// SIGHUP: reads the trainer key list again (flag, file or `FEDMQ_TRAINER_KEYS(_FILE)`); a list
@@ -200,6 +205,7 @@ struct AggregatorCommand: AsyncParsableCommand {
         c.targetAccuracy = try targetAccuracy ?? env.value("FEDMQ_TARGET_ACCURACY")
         c.maxVersions = try maxVersions ?? env.value("FEDMQ_MAX_VERSIONS")
         c.timeLimit = try timeLimit ?? env.value("FEDMQ_TIME_LIMIT")
+        c.centralPrivacy = try privacy.configuration(env, maxVersions: c.maxVersions, seed: c.seed)
         try validating {
             c.curve = try curve.clientKeys(env)
             c.allowedTrainerKeys = try Self.readTrainerKeys(inline: trainerKeys, file: trainerKeysFile, env)

@@ -105,6 +105,9 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Log level. [env: FEDMQ_LOG_LEVEL, default: info]")
     var logLevel: Logger.Level?
 
+    @OptionGroup(title: "Metrics")
+    var metrics: MetricsOptions
+
     mutating func validate() throws {
         _ = try makeConfiguration()
         _ = try resolvedLogLevel()
@@ -114,13 +117,15 @@ struct BrokerCommand: AsyncParsableCommand {
         let logger = ServiceCommand.logger(label: "fedmq.broker", level: try resolvedLogLevel())
         let files = FileDescriptorLimit.raiseToHardLimit()
         logger.info("open-file limit", metadata: ["soft": "\(files.soft)", "hard": "\(files.hard)"])
-        let service = try BrokerService(configuration: try makeConfiguration(), logger: logger)
+        let export = try metrics.export(logger: logger)
+        let service = try BrokerService(configuration: try makeConfiguration(), metricsFactory: export?.factory, logger: logger)
         let lists = KeyLists(allowedKeys: allowedKeys, allowedKeysFile: allowedKeysFile,
                              aggregatorKeys: aggregatorKeys, aggregatorKeysFile: aggregatorKeysFile)
         let reload: (@Sendable () async -> Void)? = service.configuration.curveSecretKey == nil ? nil : { @Sendable in
             Self.reloadKeys(lists, of: service, logger: logger)
         }
-        try await ServiceCommand.run(service, endsRunWhenDone: false, logger: logger, onHangup: reload)
+        try await ServiceCommand.run(service, endsRunWhenDone: false, logger: logger, onHangup: reload,
+                                     alongside: export.map { [$0.server] } ?? [])
     }
 
     /// SIGHUP: reads the key lists again (flags, files, environment) and hands them to the

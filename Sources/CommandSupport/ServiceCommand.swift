@@ -26,12 +26,17 @@ public enum ServiceCommand {
     ///     (aggregator and trainer: the run is over); otherwise it is an error.
     ///   - onHangup: called on every SIGHUP while the service runs (reload key files); nil when
     ///     there is nothing to reload: each SIGHUP is then logged (notice) and ignored.
+    ///   - alongside: services that live as long as `service` (the metrics server): started
+    ///     before it, stopped after it; one that fails is logged and the process runs on.
     public static func run(_ service: some Service, endsRunWhenDone: Bool, logger: Logger,
-                           onHangup: (@Sendable () async -> Void)? = nil) async throws {
+                           onHangup: (@Sendable () async -> Void)? = nil, alongside: [any Service] = []) async throws {
         let behavior: ServiceGroupConfiguration.ServiceConfiguration.TerminationBehavior =
             endsRunWhenDone ? .gracefullyShutdownGroup : .cancelGroup
+        let companions = alongside.map {
+            ServiceGroupConfiguration.ServiceConfiguration(service: AuxiliaryService(service: $0, logger: logger))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service, successTerminationBehavior: behavior)],
+            services: companions + [.init(service: service, successTerminationBehavior: behavior)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let onHangup = onHangup ?? { @Sendable in

@@ -1,3 +1,4 @@
+import CoreMetrics
 import FedMQTransport
 import Logging
 import ServiceLifecycle
@@ -36,11 +37,16 @@ public final class BrokerService: Service, Sendable {
     /// The key sets in force: (trainer side, aggregator side); see `reloadKeys`.
     private let keys: Mutex<(allowed: Set<CurveKey>?, aggregator: Set<CurveKey>?)>
     private let logger: Logger
+    private let metricsFactory: (any MetricsFactory)?
 
     /// Validates the configuration and binds every socket.
-    public init(configuration: BrokerConfiguration, logger: Logger) throws(BrokerError) {
+    /// - Parameter metricsFactory: where to export Prometheus-style metrics (`fedmq_broker_*`,
+    ///   once a second); nil: none.
+    public init(configuration: BrokerConfiguration, metricsFactory: (any MetricsFactory)? = nil,
+                logger: Logger) throws(BrokerError) {
         try configuration.validate()
         self.configuration = configuration
+        self.metricsFactory = metricsFactory
         self.logger = logger
         keys = Mutex((configuration.allowedClientKeys, configuration.aggregatorKeys))
         let context: Context
@@ -168,6 +174,9 @@ public final class BrokerService: Service, Sendable {
         return statistics
     }
 
+    /// How long ago the model channel's last-value cache took its newest model; nil before the first.
+    public var modelCacheAge: Duration? { model.cacheAge }
+
     /// Whether a late subscriber's cached model is sent to it alone (libzmq supports manual
     /// XPUB subscriptions with last value) rather than broadcast to every matching subscriber.
     public var replaysModelToNewSubscriberOnly: Bool { model.replaysExclusively }
@@ -228,6 +237,13 @@ public final class BrokerService: Service, Sendable {
             group.addTask {
                 for await failure in failures { return failure }
                 return nil
+            }
+            if let metricsFactory {
+                group.addTask { [self] in
+                    var metrics = BrokerMetrics(factory: metricsFactory)
+                    repeat { metrics.observe(statistics, cacheAge: modelCacheAge) } while (try? await Task.sleep(for: .seconds(1))) != nil
+                    return nil
+                }
             }
             let first = await group.next() ?? nil
             group.cancelAll()

@@ -21,6 +21,9 @@ final class ModelChannel: BrokerChannel {
     let counters = ChannelCounters()
     private let topicCount = Atomic<Int>(0)
     private let subscribeCount = Atomic<Int>(0)
+    /// When the cache last took a model: nanoseconds after `created` (-1: never).
+    private let lastStoreNanoseconds = Atomic<Int64>(-1)
+    private let created = ContinuousClock.now
     /// Whether subscriptions are applied by this channel (XPUB manual mode), which allows
     /// replaying to the new subscriber alone.
     let replaysExclusively: Bool
@@ -42,6 +45,12 @@ final class ModelChannel: BrokerChannel {
     var cachedTopics: Int { topicCount.load(ordering: .relaxed) }
     /// Subscribe events received from downstream.
     var subscriptions: Int { subscribeCount.load(ordering: .relaxed) }
+    /// How long ago the cache last took a published model; nil before the first.
+    var cacheAge: Duration? {
+        let stored = lastStoreNanoseconds.load(ordering: .relaxed)
+        guard stored >= 0 else { return nil }
+        return created.duration(to: .now) - .nanoseconds(stored)
+    }
 
     /// Forwards until the context shuts down (returns `nil`) or a socket fails (returns
     /// the error), then closes both sockets.
@@ -68,6 +77,9 @@ final class ModelChannel: BrokerChannel {
         while let message = try upstream.receiveHeld(options: .dontWait) {
             counters.received(bytes: message.byteCount)
             cache.store(message)
+            let sinceCreated = created.duration(to: .now).components
+            lastStoreNanoseconds.store(sinceCreated.seconds * 1_000_000_000 + sinceCreated.attoseconds / 1_000_000_000,
+                                       ordering: .relaxed)
             topicCount.store(cache.count, ordering: .relaxed)
             try publish(message)
         }

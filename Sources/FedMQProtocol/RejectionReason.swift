@@ -43,4 +43,7 @@ public enum RejectionReason: String, Sendable, Hashable, Codable, CaseIterable {
     /// With CURVE: the sender's public key (attested by the broker) is not in the aggregator's
     /// allowed-trainer list, is missing, or is not the key the trainer id was registered with.
     case unauthorizedKey = "unauthorized_key"
+    /// With central differential privacy: the trainer already has an update in the version being
+    /// formed (one update per trainer per version bounds its contribution to the clipping norm).
+    case contributionLimit = "contribution_limit"
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandSupport
 import FedMQAggregator
 import FedMQBroker
+import FedMQMonitoring
 import FedMQTools
 import Foundation
 import TensorCore
@@ -202,6 +203,23 @@ struct BenchCommand: AsyncParsableCommand {
         print("")
     }
 
+    /// Engine intake with Prometheus metrics off and exported after every update (an upper
+    /// bound: the aggregator exports at most every 0.25 s), in one sitting.
+    private func printEngineIntake() {
+        let logger = ServiceCommand.logger(label: "fedmq.bench", level: .error)
+        for (model, count) in [("cnn", 21_840), ("mlp", 199_210)] {
+            do {
+                let off = try FederationBenchmark.engineIntake(parameters: count, metricsFactory: nil, logger: logger, repetitions: repetitions)
+                let on = try FederationBenchmark.engineIntake(parameters: count, metricsFactory: PrometheusBackend().factory,
+                                                              logger: logger, repetitions: repetitions)
+                print("  engine intake \(pad(model, 4)) \(fixed(off, 0)) updates/s without metrics, \(fixed(on, 0)) updates/s"
+                      + " exporting Prometheus metrics after every update (\(fixed((on / off - 1) * 100, 1)) %)")
+            } catch {
+                print("  engine intake \(pad(model, 4)) failed: \(error)")
+            }
+        }
+    }
+
     private func printFederation() {
         print("Federation, median of \(repetitions) passes")
         print("  CRC-32C \(fixed(FederationBenchmark.crc32c(repetitions: repetitions), 2)) GB/s"
@@ -210,6 +228,7 @@ struct BenchCommand: AsyncParsableCommand {
             let r = FederationBenchmark.updateIntake(parameters: count, repetitions: repetitions)
             print("  update intake \(pad(model, 4)) \(fixed(r.updatesPerSecond, 0)) updates/s (\(fixed(r.megabytesPerSecond, 0)) MB/s of payload)")
         }
+        printEngineIntake()
         for (model, count) in [("cnn", 21_840), ("mlp", 199_210)] {
             let r = FederationBenchmark.broadcastDecode(parameters: count, repetitions: repetitions)
             func figure(_ rate: Double) -> String { "\(fixed(rate, 0))/s (\(fixed(r.megabytesPerSecond(rate), 0)) MB/s)" }

@@ -34,6 +34,7 @@ struct LoadGenCommand: AsyncParsableCommand {
     @OptionGroup(title: "Encryption (one key pair for every simulated trainer)") var curve: CurveClientOptions
     @Flag(help: "Print the report as one JSON object instead of text.") var json = false
     @Option(help: "Log level. [env: FEDMQ_LOG_LEVEL, default: info]") var logLevel: Logger.Level?
+    @OptionGroup(title: "Metrics") var metrics: MetricsOptions
 
     mutating func validate() throws {
         _ = try makeConfiguration()
@@ -42,7 +43,9 @@ struct LoadGenCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = ServiceCommand.logger(label: "fedmq.loadgen", level: try ServiceCommand.logLevel(flag: logLevel))
-        let report = try await LoadGenerator(configuration: try makeConfiguration(), logger: logger).run()
+        let export = try metrics.export(logger: logger)
+        let generator = try LoadGenerator(configuration: try makeConfiguration(), metricsFactory: export?.factory, logger: logger)
+        let report = if let export { try await export.serving(logger: logger) { try await generator.run() } } else { try await generator.run() }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys

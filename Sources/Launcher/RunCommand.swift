@@ -97,6 +97,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Encrypt and authenticate every connection with CURVE: fresh keys for each process go to <run directory>/keys; the broker admits only those keys, the aggregator only the trainers'.")
     var curve = false
 
+    @Flag(inversion: .prefixedNo, help: "Every child serves Prometheus metrics on a free loopback port (--metrics-port); the addresses are printed at start.")
+    var metricsPorts = Self.defaults.exportMetrics
+
     @Option(help: "Run directory. (default: runs/<UTC yyyyMMdd-HHmmss>)")
     var outputDir: String?
 
@@ -134,6 +137,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         if plan.configuration.curve { print("CURVE encryption on; keys in \(plan.layout.keys)") }
         print("\(plan.configuration.trainers) trainers, \(plan.configuration.mode.rawValue), \(plan.configuration.partition), \(plan.configuration.modelName); broker on 127.0.0.1 ports \(plan.ports.named.map { "\($0.name) \($0.port)" }.joined(separator: ", "))")
+        if !plan.metricsAddresses.isEmpty { print("Prometheus metrics: " + plan.metricsAddresses.joined(separator: ", ")) }
         fflush(nil)
         try supervisor.start()
         var tail = MetricsTail(path: plan.layout.metrics)
@@ -233,6 +237,7 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         c.curve = curve
+        c.exportMetrics = metricsPorts
         c.gracePeriod = gracePeriod
         c.logLevel = logLevel
         c.aggregatorArguments = aggregatorArgs.map(Self.words) ?? []

@@ -88,6 +88,9 @@ struct TrainerCommand: AsyncParsableCommand {
     @Option(help: "Log level. [env: FEDMQ_LOG_LEVEL, default: info]")
     var logLevel: Logger.Level?
 
+    @OptionGroup(title: "Metrics")
+    var metrics: MetricsOptions
+
     mutating func validate() throws {
         _ = try makeConfiguration()
         _ = try resolvedLogLevel()
@@ -95,8 +98,9 @@ struct TrainerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = ServiceCommand.logger(label: "fedmq.trainer", level: try resolvedLogLevel())
-        let service = try TrainerService(configuration: try makeConfiguration(), logger: logger)
-        try await ServiceCommand.run(service, endsRunWhenDone: true, logger: logger)
+        let export = try metrics.export(logger: logger)
+        let service = try TrainerService(configuration: try makeConfiguration(), metricsFactory: export?.factory, logger: logger)
+        try await ServiceCommand.run(service, endsRunWhenDone: true, logger: logger, alongside: export.map { [$0.server] } ?? [])
     }
 
     /// Flags, else environment variables, else the default job (`TrainerConfiguration.defaultJob`); validated.

@@ -1,9 +1,22 @@
 import FedMQAggregator
+import FedMQMonitoring
 import FedMQTools
+import Logging
 import Testing
 
 /// The benchmark functions return complete, sane structures (no timing assertions).
 @Suite struct BenchmarkTests {
+    /// The metrics-on intake exports every accepted update (warm-up + one batch of 200).
+    @Test func engineIntakeWithMetricsExportsEveryAcceptedUpdate() throws {
+        let backend = PrometheusBackend()
+        let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+        let rate = try FederationBenchmark.engineIntake(parameters: 64, metricsFactory: backend.factory, logger: logger, repetitions: 1)
+        #expect(rate > 0)
+        let text = String(decoding: backend.registry.emitToBuffer(), as: UTF8.self)
+        #expect(text.contains("fedmq_aggregator_updates_accepted_total 400\n"), "\(text)")
+        #expect(try FederationBenchmark.engineIntake(parameters: 64, metricsFactory: nil, logger: logger, repetitions: 1) > 0)
+    }
+
     @Test func transportBenchmarkMeasuresRawAndBrokerForEveryCase() async throws {
         var plan = TransportBenchmark.Plan()
         plan.payloads = [40_000, 200_000]

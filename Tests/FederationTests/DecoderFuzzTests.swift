@@ -16,7 +16,7 @@ import Testing
     static let anyKind = FrameExpectations(runID: 7, fingerprint: smallLayout.fingerprint, maxPayloadBytes: 512,
                                            allowedKinds: Set(MessageKind.allCases), acceptsUnknownFingerprint: true)
     /// Reasons only the aggregator's registry and strategy give, never a decoder.
-    static let aggregatorOnly: Set<RejectionReason> = [.tooStale, .futureVersion, .unknownTrainer, .duplicateSequence, .unauthorizedKey]
+    static let aggregatorOnly: Set<RejectionReason> = [.tooStale, .futureVersion, .unknownTrainer, .duplicateSequence, .unauthorizedKey, .contributionLimit]
 
     /// 200 000 mutations of 512 valid messages (about 6 s in a debug build).
     @Test func mutatedMessagesAreDecodedExactlyOrRejectedWithAReason() {

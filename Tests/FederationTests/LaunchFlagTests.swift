@@ -43,8 +43,11 @@ import Testing
             $0[$1] = try Self.declaredNames($1)
         }
         for plan in try Self.plans() {
-            let lines = [("broker", plan.brokerArguments), ("aggregator", plan.aggregatorArguments)]
-                + (0..<plan.configuration.trainers).map { ("trainer", plan.trainerArguments(index: $0)) }
+            let lines = [("broker", plan.brokerArguments + plan.metricsArguments("broker")),
+                         ("aggregator", plan.aggregatorArguments + plan.metricsArguments("aggregator"))]
+                + (0..<plan.configuration.trainers).map {
+                    ("trainer", plan.trainerArguments(index: $0) + plan.metricsArguments("trainer-\($0 + 1)"))
+                }
             for (executable, arguments) in lines {
                 let unknown = Self.flags(arguments).subtracting(declared[executable] ?? [])
                 #expect(unknown.isEmpty, "\(executable) does not declare \(unknown.sorted())")

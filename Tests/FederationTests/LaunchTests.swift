@@ -223,6 +223,28 @@ import ZeroMQ
         #expect(try shellWords(ShellWords.line(odd)) == odd)
     }
 
+    /// `fedmq run` gives each child its own loopback metrics port, none shared with another
+    /// child or the broker, and none with `--no-metrics-ports`.
+    @Test func everyChildGetsItsOwnMetricsPort() throws {
+        var c = LaunchConfiguration(executablesDirectory: "/bin", outputDirectory: "/tmp/run")
+        c.trainers = 5
+        let plan = try LaunchPlan(configuration: c, layout: RunLayout(directory: "/tmp/run"))
+        let invocations = plan.invocations(environment: [:])
+        let ports = try invocations.map { child in
+            let arguments = child.arguments
+            let index = try #require(arguments.firstIndex(of: "--metrics-port"), "\(child.name) has no --metrics-port")
+            return try #require(Int(arguments[index + 1]))
+        }
+        #expect(Set(ports).count == invocations.count)
+        #expect(Set(ports).isDisjoint(with: plan.ports.named.map(\.port)))
+        #expect(plan.metricsAddresses.count == invocations.count)
+        #expect(plan.metricsAddresses.first == "broker http://127.0.0.1:\(ports[0])/metrics")
+        c.exportMetrics = false
+        let off = try LaunchPlan(configuration: c, layout: RunLayout(directory: "/tmp/run"))
+        #expect(off.invocations(environment: [:]).allSatisfy { !$0.arguments.contains("--metrics-port") })
+        #expect(off.metricsAddresses.isEmpty)
+    }
+
     @Test func summaryNamesTheStopReasonBestAndFinalAccuracyAndTheFiles() throws {
         let directory = NSTemporaryDirectory() + "fedmq-summary-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -71,6 +71,14 @@ import ZeroMQ
         let aggregator = try shellWords(lines[1])
         #expect(value(aggregator, "--metrics") == directory + "/metrics.jsonl" && value(aggregator, "--max-versions") == "4")
         #expect(value(try shellWords(lines[3]), "--identity") == "trainer-2" && lines[3].hasSuffix("--sample-limit 2000"))
+        // Each child served metrics on the port it was given, and the run printed where.
+        let printed = try #require(out.first { $0.hasPrefix("Prometheus metrics: ") }, "\(out)")
+        for (line, name) in zip(lines, ["broker", "aggregator", "trainer-1", "trainer-2"]) {
+            let port = try #require(value(try shellWords(line), "--metrics-port"), "\(line)")
+            #expect(printed.contains("\(name) http://127.0.0.1:\(port)/metrics"), "\(printed)")
+        }
+        let aggregatorLog = try String(contentsOfFile: directory + "/logs/aggregator.log", encoding: .utf8)
+        #expect(aggregatorLog.contains("metrics at http://127.0.0.1:\(value(aggregator, "--metrics-port") ?? "-")/metrics"))
     }
 
     /// Ctrl-C (SIGINT to fedmq alone) during a run still leaves report.html and says how to

@@ -105,6 +105,21 @@ public struct AggregatorConfiguration: Sendable {
     /// HTML report written at the end (nil = none).
     public var reportPath: String? = nil
 
+    /// Central differential privacy (nil: off): clipping, one update per trainer per version,
+    /// Gaussian noise on each version's sum, an accountant (see `CentralPrivacy`).
+    public var centralPrivacy: CentralPrivacy? = nil
+
+    /// The norm policy in force: central DP clips every update to its norm (a tighter
+    /// `reject:`/`clip:` bound given as well is kept).
+    public var effectiveNormPolicy: UpdateNormPolicy {
+        guard let bound = centralPrivacy?.clipNorm else { return normPolicy }
+        switch normPolicy {
+        case .clip(let b) where b <= bound: return normPolicy
+        case .reject(let b) where b <= bound: return normPolicy
+        default: return .clip(to: bound)
+        }
+    }
+
     // MARK: Stop conditions
     /// Stop when test accuracy reaches this fraction.
     public var targetAccuracy: Double? = nil
@@ -151,6 +166,7 @@ public struct AggregatorConfiguration: Sendable {
         try require(targetAccuracy.map { $0 > 0 && $0 <= 1 } ?? true, "target accuracy must be in (0, 1], got \(targetAccuracy ?? 0) (--target-accuracy)")
         try require(timeLimit.map { $0 > 0 && $0.isFinite } ?? true, "time limit must be a finite number of seconds > 0, got \(timeLimit ?? 0) (--time-limit; leave it unset for none)")
         try require(allowedTrainerKeys == nil || curve != nil, "an allowed-trainer key list needs CURVE (the broker's key and the aggregator's secret key)")
+        try centralPrivacy?.validate(mode: mode, aggregator: aggregator, weightBySamples: weightBySamples)
         for (name, endpoint) in [("model", modelEndpoint), ("update", updateEndpoint), ("control", controlEndpoint)] {
             try require(endpoint.contains("://"), "\(name) endpoint \"\(endpoint)\" is not a ZeroMQ endpoint like \(BrokerPorts.defaults.endpoint(host: "broker", \.modelIn))")
         }
@@ -198,12 +214,13 @@ public struct AggregatorConfiguration: Sendable {
         switch mode {
         case .sync:
             return SyncFedAvg(model: model, version: version, roundSize: roundSize, deadline: roundDeadline,
-                              optimizer: optimizer, aggregator: aggregator)
+                              optimizer: optimizer, aggregator: aggregator, privacy: centralPrivacy)
         case .async:
             return FedAsync(model: model, version: version, alpha: alpha, staleness: policy, history: history)
         case .buffered:
             return FedBuff(model: model, version: version, bufferSize: bufferSize, staleness: policy,
-                           weightBySamples: weightBySamples, optimizer: optimizer, aggregator: aggregator)
+                           weightBySamples: weightBySamples, optimizer: optimizer, aggregator: aggregator,
+                           privacy: centralPrivacy)
         }
     }
 }

@@ -31,6 +31,8 @@ public final class AggregatorEngine {
     /// `unknown_trainer` rejections repeat (every heartbeat and update of a trainer the
     /// aggregator forgot, until it registers again): logged at most every 10 s.
     private var unknownTrainerLog = LogThrottle(interval: 10)
+    /// Central DP's accountant (nil when it is off).
+    private let privacyLedger: PrivacyLedger?
 
     /// A fresh engine at version 0 with `initialWeights` (flat, `layout.count`).
     public init(configuration: AggregatorConfiguration, layout: ParameterLayout, initialWeights: [Float], logger: Logger) throws(ConfigurationError) {
@@ -41,11 +43,25 @@ public final class AggregatorEngine {
         self.logger = logger
         codec = MessageCodec(
             layout: layout, runID: configuration.runID, payloadCodec: SafeTensorsPayloadCodec(),
-            normPolicy: configuration.normPolicy)
+            normPolicy: configuration.effectiveNormPolicy)
         strategy = try configuration.makeStrategy(model: initialWeights)
         registry = TrainerRegistry(shardCount: configuration.shardCount, timeout: configuration.heartbeatTimeout)
         allowedTrainerKeys = configuration.allowedTrainerKeys
         federatedEvaluation = FederatedEvaluation(timeout: configuration.federatedEvaluationTimeout)
+        privacyLedger = try configuration.centralPrivacy.map { c throws(ConfigurationError) in try PrivacyLedger(c) }
+    }
+
+    /// With central DP: ε spent by the versions made so far, at the configured δ.
+    public var privacySpent: Double? { privacyLedger?.epsilon(steps: counters.privacySteps) }
+
+    /// With central DP and an ε budget: the next version would spend more than the budget, so
+    /// no further update is taken and the run stops.
+    public var privacyBudgetExhausted: Bool { privacyLedger?.nextStepExceedsBudget(after: counters.privacySteps) ?? false }
+
+    /// Counts a new version as one step of central DP's mechanism.
+    private func made(_ version: UInt64?) -> UInt64? {
+        if version != nil, privacyLedger != nil { counters.privacySteps += 1 }
+        return version
     }
 
     /// Starts a federated evaluation of `version`, asked of `asked` trainers at `now`; returns
@@ -189,7 +205,7 @@ public final class AggregatorEngine {
             }
             counters.staleness.record(outcome.staleness)
             lastUpdateRejection = nil
-            return outcome.newVersion
+            return made(outcome.newVersion)
         } catch {
             lastUpdateRejection = error.reason
             reject(error, what: "update", now: now)
@@ -288,7 +304,7 @@ public final class AggregatorEngine {
             let expected = isStartGateOpen ? registry.liveCount : configuration.minTrainers
             sync.roundSize = max(1, min(configuration.roundSize, expected))
         }
-        return strategy.poll(now: now)
+        return made(strategy.poll(now: now))
     }
 
     // MARK: Outbound
@@ -325,7 +341,8 @@ public final class AggregatorEngine {
             testLoss: evaluation?.loss, updatesAccepted: counters.updatesAccepted, rejected: counters.rejected,
             updatesClipped: counters.updatesClipped,
             stalenessMean: counters.staleness.mean, stalenessHistogram: counters.staleness.buckets,
-            bytesIn: counters.bytesIn, bytesOut: counters.bytesOut, liveTrainers: registry.liveCount)
+            bytesIn: counters.bytesIn, bytesOut: counters.bytesOut, liveTrainers: registry.liveCount,
+            privacyEpsilon: privacySpent)
     }
 
     private func counted(_ frames: [[UInt8]]) -> [[UInt8]] {

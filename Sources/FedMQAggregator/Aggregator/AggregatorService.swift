@@ -1,3 +1,4 @@
+import CoreMetrics
 import FedMQProtocol
 import Foundation
 import Logging
@@ -26,6 +27,7 @@ public final class AggregatorService: Service, Sendable {
     private let layout: ParameterLayout
     private let initialWeights: [Float]
     private let evaluator: (any ModelEvaluator)?
+    private let metricsFactory: (any MetricsFactory)?
     private let context: Context
     private let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
@@ -39,8 +41,10 @@ public final class AggregatorService: Service, Sendable {
     ///   - initialWeights: version-0 weights (flat, `layout.count`), used when no checkpoint exists.
     ///   - evaluator: test-set evaluation, or nil to skip evaluation.
     ///   - context: a ZeroMQ context to share (e.g. for inproc endpoints); a private one by default.
+    ///   - metricsFactory: where to export Prometheus-style metrics (`fedmq_aggregator_*`); nil: none.
     public init(configuration: AggregatorConfiguration, layout: ParameterLayout, initialWeights: [Float],
-                evaluator: (any ModelEvaluator)?, context: Context? = nil, logger: Logger) throws {
+                evaluator: (any ModelEvaluator)?, context: Context? = nil, metricsFactory: (any MetricsFactory)? = nil,
+                logger: Logger) throws {
         try configuration.validate(layout: layout, outputClasses: nil)
         guard initialWeights.count == layout.count else {
             throw ConfigurationError("initial weights have \(initialWeights.count) values, layout \(layout.count)")
@@ -49,6 +53,7 @@ public final class AggregatorService: Service, Sendable {
         self.layout = layout
         self.initialWeights = initialWeights
         self.evaluator = evaluator
+        self.metricsFactory = metricsFactory
         self.context = try context ?? Context()
         self.logger = logger
     }
@@ -120,7 +125,8 @@ public final class AggregatorService: Service, Sendable {
         ])
 
         var loop = IntakeLoop(engine: engine, sockets: sockets, lease: lease, store: store, metrics: metrics, worker: worker,
-                              configuration: configuration, runTimeOffset: runTimeOffset, logger: logger)
+                              configuration: configuration, runTimeOffset: runTimeOffset, logger: logger,
+                              monitor: metricsFactory.map(AggregatorMetrics.init(factory:)))
         if let finishedReason {
             publishStatus(engine, loop)
             repeatStop(loop: loop, reason: finishedReason)
@@ -157,15 +163,18 @@ public final class AggregatorService: Service, Sendable {
                 lastPublish = t
             }
             publishStatus(engine, loop)
+            loop.exportMetrics(now: t)
             if let reason = loop.stopReason(wallTime: t) {
                 finish(loop: &loop, reason: reason, wallTime: t)
                 publishStatus(engine, loop)
+                loop.exportMetrics(now: t, force: true)
                 return
             }
         }
         let end = now()
         loop.saveCheckpoint(now: end)
         loop.writeMetrics(wallTime: end, evaluation: nil, version: nil)
+        loop.exportMetrics(now: end, force: true)
         logger.notice("aggregator stopped (shutdown requested)", metadata: ["version": "\(engine.version)"])
     }
 

@@ -10,6 +10,8 @@ struct IntakeLoop {
     let sockets: AggregatorSockets
     let store: CheckpointStore?
     let metrics: MetricsWriter?
+    /// Prometheus-style metrics (nil: not exported).
+    let monitor: AggregatorMetrics?
     let worker: EvaluationWorker?
     let configuration: AggregatorConfiguration
     let logger: Logger
@@ -35,10 +37,14 @@ struct IntakeLoop {
     private(set) var lease: AggregatorLease
     /// Trainers' control routes, for telling each update's sender its verdict.
     private(set) var feedback = UpdateFeedback()
+    /// When `exportMetrics` last exported (seconds since start).
+    private var lastExport = -Double.infinity
 
     init(engine: AggregatorEngine, sockets: AggregatorSockets, lease: AggregatorLease, store: CheckpointStore?, metrics: MetricsWriter?,
-         worker: EvaluationWorker?, configuration: AggregatorConfiguration, runTimeOffset: Double, logger: Logger) {
+         worker: EvaluationWorker?, configuration: AggregatorConfiguration, runTimeOffset: Double, logger: Logger,
+         monitor: AggregatorMetrics? = nil) {
         self.runTimeOffset = runTimeOffset
+        self.monitor = monitor
         self.engine = engine
         self.sockets = sockets
         self.store = store
@@ -133,6 +139,7 @@ struct IntakeLoop {
     /// line ever sees a version that a crash (kill -9) right after could lose. A version whose
     /// checkpoint fails is held back (see `publicationHeld`) until `retryHeldCheckpoint` writes it.
     mutating func newVersion(_ version: UInt64, now: Double) {
+        monitor?.versionMade(now: now)
         if publicationHeld || version % configuration.checkpointEvery == 0 {
             guard saveCheckpoint(now: now) else {
                 hold(version, now: now)
@@ -183,8 +190,10 @@ struct IntakeLoop {
     func saveCheckpoint(now: Double, stopReason: String? = nil) -> Bool {
         guard let store else { return true }
         do {
+            let started = ContinuousClock.now
             let path = try store.save(engine.checkpoint(
                 savedAt: Date().timeIntervalSince1970, runSeconds: runTimeOffset + now, stopReason: stopReason))
+            monitor?.checkpointWritten(in: started.duration(to: .now))
             logger.debug("checkpoint written", metadata: ["path": "\(path)"])
             return true
         } catch {
@@ -252,6 +261,7 @@ struct IntakeLoop {
             switch outcome.result {
             case .success(let result):
                 lastEvaluation = (outcome.version, result)
+                monitor?.evaluated(version: outcome.version, result)
                 logger.info("evaluated", metadata: [
                     "version": "\(outcome.version)", "accuracy": "\(String(format: "%.4f", result.accuracy))",
                     "loss": "\(String(format: "%.4f", result.loss))",
@@ -300,11 +310,22 @@ struct IntakeLoop {
         }
     }
 
+    /// Exports the engine's counters and gauges to the metrics, at most every 0.25 s unless
+    /// `force` (the intake calls this on every pass).
+    mutating func exportMetrics(now: Double, force: Bool = false) {
+        guard let monitor, force || now - lastExport >= 0.25 else { return }
+        monitor.observe(engine)
+        lastExport = now
+    }
+
     // MARK: Stop conditions
 
-    /// The engine reached `maxVersions`: no further update is taken (a burst of queued updates,
-    /// as after a restart, would otherwise make versions past the limit within one drain).
-    var atVersionLimit: Bool { configuration.maxVersions.map { engine.version >= $0 } ?? false }
+    /// The engine reached `maxVersions`, or the next version would exceed central DP's ε
+    /// budget: no further update is taken (a burst of queued updates, as after a restart,
+    /// would otherwise make versions past the limit within one drain).
+    var atVersionLimit: Bool {
+        configuration.maxVersions.map { engine.version >= $0 } ?? false || engine.privacyBudgetExhausted
+    }
 
     /// Why the run should end now, or nil.
     func stopReason(wallTime: Double) -> String? {
@@ -315,6 +336,9 @@ struct IntakeLoop {
             return "target accuracy \(target) reached by federated evaluation (\(String(format: "%.4f", f.accuracy)) at version \(f.version), \(f.trainers) trainers)"
         }
         if let max = configuration.maxVersions, engine.version >= max { return "reached version \(max)" }
+        if engine.privacyBudgetExhausted, let budget = configuration.centralPrivacy?.epsilonBudget {
+            return "privacy budget ε = \(budget) reached (ε = \(String(format: "%.3f", engine.privacySpent ?? 0)) spent at version \(engine.version); one more version would exceed it)"
+        }
         if let limit = configuration.timeLimit, runTimeOffset + wallTime >= limit { return "time limit \(limit) s" }
         return nil
     }

@@ -10,6 +10,8 @@ public struct RunCounters: Sendable, Equatable {
     public var bytesIn: UInt64 = 0
     public var bytesOut: UInt64 = 0
     public var staleness = StalenessHistogram()
+    /// Versions made under central DP (each one step of its mechanism; see `PrivacyLedger`).
+    public var privacySteps: UInt64 = 0
 
     public init() {}
 
@@ -20,7 +22,8 @@ public struct RunCounters: Sendable, Equatable {
 
     /// Flat form for checkpoints.
     public var dictionary: [String: UInt64] {
-        var out = ["updates_accepted": updatesAccepted, "updates_clipped": updatesClipped, "bytes_in": bytesIn, "bytes_out": bytesOut]
+        var out = ["updates_accepted": updatesAccepted, "updates_clipped": updatesClipped, "bytes_in": bytesIn, "bytes_out": bytesOut,
+                   "privacy_steps": privacySteps]
         for (k, v) in rejected { out["rejected." + k] = v }
         return out
     }
@@ -31,6 +34,7 @@ public struct RunCounters: Sendable, Equatable {
         updatesClipped = d["updates_clipped"] ?? 0
         bytesIn = d["bytes_in"] ?? 0
         bytesOut = d["bytes_out"] ?? 0
+        privacySteps = d["privacy_steps"] ?? 0
         for (k, v) in d where k.hasPrefix("rejected.") { rejected[String(k.dropFirst(9))] = v }
     }
 }

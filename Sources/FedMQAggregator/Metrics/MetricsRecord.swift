@@ -24,6 +24,8 @@ public struct MetricsRecord: Sendable, Codable, Equatable {
     public var bytesOut: UInt64
     /// Live trainers at this point.
     public var liveTrainers: Int
+    /// With central DP: ε spent so far at the configured δ (absent otherwise).
+    public var privacyEpsilon: Double?
     /// Federated evaluation of `version` (trainers' own data, sample-weighted; see
     /// `FederatedEvaluation`): accuracy, loss, samples and answering trainers; absent otherwise.
     public var federatedAccuracy: Double? = nil
@@ -34,7 +36,8 @@ public struct MetricsRecord: Sendable, Codable, Equatable {
     public init(
         version: UInt64, wallTime: Double, testAccuracy: Double? = nil, testLoss: Double? = nil,
         updatesAccepted: UInt64 = 0, rejected: [String: UInt64] = [:], updatesClipped: UInt64? = nil, stalenessMean: Double = 0,
-        stalenessHistogram: [UInt64] = [], bytesIn: UInt64 = 0, bytesOut: UInt64 = 0, liveTrainers: Int = 0
+        stalenessHistogram: [UInt64] = [], bytesIn: UInt64 = 0, bytesOut: UInt64 = 0, liveTrainers: Int = 0,
+        privacyEpsilon: Double? = nil
     ) {
         self.version = version
         self.wallTime = wallTime
@@ -48,5 +51,6 @@ public struct MetricsRecord: Sendable, Codable, Equatable {
         self.bytesIn = bytesIn
         self.bytesOut = bytesOut
         self.liveTrainers = liveTrainers
+        self.privacyEpsilon = privacyEpsilon
     }
 }

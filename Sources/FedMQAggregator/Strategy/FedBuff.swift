@@ -19,10 +19,10 @@ public final class FedBuff: AggregationStrategy {
     public init(
         model: [Float], version: UInt64 = 0, bufferSize: Int, staleness: StalenessPolicy = StalenessPolicy(),
         weightBySamples: Bool = false, optimizer: ServerOptimizer.Rule = .sgd(lr: 1),
-        aggregator: RobustAggregator = .mean
+        aggregator: RobustAggregator = .mean, privacy: CentralPrivacy? = nil
     ) {
         precondition(bufferSize >= 1, "bufferSize must be at least 1")
-        self.step = ServerStep(model: model, version: version, optimizer: optimizer, aggregator: aggregator)
+        self.step = ServerStep(model: model, version: version, optimizer: optimizer, aggregator: aggregator, privacy: privacy)
         self.bufferSize = bufferSize
         self.staleness = staleness
         self.weightBySamples = weightBySamples
@@ -33,11 +33,12 @@ public final class FedBuff: AggregationStrategy {
 
     public func submit(_ update: ClientUpdate, now: Double) throws(ProtocolError) -> SubmitOutcome {
         let s = try staleness.weight(current: version, base: update.baseVersion)
+        try step.admit(update.trainerID)
         let c = weightBySamples ? Double(update.sampleCount) : 1
         step.add(update.delta, weight: s * c, normalizer: c, robustScale: s)
         var outcome = SubmitOutcome(
             staleness: version - update.baseVersion, stalenessWeight: s, appliedWeight: s * c, newVersion: nil)
-        if step.buffer.updates >= bufferSize { outcome.newVersion = step.apply() }
+        if step.buffer.updates >= bufferSize { outcome.newVersion = step.apply(denominator: bufferSize) }
         return outcome
     }
 

@@ -8,12 +8,29 @@ struct ServerStep {
     private(set) var version: UInt64
     private(set) var buffer: DeltaBuffer
     private var optimizer: ServerOptimizer
+    /// Central DP's noise, when on (see `CentralPrivacy`).
+    private let noise: GaussianNoise?
+    /// Trainers with an update in the buffer (kept only with central DP).
+    private var contributors: Set<UInt32> = []
 
-    init(model: [Float], version: UInt64, optimizer rule: ServerOptimizer.Rule, aggregator: RobustAggregator) {
+    init(model: [Float], version: UInt64, optimizer rule: ServerOptimizer.Rule, aggregator: RobustAggregator,
+         privacy: CentralPrivacy? = nil) {
         self.model = model
         self.version = version
         self.optimizer = ServerOptimizer(rule, count: model.count)
         self.buffer = DeltaBuffer(count: model.count, aggregator: aggregator)
+        noise = privacy.map(GaussianNoise.init)
+    }
+
+    /// Whether central DP is on: updates are unweighted, one per trainer per version.
+    var isPrivate: Bool { noise != nil }
+
+    /// With central DP, refuses a second update of `trainer` in the version being formed.
+    mutating func admit(_ trainer: UInt32) throws(ProtocolError) {
+        guard noise != nil else { return }
+        guard contributors.insert(trainer).inserted else {
+            throw ProtocolError(.contributionLimit, "trainer \(trainer) already has an update in version \(version + 1) (central DP: one per version)")
+        }
     }
 
     /// Adds one delta to the buffer (see `DeltaBuffer.add`).
@@ -23,16 +40,22 @@ struct ServerStep {
 
     /// Applies the buffered deltas' combination through the server optimizer and empties the
     /// buffer; returns the new version, or nil (buffer kept) when the buffer has no result.
-    mutating func apply() -> UInt64? {
-        guard let delta = buffer.result() else { return nil }
+    /// With central DP the combination is the noised fixed-denominator estimate over
+    /// `denominator` updates (see `GaussianNoise`).
+    mutating func apply(denominator: Int? = nil) -> UInt64? {
+        guard var delta = buffer.result() else { return nil }
+        noise?.perturb(&delta, contributions: buffer.updates, denominator: denominator ?? buffer.updates, version: version + 1)
         optimizer.apply(delta, to: &model)
         version += 1
-        buffer.reset()
+        discardBuffer()
         return version
     }
 
     /// Drops the buffered deltas.
-    mutating func discardBuffer() { buffer.reset() }
+    mutating func discardBuffer() {
+        buffer.reset()
+        contributors.removeAll(keepingCapacity: true)
+    }
 
     /// Whether adding keeps a delta's storage (see `DeltaBuffer.retainsDeltas`).
     var retainsDeltas: Bool { buffer.retainsDeltas }
@@ -50,6 +73,6 @@ struct ServerStep {
         try optimizer.restore(vectors: stateVectors, steps: optimizerSteps)
         self.model = model
         self.version = version
-        buffer.reset()
+        discardBuffer()
     }
 }

@@ -19,10 +19,11 @@ public final class SyncFedAvg: AggregationStrategy {
 
     public init(
         model: [Float], version: UInt64 = 0, roundSize: Int, deadline: Double? = nil,
-        optimizer: ServerOptimizer.Rule = .sgd(lr: 1), aggregator: RobustAggregator = .mean
+        optimizer: ServerOptimizer.Rule = .sgd(lr: 1), aggregator: RobustAggregator = .mean,
+        privacy: CentralPrivacy? = nil
     ) {
         precondition(roundSize >= 1, "roundSize must be at least 1")
-        self.step = ServerStep(model: model, version: version, optimizer: optimizer, aggregator: aggregator)
+        self.step = ServerStep(model: model, version: version, optimizer: optimizer, aggregator: aggregator, privacy: privacy)
         self.roundSize = roundSize
         self.deadline = deadline
     }
@@ -37,8 +38,9 @@ public final class SyncFedAvg: AggregationStrategy {
         guard update.baseVersion == version else {
             throw ProtocolError(.tooStale, "sync round \(version) does not take updates based on \(update.baseVersion)")
         }
+        try step.admit(update.trainerID)
         if roundOpened == nil { roundOpened = now }
-        let n = Double(update.sampleCount)
+        let n = step.isPrivate ? 1 : Double(update.sampleCount)  // central DP: unweighted
         step.add(update.delta, weight: n, normalizer: n, robustScale: 1)
         let closed = step.buffer.updates >= roundSize ? closeRound() : nil
         return SubmitOutcome(staleness: 0, stalenessWeight: 1, appliedWeight: n, newVersion: closed)
@@ -56,7 +58,7 @@ public final class SyncFedAvg: AggregationStrategy {
     /// A round closes even when it yields no model: its updates are dropped.
     private func closeRound() -> UInt64? {
         defer { step.discardBuffer(); roundOpened = nil }
-        return step.apply()
+        return step.apply(denominator: roundSize)
     }
 
     public var retainedFloats: Int { step.retainedFloats }

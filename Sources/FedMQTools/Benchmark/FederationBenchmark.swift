@@ -93,7 +93,7 @@ public enum FederationBenchmark {
             })
     }
 
-    private static func median(_ repetitions: Int, _ body: () -> Void) -> Double {
+    static func median(_ repetitions: Int, _ body: () -> Void) -> Double {
         let clock = ContinuousClock()
         body()  // warm-up
         let times = (0..<max(1, repetitions)).map { _ in

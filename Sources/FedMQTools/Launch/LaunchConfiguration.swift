@@ -82,6 +82,8 @@ public struct LaunchConfiguration: Sendable {
     public var aggregatorArguments: [String] = []
     /// Extra arguments appended to every trainer's command line.
     public var trainerArguments: [String] = []
+    /// Every child serves Prometheus metrics on a free loopback port of its own (`--metrics-port`).
+    public var exportMetrics = true
 
     public init(executablesDirectory: String, outputDirectory: String) {
         self.executablesDirectory = executablesDirectory

@@ -12,6 +12,9 @@ public struct LaunchPlan: Sendable {
     public let ports: BrokerPorts
     /// Number of float32 parameters of the run's model (the broker's message size limit).
     public let modelParameterCount: Int
+    /// Each child's Prometheus metrics port on 127.0.0.1, by child name ("broker",
+    /// "aggregator", "trainer-1"…); empty unless `configuration.exportMetrics`.
+    public let metricsPorts: [String: Int]
 
     /// - Parameter ports: the broker's ports; nil reserves six free loopback ports.
     public init(configuration: LaunchConfiguration, layout: RunLayout, ports: BrokerPorts? = nil) throws(ConfigurationError) {
@@ -23,10 +26,14 @@ public struct LaunchPlan: Sendable {
         }
         self.configuration = configuration
         self.layout = layout
+        let children = ["broker", "aggregator"] + (0..<configuration.trainers).map { "trainer-\($0 + 1)" }
+        let metricsCount = configuration.exportMetrics ? children.count : 0
+        // One reservation for every port, so they are all distinct.
+        let free = try FreePorts.reserve((ports == nil ? 6 : 0) + metricsCount)
+        metricsPorts = Dictionary(uniqueKeysWithValues: zip(children, free.suffix(metricsCount)))
         if let ports {
             self.ports = ports
         } else {
-            let free = try FreePorts.reserve(6)
             var p = BrokerPorts()
             (p.modelIn, p.modelOut, p.updatesIn, p.updatesOut, p.controlIn, p.controlOut) =
                 (free[0], free[1], free[2], free[3], free[4], free[5])
@@ -57,13 +64,24 @@ public struct LaunchPlan: Sendable {
     /// `environment` (everything is on the command line).
     public func invocations(environment: [String: String] = ProcessInfo.processInfo.environment) -> [ChildInvocation] {
         let withheld = ChildInvocation.withheldVariables(of: environment)
-        let path = { (name: String) in configuration.executablesDirectory + "/" + name }
-        return [ChildInvocation(name: "broker", executable: path("broker"), arguments: brokerArguments, removedVariables: withheld),
-                ChildInvocation(name: "aggregator", executable: path("aggregator"), arguments: aggregatorArguments, removedVariables: withheld)]
-            + (0..<configuration.trainers).map { i in
-                ChildInvocation(name: "trainer-\(i + 1)", executable: path("trainer"), arguments: trainerArguments(index: i),
-                                removedVariables: withheld)
-            }
+        let child = { (name: String, executable: String, arguments: [String]) in
+            ChildInvocation(name: name, executable: configuration.executablesDirectory + "/" + executable,
+                            arguments: metricsArguments(name) + arguments, removedVariables: withheld)
+        }
+        return [child("broker", "broker", brokerArguments), child("aggregator", "aggregator", aggregatorArguments)]
+            + (0..<configuration.trainers).map { i in child("trainer-\(i + 1)", "trainer", trainerArguments(index: i)) }
+    }
+
+    /// `--metrics-port`/`--metrics-host` of child `name` (loopback), if it exports metrics.
+    public func metricsArguments(_ name: String) -> [String] {
+        metricsPorts[name].map { ["--metrics-port", "\($0)", "--metrics-host", "127.0.0.1"] } ?? []
+    }
+
+    /// Where each child's metrics are, in start order: "name http://127.0.0.1:port/metrics".
+    public var metricsAddresses: [String] {
+        invocations(environment: [:]).compactMap { child in
+            metricsPorts[child.name].map { "\(child.name) http://127.0.0.1:\($0)/metrics" }
+        }
     }
 
     /// The text of the run's `commands.sh`: a comment, then one line per process in start order.

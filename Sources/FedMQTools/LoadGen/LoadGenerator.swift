@@ -1,3 +1,4 @@
+import CoreMetrics
 import FedMQTransport
 import Foundation
 import Logging
@@ -17,11 +18,14 @@ public final class LoadGenerator: Sendable {
     public let configuration: LoadGeneratorConfiguration
     private let layout: ParameterLayout
     private let logger: Logger
+    private let metrics: LoadGeneratorMetrics?
 
+    /// - Parameter metricsFactory: where to export Prometheus-style metrics (`fedmq_loadgen_*`); nil: none.
     /// - Throws: `ConfigurationError` for invalid settings, `ModelError` for an unknown model.
-    public init(configuration: LoadGeneratorConfiguration, logger: Logger) throws {
+    public init(configuration: LoadGeneratorConfiguration, metricsFactory: (any MetricsFactory)? = nil, logger: Logger) throws {
         try configuration.validate()
         self.configuration = configuration
+        metrics = metricsFactory.map(LoadGeneratorMetrics.init(factory:))
         layout = try ModelArchitecture.named(configuration.modelName).layout
         self.logger = logger
     }
@@ -38,9 +42,11 @@ public final class LoadGenerator: Sendable {
         let clock = ContinuousClock()
         let setupDeadline = clock.now + .seconds(configuration.setupTimeout)
         while phase.ready < configuration.trainers, clock.now < setupDeadline {
+            metrics?.readyTrainers.record(phase.ready)
             try await Task.sleep(for: .milliseconds(100))
         }
         let ready = phase.ready
+        metrics?.readyTrainers.record(ready)
         memory.sample()
         let readyMemory = memory.latest
         logger.notice("load generator measuring", metadata: ["ready": "\(ready)", "trainers": "\(configuration.trainers)"])
@@ -70,7 +76,7 @@ public final class LoadGenerator: Sendable {
         let count = min(configuration.threads, trainers.count)
         return (0..<count).map { w in
             LoadWorker(trainers: trainers.filter { $0.index % count == w }, configuration: configuration, layout: layout,
-                       delta: delta, phase: phase, seed: configuration.seed &+ UInt64(w) &+ 1)
+                       delta: delta, phase: phase, seed: configuration.seed &+ UInt64(w) &+ 1, metrics: metrics)
         }
     }
 

@@ -25,6 +25,7 @@ final class LoadWorker: @unchecked Sendable {
     private let delta: [Float]
     private var payloads: [UInt64: UpdatePayload] = [:]
     private var generator: SeededGenerator
+    private let metrics: LoadGeneratorMetrics?
     private(set) var receipts: [Receipt] = []
     private(set) var updatesSent = 0
     private(set) var updatesBlocked = 0
@@ -34,7 +35,8 @@ final class LoadWorker: @unchecked Sendable {
     var stoppedTrainers: Int { trainers.filter(\.stopped).count }
 
     init(trainers: [SimulatedTrainer], configuration: LoadGeneratorConfiguration, layout: ParameterLayout,
-         delta: [Float], phase: LoadPhase, seed: UInt64) {
+         delta: [Float], phase: LoadPhase, seed: UInt64, metrics: LoadGeneratorMetrics? = nil) {
+        self.metrics = metrics
         self.trainers = trainers
         self.configuration = configuration
         self.layout = layout
@@ -92,7 +94,13 @@ final class LoadWorker: @unchecked Sendable {
         let now = (instant - start) / .seconds(1)
         guard measuring, trainer.isReady, now >= trainer.nextUpdate, let base = trainer.session.heldVersion else { return }
         trainer.nextUpdate = max(trainer.nextUpdate + configuration.updateInterval, now)
-        if try trainer.sendUpdate(payload(base: base)) { updatesSent += 1 } else { updatesBlocked += 1 }
+        if try trainer.sendUpdate(payload(base: base)) {
+            updatesSent += 1
+            metrics?.updatesSent.increment()
+        } else {
+            updatesBlocked += 1
+            metrics?.updatesBlocked.increment()
+        }
     }
 
     /// Spreads the trainers' first updates over one interval (seeded).

@@ -22,6 +22,7 @@ final class TrainerLoop {
     private let sockets: TrainerSockets
     private let shared: TrainerShared
     private let logger: Logger
+    private let metrics: TrainerMetrics?
     private let clock = ContinuousClock()
     private var session: TrainerSession
     /// The weights of `session.heldVersion`.
@@ -52,8 +53,9 @@ final class TrainerLoop {
     }
 
     init(configuration: TrainerConfiguration, architecture: ModelArchitecture, sockets: TrainerSockets,
-         shared: TrainerShared, logger: Logger) {
+         shared: TrainerShared, metrics: TrainerMetrics? = nil, logger: Logger) {
         self.configuration = configuration
+        self.metrics = metrics
         self.architecture = architecture
         self.sockets = sockets
         self.shared = shared
@@ -267,6 +269,7 @@ final class TrainerLoop {
             $0.updatesSent += 1
             $0.lastLoss = result.meanLoss
         }
+        metrics?.sent(result)
         logger.info("update pushed", metadata: [
             "base": "\(base)", "loss": "\(format(Double(result.meanLoss)))", "samples": "\(result.sampleCount)",
             "seconds": "\(format(result.seconds))",
@@ -356,6 +359,7 @@ final class TrainerLoop {
             heldWeights = weights
             keepRequestedWeights()
             shared.update { $0.adopt(version: version) }
+            metrics?.adopted(version: version)
             logger.debug("model received", metadata: ["version": "\(version)"])
         case .stopped(let version, let reason):
             shared.update { $0.stopReason = reason }

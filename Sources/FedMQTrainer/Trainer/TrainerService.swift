@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -19,6 +20,7 @@ public final class TrainerService: Service, Sendable {
     private let dataset: Dataset?
     private let context: Context
     private let logger: Logger
+    private let metricsFactory: (any MetricsFactory)?
     private let shared = TrainerShared()
     private let failure = Mutex<(any Error)?>(nil)
 
@@ -26,12 +28,15 @@ public final class TrainerService: Service, Sendable {
     ///   - dataset: samples to use instead of loading `configuration.data` (still cut into the
     ///     registration's shard when the source is the default dataset); nil to load.
     ///   - context: a ZeroMQ context to share (e.g. for inproc endpoints); a private one by default.
+    ///   - metricsFactory: where to export Prometheus-style metrics (`fedmq_trainer_*`); nil: none.
     /// - Throws: `ConfigurationError` for invalid settings, `ModelError` for an unknown model.
-    public init(configuration: TrainerConfiguration, dataset: Dataset? = nil, context: Context? = nil, logger: Logger) throws {
+    public init(configuration: TrainerConfiguration, dataset: Dataset? = nil, context: Context? = nil,
+                metricsFactory: (any MetricsFactory)? = nil, logger: Logger) throws {
         try configuration.validate()
         self.architecture = try ModelArchitecture.named(configuration.modelName)
         self.configuration = configuration
         self.dataset = dataset
+        self.metricsFactory = metricsFactory
         self.context = try context ?? Context()
         self.logger = logger
     }
@@ -62,7 +67,7 @@ public final class TrainerService: Service, Sendable {
         let sockets = try TrainerSockets(context: context, configuration: configuration)
         defer { sockets.close() }
         let loop = TrainerLoop(configuration: configuration, architecture: architecture, sockets: sockets,
-                               shared: shared, logger: logger)
+                               shared: shared, metrics: metricsFactory.map(TrainerMetrics.init(factory:)), logger: logger)
         defer { loop.sayGoodbye() }  // also when the loop fails: the aggregator stops counting this trainer
         let exit = try loop.run(dataset: dataset)
         switch exit {
