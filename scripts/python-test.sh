@@ -3,7 +3,8 @@
 # PyTorch helper, the partitioner against `fedmq shards`, and real federations with the Swift
 # broker, aggregator and trainers (2 Swift + 2 PyTorch trainers to the target accuracy; a Python
 # trainer through a broker restart, an aggregator kill -9 and an aggregator without its
-# membership; CURVE refusals), after type-checking the package with mypy. Builds the Swift
+# membership; CURVE refusals; an LSTM federated by an aggregator started with --initial-model
+# alone), after type-checking the package with mypy. Builds the Swift
 # executables it needs and installs the package first; needs scripts/install-deps.sh (pyzmq,
 # numpy, safetensors, pytest, mypy, CPU torch, Fashion-MNIST).
 #

@@ -35,7 +35,8 @@ struct AggregatorCommand: AsyncParsableCommand {
     )
 
     // Model and run
-    @Option(help: "\(ModelHelp.option) [env: FEDMQ_MODEL, default: cnn]") var model: String?
+    @Option(help: "\(ModelHelp.option) [env: FEDMQ_MODEL, default: cnn, or none with --initial-model]") var model: String?
+    @Option(help: "Safetensors file with the model's version-0 tensors, e.g. a PyTorch state_dict (safetensors.torch.save_file): the aggregator federates its tensor names and shapes, in the file's data order, without a Swift description; F16/BF16/F64 tensors become F32, integer tensors are refused. Without --model the server does not evaluate; with --model the file must hold exactly that model's tensors. [env: FEDMQ_INITIAL_MODEL]") var initialModel: String?
     @Option(help: "Run id carried in every message. [env: FEDMQ_RUN_ID, default: 1]") var runId: UInt64?
     @Option(help: "Seed for the initial model and the partition. [env: FEDMQ_SEED, default: 0]") var seed: UInt64?
     @Option(help: "Directory with the Fashion-MNIST IDX files (test split used for evaluation). [env: FEDMQ_DATA_DIR, default: /usr/share/datasets/fashion-mnist]") var dataDir: String?
@@ -69,6 +70,8 @@ struct AggregatorCommand: AsyncParsableCommand {
 
     // Evaluation, checkpoints, metrics
     @Option(help: "Evaluate on the test set every N versions; 0 never. [env: FEDMQ_EVAL_EVERY, default: \(AggregatorConfiguration.defaultJob.evalEvery)]") var evalEvery: UInt64?
+    @Flag(help: "Federated evaluation: every --eval-every versions, ask the live trainers to evaluate the version on their own data and record the sample-weighted mean (metrics federatedAccuracy/federatedLoss); with no server evaluation it is what --target-accuracy reads. Trainers that do not answer are left out. [env: FEDMQ_FEDERATED_EVAL=true]") var federatedEval = false
+    @Option(help: "Seconds a federated evaluation waits for the trainers' answers. [env: FEDMQ_FEDERATED_EVAL_TIMEOUT, default: 30]") var federatedEvalTimeout: Double?
     @Option(help: "Seconds to wait for the final model's evaluation when the run ends. [env: FEDMQ_FINAL_EVAL_TIMEOUT, default: 300]") var finalEvalTimeout: Double?
     @Option(help: "Checkpoint directory; none disables checkpoints. [env: FEDMQ_CHECKPOINT_DIR]") var checkpointDir: String?
     @Option(help: "Checkpoint every N versions; 1 keeps versions from going back after a crash (kill -9). [env: FEDMQ_CHECKPOINT_EVERY, default: 10]") var checkpointEvery: UInt64?
@@ -94,22 +97,41 @@ struct AggregatorCommand: AsyncParsableCommand {
 
     mutating func validate() throws {
         let configuration = try makeConfiguration()
-        let model = try ModelArchitecture.named(configuration.modelName).build(seed: configuration.seed)
         try validating {
-            try configuration.validate(layout: model.layout, outputClasses: model.outputShape.reduce(1, *))
+            let model = try resolvedModel(configuration)
+            try configuration.validate(layout: model.layout, outputClasses: model.outputClasses)
+            if model.architecture == nil, configuration.targetAccuracy != nil, !configuration.federatedEvaluation {
+                throw ConfigurationError("--target-accuracy needs an evaluation, and a model from --initial-model alone has none at the server; add --federated-eval (the trainers evaluate), or give --model too when the Swift tensor core can run it")
+            }
         }
         _ = try resolvedLogLevel()
+    }
+
+    /// The model to federate: `--model`, `--initial-model`, or both (they must agree).
+    private func resolvedModel(_ configuration: AggregatorConfiguration) throws(ConfigurationError) -> AggregatorModel {
+        let env = EnvironmentValues()
+        return try AggregatorModel.resolve(
+            architectureName: model ?? env.string("FEDMQ_MODEL"),
+            initialModel: initialModel ?? env.string("FEDMQ_INITIAL_MODEL"), seed: configuration.seed)
     }
 
     func run() async throws {
         let logger = ServiceCommand.logger(label: "fedmq.aggregator", level: try resolvedLogLevel())
         let files = FileDescriptorLimit.raiseToHardLimit()
         logger.info("open-file limit", metadata: ["soft": "\(files.soft)", "hard": "\(files.hard)"])
-        let configuration = try makeConfiguration()
-        let architecture = try ModelArchitecture.named(configuration.modelName)
-        let initial = architecture.build(seed: configuration.seed)
+        var configuration = try makeConfiguration()
+        let initial = try resolvedModel(configuration)
+        if !initial.converted.isEmpty {
+            logger.notice("initial model: tensors converted to F32", metadata: [
+                "tensors": "\(initial.converted.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", "))"])
+        }
         var evaluator: (any ModelEvaluator)?
-        if configuration.evalEvery > 0 {
+        if let path = initialModel ?? EnvironmentValues().string("FEDMQ_INITIAL_MODEL"), initial.architecture == nil {
+            configuration.modelName = "\(path.split(separator: "/").last.map(String.init) ?? path) (initial model, \(initial.layout.parameters.count) tensors)"
+            logger.notice("no Swift architecture for the initial model: the server does not evaluate", metadata: [
+                "file": "\(path)", "tensors": "\(initial.layout.parameters.count)", "parameters": "\(initial.layout.count)"])
+        }
+        if let architecture = initial.architecture, configuration.evalEvery > 0 {
             let directory = dataDir ?? EnvironmentValues().string("FEDMQ_DATA_DIR") ?? "/usr/share/datasets/fashion-mnist"
             let testSet = try Dataset.loadIDX(directory: directory, split: .test)
             logger.info("test set loaded", metadata: ["samples": "\(testSet.count)", "directory": "\(directory)"])
@@ -120,7 +142,7 @@ struct AggregatorCommand: AsyncParsableCommand {
         let pages = LivePage.endpoints(live).map { page in HTTPRoute(path: page.path, contentType: page.contentType) { page.body() } }
         let export = try prometheus.export(routes: pages, logger: logger)
         let service = try AggregatorService(
-            configuration: configuration, layout: initial.layout, initialWeights: initial.parameters,
+            configuration: configuration, layout: initial.layout, initialWeights: initial.weights,
             evaluator: evaluator, live: live, metricsFactory: export?.factory, logger: logger)
         // The service returns on its own when a stop condition ends the run: that is success.
         let (inline, file) = (trainerKeys, trainerKeysFile)
@@ -185,6 +207,8 @@ struct AggregatorCommand: AsyncParsableCommand {
         (c.modelEndpoint, c.updateEndpoint, c.controlEndpoint) = try broker.endpoints(env)
         c.republishInterval = try republishInterval ?? env.value("FEDMQ_REPUBLISH_INTERVAL") ?? c.republishInterval
         c.evalEvery = try evalEvery ?? env.value("FEDMQ_EVAL_EVERY") ?? c.evalEvery
+        c.federatedEvaluation = try federatedEval || (env.value("FEDMQ_FEDERATED_EVAL", as: Bool.self) ?? false)
+        c.federatedEvaluationTimeout = try federatedEvalTimeout ?? env.value("FEDMQ_FEDERATED_EVAL_TIMEOUT") ?? c.federatedEvaluationTimeout
         c.finalEvaluationTimeout = try finalEvalTimeout ?? env.value("FEDMQ_FINAL_EVAL_TIMEOUT") ?? c.finalEvaluationTimeout
         c.checkpointDirectory = checkpointDir ?? env.string("FEDMQ_CHECKPOINT_DIR")
         c.checkpointEvery = try checkpointEvery ?? env.value("FEDMQ_CHECKPOINT_EVERY") ?? c.checkpointEvery

@@ -109,6 +109,19 @@ public struct MessageCodec: Sendable {
         case .heartbeat(let id, let sequence): h = header(.heartbeat, trainerID: id, sequence: sequence)
         case .goodbye(let id, let sequence): h = header(.goodbye, trainerID: id, sequence: sequence)
         case .unregistered(let id, let sequence): h = header(.unregistered, trainerID: id, sequence: sequence)
+        case .updateResult(let result):
+            h = header(.updateResult, trainerID: result.trainerID, sequence: result.sequence)
+            h.baseVersion = result.baseVersion
+            h.modelVersion = result.modelVersion
+            payload = Self.json(UpdateResult.Payload(accepted: result.accepted, reason: result.reason))
+        case .evaluate(let version):
+            h = header(.evaluate)
+            h.modelVersion = version
+        case .evaluation(let report):
+            h = header(.evaluation, trainerID: report.trainerID, sequence: report.sequence)
+            h.modelVersion = report.version
+            h.sampleCount = report.samples
+            payload = Self.json(EvaluationReport.Payload(accuracy: report.accuracy, loss: report.loss, samples: report.samples))
         }
         return FrameCodec.encode(Message(header: h, payload: payload))
     }
@@ -232,7 +245,7 @@ public struct MessageCodec: Sendable {
 
     /// Validates and decodes a control message.
     public func decodeControl(_ frames: [[UInt8]]) throws(ProtocolError) -> ControlMessage {
-        var expected = expectations([.register, .registered, .heartbeat, .goodbye, .unregistered])
+        var expected = expectations([.register, .registered, .heartbeat, .goodbye, .unregistered, .updateResult, .evaluate, .evaluation])
         expected.acceptsUnknownFingerprint = true
         let message = try FrameCodec.decode(frames, expecting: expected)
         let h = message.header
@@ -241,6 +254,21 @@ public struct MessageCodec: Sendable {
         case .registered: return .registered(try Self.unjson(Registration.self, message.payload))
         case .heartbeat: return .heartbeat(trainerID: h.trainerID, sequence: h.sequence)
         case .unregistered: return .unregistered(trainerID: h.trainerID, sequence: h.sequence)
+        case .updateResult:
+            let payload = try Self.unjson(UpdateResult.Payload.self, message.payload)
+            guard payload.accepted == (payload.reason == nil), !(payload.reason?.isEmpty ?? false) else {
+                throw ProtocolError(.invalidField, "update_result: accepted \(payload.accepted) with reason \(payload.reason ?? "none")")
+            }
+            var result = UpdateResult(trainerID: h.trainerID, sequence: h.sequence, baseVersion: h.baseVersion,
+                                      modelVersion: h.modelVersion, rejection: nil)
+            result.reason = payload.reason
+            return .updateResult(result)
+        case .evaluate: return .evaluate(version: h.modelVersion)
+        case .evaluation:
+            let p = try Self.unjson(EvaluationReport.Payload.self, message.payload)
+            return .evaluation(try EvaluationReport(trainerID: h.trainerID, sequence: h.sequence, version: h.modelVersion,
+                                                    samples: p.samples, loss: p.loss, accuracy: p.accuracy)
+                .validated(headerSamples: h.sampleCount))
         default: return .goodbye(trainerID: h.trainerID, sequence: h.sequence)
         }
     }

@@ -26,6 +26,10 @@ public struct SafeTensorsError: Error, Sendable, Equatable, CustomStringConverti
         case duplicateName
         /// `__metadata__` is not an object of string values.
         case invalidMetadata
+        /// A model file's tensor holds NaN or an infinity.
+        case nonFiniteValue
+        /// A model file holds no tensor.
+        case emptyModel
         /// The tensors do not match the expected `ParameterLayout`.
         case layoutMismatch
         /// A file system call failed.

@@ -93,7 +93,7 @@ struct SafeTensorsHeader {
             throw SafeTensorsError(.invalidHeader, "dtype of '\(name)' is not a string")
         }
         guard let dtype = SafeTensorsDType(rawValue: dtypeName) else {
-            throw SafeTensorsError(.unknownDType, "tensor '\(name)' has dtype '\(dtypeName)'; only F32, F16, BF16 and F64 are read")
+            throw SafeTensorsError(.unknownDType, unreadable(dtypeName, of: name))
         }
         let shape = try integers(try field("shape"), what: "shape", of: name, code: .invalidShape)
         var count = 1
@@ -113,6 +113,18 @@ struct SafeTensorsHeader {
                                    "'\(name)' \(dtypeName) \(shape) needs \(overflow ? "too many" : String(bytes)) bytes, data_offsets give \(offsets[1] - offsets[0])")
         }
         return Entry(name: name, dtype: dtype, shape: shape, count: count, range: offsets[0]..<offsets[1])
+    }
+
+    /// Why a tensor of dtype `dtypeName` is not read: integer and boolean tensors (e.g. batch
+    /// norm's `num_batches_tracked`) are named as such, since FedMQ never averages them.
+    private static func unreadable(_ dtypeName: String, of name: String) -> String {
+        let integers: Set<String> = ["I8", "I16", "I32", "I64", "U8", "U16", "U32", "U64", "BOOL"]
+        guard integers.contains(dtypeName) else {
+            return "tensor '\(name)' has dtype '\(dtypeName)'; only F32, F16, BF16 and F64 are read"
+        }
+        return "tensor '\(name)' is \(dtypeName), an integer tensor (such as batch norm's num_batches_tracked): "
+            + "FedMQ federates floating-point tensors only (F32; F16, BF16 and F64 are read as F32); "
+            + "leave it out of the file (the PyTorch helper keeps such buffers local)"
     }
 
     /// A JSON array of non-negative integers, or an error with `code`.

@@ -248,9 +248,16 @@ final class ScriptedTrainer: Sendable {
 
     func register(identity: String?) async throws -> Registration {
         let seq = sequence.add(1, ordering: .relaxed).newValue
-        let reply = try await SocketThread.run { [self] in
+        let reply = try await SocketThread.run { [self] () throws -> [[UInt8]]? in
             _ = try control.send(codec.control(.register(RegisterRequest(identity: identity), sequence: seq)))
-            return try control.receiveMultipart()
+            // Verdicts on earlier updates (update_result) and evaluation requests arrive unasked: skip them.
+            while let frames = try control.receiveMultipart() {
+                switch try? codec.decodeControl(frames) {
+                case .updateResult?, .evaluate?: continue
+                default: return frames
+                }
+            }
+            return nil
         }
         guard let reply, case .registered(let registration) = try codec.decodeControl(reply) else {
             throw AggregatorError("no registration reply")

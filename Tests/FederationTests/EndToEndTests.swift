@@ -37,6 +37,9 @@ import Testing
             let s = trainer.service.status
             #expect(s.versionsReceived.isStrictlyIncreasing, "\(s.versionsReceived)")
             #expect(s.updatesSent >= 1 && s.stopReason != nil && s.heartbeatsSent >= 1)
+            // Update feedback: verdicts arrive on the control channel, at most one per update sent.
+            #expect(s.updatesAccepted >= 1 && s.updatesAccepted + s.updatesRejected.values.reduce(0, +) <= s.updatesSent,
+                    "\(s.updatesAccepted) accepted, \(s.updatesRejected) rejected of \(s.updatesSent)")
             #expect(s.registration.map { (0..<3).contains($0.shardIndex) && $0.shardCount == 3 } == true)
             #expect(s.shardSize == 1000)
         }

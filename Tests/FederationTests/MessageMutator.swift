@@ -38,10 +38,19 @@ struct MessageMutator {
                 modelVersion: number())))
         default:
             let id = UInt32(truncatingIfNeeded: number())
-            switch below(3) {
+            switch below(6) {
             case 0: return codec.control(.heartbeat(trainerID: id, sequence: number()))
             case 1: return codec.control(.goodbye(trainerID: id, sequence: number()))
-            default: return codec.control(.unregistered(trainerID: id, sequence: number()))
+            case 2: return codec.control(.unregistered(trainerID: id, sequence: number()))
+            case 3:
+                return codec.control(.updateResult(UpdateResult(
+                    trainerID: id, sequence: number(), baseVersion: number(), modelVersion: number(),
+                    rejection: below(2) == 0 ? nil : RejectionReason.allCases[below(RejectionReason.allCases.count)])))
+            case 4: return codec.control(.evaluate(version: number()))
+            default:
+                return codec.control(.evaluation(EvaluationReport(
+                    trainerID: id, sequence: number(), version: number(), samples: UInt32(1 + below(5000)),
+                    loss: Double(random.nextUnitFloat()) * 3, accuracy: Double(random.nextUnitFloat()))))
             }
         }
     }

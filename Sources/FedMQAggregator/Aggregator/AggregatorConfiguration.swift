@@ -84,6 +84,11 @@ public struct AggregatorConfiguration: Sendable {
     // MARK: Evaluation, checkpoints, metrics
     /// Evaluate on the test set every N new versions (0 = never).
     public var evalEvery: UInt64 = 5
+    /// Ask the trainers to evaluate every `evalEvery`-th version on their local data (the
+    /// `evaluate` request) and record the sample-weighted mean as federated evaluation.
+    public var federatedEvaluation = false
+    /// Seconds a federated evaluation waits for the trainers' answers.
+    public var federatedEvaluationTimeout = 30.0
     /// Seconds to wait for the evaluation of the final model when the run ends.
     public var finalEvaluationTimeout = 300.0
     /// Checkpoint directory (nil = no checkpoints).
@@ -158,6 +163,9 @@ public struct AggregatorConfiguration: Sendable {
                     "republish interval must be a finite number of seconds > 0, got \(republishInterval) (--republish-interval; a restarted broker's cache is refilled only by a republication)")
         try require(finalEvaluationTimeout >= 0 && finalEvaluationTimeout.isFinite,
                     "final evaluation timeout must be a finite number of seconds ≥ 0, got \(finalEvaluationTimeout) (--final-eval-timeout)")
+        try require(federatedEvaluationTimeout > 0 && federatedEvaluationTimeout.isFinite,
+                    "federated evaluation timeout must be a finite number of seconds > 0, got \(federatedEvaluationTimeout) (--federated-eval-timeout)")
+        try require(!federatedEvaluation || evalEvery > 0, "federated evaluation needs --eval-every > 0 (which versions to evaluate)")
         try require(checkpointEvery >= 1, "checkpoint interval must be ≥ 1 version (--checkpoint-every)")
         try require(keepCheckpoints >= 1, "keep at least one checkpoint (--keep-checkpoints)")
         try require(targetAccuracy.map { $0 > 0 && $0 <= 1 } ?? true, "target accuracy must be in (0, 1], got \(targetAccuracy ?? 0) (--target-accuracy)")

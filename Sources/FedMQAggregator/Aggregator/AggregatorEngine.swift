@@ -20,6 +20,11 @@ public final class AggregatorEngine {
     /// Broker-attested keys allowed to send anything (nil: any key the broker admits): the
     /// configuration's `allowedTrainerKeys` until `replaceTrainerKeys`.
     public private(set) var allowedTrainerKeys: Set<CurveKey>?
+    /// Why the update handled last was rejected; nil when it was accepted (read right after
+    /// `handleUpdate` to tell its sender, see `UpdateFeedback`).
+    public private(set) var lastUpdateRejection: RejectionReason?
+    /// Answers to federated evaluation requests, per version.
+    public private(set) var federatedEvaluation: FederatedEvaluation
     /// How many times `modelFrames` encoded the model (once per version published).
     public private(set) var modelEncodes = 0
     /// The frames `modelFrames` made for `version`, reused until the version changes.
@@ -47,6 +52,7 @@ public final class AggregatorEngine {
         strategy = try configuration.makeStrategy(model: initialWeights)
         registry = TrainerRegistry(shardCount: configuration.shardCount, timeout: configuration.heartbeatTimeout)
         allowedTrainerKeys = configuration.allowedTrainerKeys
+        federatedEvaluation = FederatedEvaluation(timeout: configuration.federatedEvaluationTimeout)
         privacyLedger = try configuration.centralPrivacy.map { c throws(ConfigurationError) in try PrivacyLedger(c) }
     }
 
@@ -61,6 +67,18 @@ public final class AggregatorEngine {
     private func made(_ version: UInt64?) -> UInt64? {
         if version != nil, privacyLedger != nil { counters.privacySteps += 1 }
         return version
+    }
+
+    /// Starts a federated evaluation of `version`, asked of `asked` trainers at `now`; returns
+    /// the request's frames (to send along each trainer's route).
+    public func requestFederatedEvaluation(of version: UInt64, asked: Int, now: Double) -> [[UInt8]] {
+        federatedEvaluation.open(version: version, asked: asked, now: now)
+        return codec.control(.evaluate(version: version))
+    }
+
+    /// Federated evaluations complete (every trainer asked answered) or past their deadline at `now`.
+    public func closeFederatedEvaluations(now: Double) -> [FederatedEvaluation.Result] {
+        federatedEvaluation.close(now: now)
     }
 
     /// Puts a new allowed-trainer key list in force for every later message (a reload of the
@@ -195,8 +213,10 @@ public final class AggregatorEngine {
             counters.staleness.record(outcome.staleness)
             activity[update.trainerID, default: TrainerActivity()].record(
                 staleness: outcome.staleness, samples: update.sampleCount, now: now)
+            lastUpdateRejection = nil
             return made(outcome.newVersion)
         } catch {
+            lastUpdateRejection = error.reason
             reject(error, what: "update", now: now)
             return nil
         }
@@ -244,8 +264,17 @@ public final class AggregatorEngine {
                 guard registry.records[id] != nil else { return unregistered(id, sequence: sequence, request: "goodbye", now: now) }
                 registry.goodbye(id)
                 logger.info("trainer left", metadata: ["id": "\(id)"])
-            case .registered, .unregistered:
-                throw ProtocolError(.unknownKind, "registered and unregistered are replies, not requests")
+            case .evaluation(let report):
+                try checkOwner(of: report.trainerID, sender)
+                guard registry.records[report.trainerID] != nil else {
+                    throw ProtocolError(.unknownTrainer, "evaluation from unknown trainer \(report.trainerID)")
+                }
+                let taken = federatedEvaluation.record(report)
+                logger.debug("federated evaluation answer", metadata: [
+                    "trainer": "\(report.trainerID)", "version": "\(report.version)", "accuracy": "\(report.accuracy)",
+                    "samples": "\(report.samples)", "taken": "\(taken)"])
+            case .registered, .unregistered, .updateResult, .evaluate:
+                throw ProtocolError(.unknownKind, "registered, unregistered, update_result and evaluate are the aggregator's, not requests")
             }
         } catch {
             reject(error, what: "control message", now: now)

@@ -22,6 +22,8 @@ struct IntakeLoop {
     let runTimeOffset: Double
     /// Latest evaluation result and its version.
     private(set) var lastEvaluation: (version: UInt64, result: EvaluationResult)?
+    /// Latest federated evaluation closed.
+    private(set) var lastFederated: FederatedEvaluation.Result?
     /// Latest version handed to the evaluation thread.
     private var lastSubmitted: UInt64?
     /// Largest number of messages handled per socket per poll, so neither starves the other.
@@ -38,6 +40,8 @@ struct IntakeLoop {
     /// Seconds between two samples of the counters and trainer table for the live page.
     private let liveInterval = 1.0
     private var lastLiveSample: Double?
+    /// Trainers' control routes, for telling each update's sender its verdict.
+    private(set) var feedback = UpdateFeedback()
     /// When `exportMetrics` last exported (seconds since start).
     private var lastExport = -Double.infinity
 
@@ -72,6 +76,16 @@ struct IntakeLoop {
             guard let message else { return }
             let (count, sender) = splitSender(frameCount: message.frameCount) { message.bytes(ofFrame: message.frameCount - 1) }
             if let version = engine.handleUpdate(message, frameCount: count, sender: sender, now: now) { newVersion(version, now: now) }
+            if count >= 2 { tellSender(updateHeader: message.bytes(ofFrame: 1), sender: sender) }
+        }
+    }
+
+    /// Sends the verdict on the update just handled to its sender's control route, if known
+    /// (never blocks: a full control socket drops it, as any reply).
+    private mutating func tellSender(updateHeader: [UInt8], sender: MessageSender) {
+        guard let frames = feedback.message(forUpdateHeader: updateHeader, sender: sender, engine: engine) else { return }
+        do { _ = try sockets.control.send(frames, options: .dontWait) } catch {
+            logger.debug("update_result not sent", metadata: ["error": "\(error)"])
         }
     }
 
@@ -92,7 +106,9 @@ struct IntakeLoop {
             let envelope = Array(frames.dropLast(min(3, max(0, frames.count - 1))))
             let body = Array(frames.dropFirst(envelope.count))
             let known = engine.registry.records.count
-            if let reply = engine.handleControl(body, sender: sender, now: now) {
+            let reply = engine.handleControl(body, sender: sender, now: now)
+            feedback.learn(request: body, reply: reply, envelope: envelope, sender: sender, registry: engine.registry)
+            if let reply {
                 if engine.registry.records.count != known { saveRegistry() }
                 _ = try sockets.control.send(envelope + reply, options: .dontWait)
             }
@@ -143,6 +159,7 @@ struct IntakeLoop {
     private mutating func announce(_ version: UInt64, now: Double) {
         publish()
         guard configuration.evalEvery > 0 && version % configuration.evalEvery == 0 else { return }
+        if configuration.federatedEvaluation { askTrainersToEvaluate(version, now: now) }
         if let worker {
             worker.submit(version: version, weights: engine.model)
             lastSubmitted = version
@@ -221,7 +238,31 @@ struct IntakeLoop {
 
     // MARK: Evaluation and metrics
 
+    /// Sends `evaluate` for `version` along every live trainer's control route.
+    private func askTrainersToEvaluate(_ version: UInt64, now: Double) {
+        let routes = feedback.liveRoutes(in: engine.registry)
+        let request = engine.requestFederatedEvaluation(of: version, asked: routes.count, now: now)
+        for route in routes {
+            do { _ = try sockets.control.send(route + request, options: .dontWait) } catch {
+                logger.debug("evaluate request not sent", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Records the federated evaluations that are complete or past their deadline.
+    private mutating func collectFederated(wallTime: Double) {
+        for result in engine.closeFederatedEvaluations(now: wallTime) {
+            lastFederated = result
+            logger.info("federated evaluation", metadata: [
+                "version": "\(result.version)", "accuracy": "\(String(format: "%.4f", result.accuracy))",
+                "loss": "\(String(format: "%.4f", result.loss))", "samples": "\(result.samples)", "trainers": "\(result.trainers)",
+            ])
+            writeMetrics(wallTime: wallTime, evaluation: nil, version: result.version, federated: result)
+        }
+    }
+
     mutating func collectEvaluations(wallTime: Double) {
+        collectFederated(wallTime: wallTime)
         for outcome in worker?.drain() ?? [] {
             switch outcome.result {
             case .success(let result):
@@ -256,8 +297,13 @@ struct IntakeLoop {
     /// `runTimeOffset`; `version`: the evaluated one).
     /// A line that cannot be written stays in the writer and goes out with the next one; the
     /// failure is logged at most every 10 s.
-    mutating func writeMetrics(wallTime: Double, evaluation: EvaluationResult?, version: UInt64?) {
-        let record = engine.metricsRecord(wallTime: runTimeOffset + wallTime, evaluation: evaluation, version: version)
+    mutating func writeMetrics(wallTime: Double, evaluation: EvaluationResult?, version: UInt64?,
+                               federated: FederatedEvaluation.Result? = nil) {
+        var record = engine.metricsRecord(wallTime: runTimeOffset + wallTime, evaluation: evaluation, version: version)
+        if let federated {
+            (record.federatedAccuracy, record.federatedLoss) = (federated.accuracy, federated.loss)
+            (record.federatedSamples, record.federatedTrainers) = (federated.samples, federated.trainers)
+        }
         live?.add(record)
         guard let metrics else { return }
         do {
@@ -300,6 +346,9 @@ struct IntakeLoop {
     func stopReason(wallTime: Double) -> String? {
         if let target = configuration.targetAccuracy, let e = lastEvaluation, e.result.accuracy >= target {
             return "target accuracy \(target) reached (\(String(format: "%.4f", e.result.accuracy)) at version \(e.version))"
+        }
+        if let target = configuration.targetAccuracy, worker == nil, let f = lastFederated, f.accuracy >= target {
+            return "target accuracy \(target) reached by federated evaluation (\(String(format: "%.4f", f.accuracy)) at version \(f.version), \(f.trainers) trainers)"
         }
         if let max = configuration.maxVersions, engine.version >= max { return "reached version \(max)" }
         if engine.privacyBudgetExhausted, let budget = configuration.centralPrivacy?.epsilonBudget {

@@ -26,6 +26,12 @@ public struct MetricsRecord: Sendable, Codable, Equatable {
     public var liveTrainers: Int
     /// With central DP: ε spent so far at the configured δ (absent otherwise).
     public var privacyEpsilon: Double?
+    /// Federated evaluation of `version` (trainers' own data, sample-weighted; see
+    /// `FederatedEvaluation`): accuracy, loss, samples and answering trainers; absent otherwise.
+    public var federatedAccuracy: Double? = nil
+    public var federatedLoss: Double? = nil
+    public var federatedSamples: UInt64? = nil
+    public var federatedTrainers: Int? = nil
 
     public init(
         version: UInt64, wallTime: Double, testAccuracy: Double? = nil, testLoss: Double? = nil,

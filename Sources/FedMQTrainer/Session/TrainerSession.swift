@@ -26,6 +26,10 @@ public struct TrainerSession: Sendable {
         case stopped(version: UInt64, reason: String)
         /// A broadcast failed validation and was dropped.
         case rejected(ProtocolError)
+        /// The aggregator's verdict on one of this trainer's updates (sent since it registered).
+        case updateResult(UpdateResult)
+        /// The aggregator asks for a federated evaluation of global version `version`.
+        case evaluationRequested(version: UInt64)
     }
 
     /// The model's layout (its fingerprint must match the aggregator's).
@@ -152,9 +156,11 @@ public struct TrainerSession: Sendable {
 
     // MARK: Control replies
 
-    /// Handles one message from the control socket: a `registered` reply while registering, or
-    /// an `unregistered` reply about the current id to a request sent since it registered.
-    /// Anything else (a duplicate `registered`, invalid bytes) changes nothing.
+    /// Handles one message from the control socket: a `registered` reply while registering, an
+    /// `unregistered` reply about the current id to a request sent since it registered, or an
+    /// `update_result` about an update sent under the current id since it registered.
+    /// Anything else (a duplicate `registered`, invalid bytes, a kind this build does not know)
+    /// changes nothing.
     public mutating func receiveControl(_ frames: [[UInt8]]) -> Event? {
         guard let codec, let reply = try? codec.decodeControl(frames) else { return nil }
         switch reply {
@@ -171,6 +177,11 @@ public struct TrainerSession: Sendable {
             where isRegistered && id == registration?.trainerID && answered > registeredAfter:
             isForgotten = true
             return .forgotten(trainerID: id)
+        case .updateResult(let result)
+            where isRegistered && result.trainerID == registration?.trainerID && result.sequence > registeredAfter:
+            return .updateResult(result)
+        case .evaluate(let version) where isRegistered:
+            return .evaluationRequested(version: version)
         default:
             return nil
         }
@@ -219,6 +230,15 @@ public struct TrainerSession: Sendable {
         sequence += 1
         return codec.update(encodedPayload: payload, checksum: checksum, baseVersion: base, trainerID: trainerID,
                             sequence: sequence, sampleCount: UInt32(clamping: sampleCount), trainingLoss: trainingLoss)
+    }
+
+    /// Frames of an `evaluation` answering the aggregator's `evaluate` of `version`: `samples`
+    /// local samples, their mean `loss` and the fraction `accuracy` right; nil while not registered.
+    public mutating func evaluation(version: UInt64, samples: Int, loss: Double, accuracy: Double) -> [[UInt8]]? {
+        guard let codec, let trainerID else { return nil }
+        sequence += 1
+        return codec.control(.evaluation(EvaluationReport(trainerID: trainerID, sequence: sequence, version: version,
+                                                          samples: UInt32(clamping: samples), loss: loss, accuracy: accuracy)))
     }
 
     /// Frames of a `goodbye` (the aggregator stops counting this trainer at once); nil while

@@ -35,6 +35,14 @@ final class TrainerLoop {
     /// What the reported wait is for, so a new stage starts a new wait.
     private var waitStage: WaitStage?
     private let started: ContinuousClock.Instant
+    /// A version the aggregator asked this trainer to evaluate (federated evaluation), not held yet.
+    private var evaluationRequest: UInt64?
+    /// The requested version's weights, kept from when it was held until the round loop evaluates them.
+    private var pendingEvaluation: (version: UInt64, weights: [Float])?
+    /// The samples federated evaluation runs on: the first `evaluationSamples` of the shard.
+    private var evaluationSet: Dataset?
+    /// Shard samples a federated evaluation uses at most.
+    private let evaluationSamples = 2000
 
     /// The stages of joining a run that can wait on the broker or the aggregator.
     private enum WaitStage {
@@ -79,6 +87,7 @@ final class TrainerLoop {
             }
             try heartbeatIfDue()
             try pump(timeout: .zero)  // so the round starts from the newest model already queued
+            answerEvaluationRequest()
             guard let base = session.heldVersion, let weights = heldWeights,
                   base != lastBase || seconds(since: lastPush) >= configuration.sameBaseWait(after: sameBaseRounds)
             else {
@@ -101,6 +110,7 @@ final class TrainerLoop {
     /// The local trainer for `registration`'s shard (its seed depends on the trainer id).
     private func makeTrainer(_ data: Dataset, _ registration: Registration) throws -> LocalTrainer {
         let shard = try makeShard(data, registration)
+        evaluationSet = shard.subset(Array(0..<min(evaluationSamples, shard.count)))
         shared.update { $0.shardSize = shard.count }
         let seed = configuration.seed ^ (UInt64(registration.trainerID) << 32)
         let trainer = try LocalTrainer(architecture: architecture, dataset: shard, configuration: configuration, seed: seed)
@@ -347,6 +357,7 @@ final class TrainerLoop {
             }
             if let previous = heldWeights { session.recycle(previous) }
             heldWeights = weights
+            keepRequestedWeights()
             shared.update { $0.adopt(version: version) }
             metrics?.adopted(version: version)
             logger.debug("model received", metadata: ["version": "\(version)"])
@@ -360,6 +371,55 @@ final class TrainerLoop {
             }
             shared.update { $0.broadcastsRejected += 1 }
             logger.warning("broadcast rejected", metadata: ["reason": "\(error.reason.rawValue)", "detail": "\(error.message)"])
+        case .updateResult(let result):
+            record(result)
+        case .evaluationRequested(let version):
+            evaluationRequest = version
+            keepRequestedWeights()
+        }
+    }
+
+    /// Keeps the weights of the requested version as soon as it is held (a newer version may
+    /// replace it before the round loop gets to evaluate); a request for a version older than
+    /// the one held is dropped.
+    private func keepRequestedWeights() {
+        guard let version = evaluationRequest, let held = session.heldVersion, version <= held else { return }
+        evaluationRequest = nil
+        if version == held, let weights = heldWeights { pendingEvaluation = (version, weights) }
+    }
+
+    /// Federated evaluation: evaluates the kept version on the first `evaluationSamples`
+    /// samples of this trainer's shard (its training data: the Swift trainer keeps no separate
+    /// validation split) and answers the aggregator.
+    private func answerEvaluationRequest() {
+        guard let (version, weights) = pendingEvaluation, let data = evaluationSet, data.count > 0 else { return }
+        pendingEvaluation = nil
+        do {
+            let model = architecture.build(seed: 0)
+            try model.load(flat: weights)
+            let result = try model.evaluate(data)
+            guard let frames = session.evaluation(version: version, samples: data.count, loss: Double(result.loss),
+                                                  accuracy: Double(result.accuracy)) else { return }
+            _ = try sockets.control.send(frames, options: .dontWait)
+            shared.update { $0.evaluationsAnswered += 1 }
+            logger.info("federated evaluation answered", metadata: [
+                "version": "\(version)", "accuracy": "\(format(Double(result.accuracy)))", "samples": "\(data.count)"])
+        } catch {
+            logger.warning("federated evaluation failed", metadata: ["version": "\(version)", "error": "\(error)"])
+        }
+    }
+
+    /// Counts the aggregator's verdict on an update; a rejection is logged with its reason.
+    private func record(_ result: UpdateResult) {
+        shared.update { status in
+            if let reason = result.reason { status.updatesRejected[reason, default: 0] += 1 } else { status.updatesAccepted += 1 }
+        }
+        let metadata: Logger.Metadata = ["sequence": "\(result.sequence)", "base": "\(result.baseVersion)",
+                                         "version": "\(result.modelVersion)"]
+        if let reason = result.reason {
+            logger.warning("update rejected by the aggregator", metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
+        } else {
+            logger.debug("update accepted", metadata: metadata)
         }
     }
 

@@ -22,6 +22,12 @@ public struct TrainerStatus: Sendable, Equatable {
     public var reregistrations = 0
     /// Broadcasts that failed validation (wrong run, fingerprint, checksum…).
     public var broadcastsRejected = 0
+    /// Updates the aggregator reported accepted (`update_result`).
+    public var updatesAccepted = 0
+    /// Updates the aggregator reported rejected, by reason (`RejectionReason` raw value).
+    public var updatesRejected: [String: Int] = [:]
+    /// Federated evaluation requests answered.
+    public var evaluationsAnswered = 0
     /// The aggregator's stop reason, once it broadcast stop.
     public var stopReason: String? = nil
 

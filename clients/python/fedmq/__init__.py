@@ -6,7 +6,7 @@ federates a ``torch.nn.Module`` with the user's training function, and ``fedmq.m
 aggregator's built-in models as modules.
 """
 
-from .codec import MessageCodec, Registration
+from .codec import EvaluateRequest, MessageCodec, Registration, UpdateResult
 from .config import CurveKeys, TrainerConfig
 from .crc32c import crc32c
 from .data import load_fashion_mnist, shard_indices
@@ -17,8 +17,8 @@ from .session import TrainerSession
 from .trainer import Round, RoundResult, Trainer, TrainerStatus
 
 __all__ = [
-    "CurveKeys", "FedMQError", "Header", "Kind", "Layout", "MessageCodec", "ProtocolError", "Registration",
-    "Round", "RoundResult", "Trainer", "TrainerConfig", "TrainerSession", "TrainerStatus", "crc32c",
+    "CurveKeys", "EvaluateRequest", "FedMQError", "Header", "Kind", "Layout", "MessageCodec", "ProtocolError", "Registration",
+    "Round", "RoundResult", "Trainer", "TrainerConfig", "TrainerSession", "TrainerStatus", "UpdateResult", "crc32c",
     "load_fashion_mnist", "shard_indices",
 ]
 __version__ = "0.1.0"

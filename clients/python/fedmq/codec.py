@@ -95,6 +95,38 @@ class Unregistered:
     sequence: int
 
 
+@dataclass(frozen=True)
+class UpdateResult:
+    """The aggregator's verdict on one update (``update_result``, docs/PROTOCOL.md "Update feedback").
+
+    Attributes:
+        trainer_id: the update's trainer id.
+        sequence: the update's sequence number.
+        base_version: the version the update was trained from.
+        model_version: the aggregator's version right after it decided.
+        reason: why it was rejected (a ``RejectionReason`` name such as ``too_stale``), or None
+            when it was accepted (taken into the strategy: applied or buffered).
+    """
+
+    trainer_id: int
+    sequence: int
+    base_version: int
+    model_version: int
+    reason: Optional[str]
+
+    @property
+    def accepted(self) -> bool:
+        """True when the aggregator took the update."""
+        return self.reason is None
+
+
+@dataclass(frozen=True)
+class EvaluateRequest:
+    """The aggregator asks for an evaluation of global ``version`` on local data (``evaluate``)."""
+
+    version: int
+
+
 class MessageCodec:
     """Messages of run `run_id` for a model of `layout` (None until the first model is known:
     control messages then carry fingerprint 0, which the aggregator accepts)."""
@@ -125,6 +157,13 @@ class MessageCodec:
         """``heartbeat`` of `trainer_id` (empty payload)."""
         return self._frames(Header(Kind.HEARTBEAT, self.run_id, self.fingerprint, sequence=sequence,
                                    trainer_id=trainer_id))
+
+    def evaluation(self, trainer_id: int, sequence: int, version: int, samples: int, loss: float,
+                   accuracy: float) -> Frames:
+        """``evaluation``: `trainer_id`'s loss and accuracy of `version` over `samples` local samples."""
+        body = json.dumps({"accuracy": accuracy, "loss": loss, "samples": samples}, separators=(",", ":")).encode()
+        return self._frames(Header(Kind.EVALUATION, self.run_id, self.fingerprint, model_version=version,
+                                   sequence=sequence, trainer_id=trainer_id, sample_count=samples), body)
 
     def goodbye(self, trainer_id: int, sequence: int) -> Frames:
         """``goodbye`` of `trainer_id` (empty payload)."""
@@ -182,9 +221,27 @@ class MessageCodec:
                                 f"its header says {header.fingerprint:#x}")
         return ModelMessage(header.model_version, weights)
 
-    def decode_control(self, frames: Sequence[bytes]) -> Union[Registration, Unregistered]:
-        """A ``registered`` or ``unregistered`` reply from the control channel."""
-        header = self.check_envelope(frames, (Kind.REGISTERED, Kind.UNREGISTERED), control=True)
+    def decode_control(self, frames: Sequence[bytes]) -> Union[Registration, Unregistered, UpdateResult, EvaluateRequest]:
+        """A ``registered``, ``unregistered``, ``update_result`` or ``evaluate`` message from the control channel."""
+        header = self.check_envelope(frames, (Kind.REGISTERED, Kind.UNREGISTERED, Kind.UPDATE_RESULT, Kind.EVALUATE),
+                                     control=True)
+        if header.kind is Kind.EVALUATE:
+            return EvaluateRequest(header.model_version)
         if header.kind is Kind.UNREGISTERED:
             return Unregistered(header.trainer_id, header.sequence)
+        if header.kind is Kind.UPDATE_RESULT:
+            return _update_result(header, frames[2])
         return Registration.from_json(frames[2])
+
+
+def _update_result(header: Header, body: bytes) -> UpdateResult:
+    """Decodes an ``update_result`` payload: ``{"accepted": bool, "reason": name}`` with a
+    reason exactly when not accepted."""
+    try:
+        fields = json.loads(bytes(body))
+        accepted, reason = fields["accepted"], fields.get("reason")
+    except (ValueError, KeyError, TypeError) as error:
+        raise ProtocolError("payload_decode", f"update_result payload is not valid: {error}") from None
+    if not isinstance(accepted, bool) or accepted != (reason is None) or not (reason is None or isinstance(reason, str) and reason):
+        raise ProtocolError("invalid_field", f"update_result: accepted {accepted!r} with reason {reason!r}")
+    return UpdateResult(header.trainer_id, header.sequence, header.base_version, header.model_version, reason)

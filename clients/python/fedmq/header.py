@@ -36,6 +36,9 @@ class Kind(enum.IntEnum):
     HEARTBEAT = 6
     GOODBYE = 7
     UNREGISTERED = 8
+    UPDATE_RESULT = 9
+    EVALUATE = 10
+    EVALUATION = 11
 
     @property
     def topic(self) -> bytes:

@@ -22,7 +22,7 @@ import os
 import signal
 import threading
 import warnings
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 import numpy as np
 import torch
@@ -40,7 +40,9 @@ LOG = logging.getLogger("fedmq")
 TrainRound = Callable[[nn.Module, Registration], Tuple[int, float]]
 """Trains the module for one local round on the registration's shard; returns (samples, mean loss)."""
 Evaluate = Callable[[nn.Module], Any]
-"""Evaluates the module (holding a global version); returns a figure to log, e.g. the accuracy."""
+"""Evaluates the module (holding a global version); returns a figure to log, e.g. the accuracy,
+or, to answer the aggregator's federated evaluation requests, a mapping
+``{"accuracy": fraction, "loss": mean loss, "samples": count}`` over local data."""
 
 
 class TorchTrainer:
@@ -80,6 +82,7 @@ class TorchTrainer:
     def _round(self, work: Round) -> RoundResult:
         state = self.model.state_dict()
         self._check_layout(work.weights.layout, state)
+        self._answer_evaluation_request()
         load_weights(self.model, work.weights.tensors)
         if self.evaluate is not None and work.version not in self.evaluations \
                 and work.version % self.evaluate_every == 0:
@@ -91,6 +94,26 @@ class TorchTrainer:
         samples, loss = self.train_round(self.model, work.registration)
         local = {name: _as_numpy(state[name]) for name in work.weights.layout.names}
         return RoundResult(local, int(samples), float(loss))
+
+    def _answer_evaluation_request(self) -> None:
+        """Federated evaluation: when the aggregator asked for a version's evaluation, loads that
+        version, runs the user's `evaluate` and reports its ``accuracy``, ``loss`` and
+        ``samples`` (a mapping with those keys; any other result is only logged)."""
+        pending = self.trainer.take_evaluation()
+        if pending is None or self.evaluate is None:
+            return
+        version, weights = pending
+        load_weights(self.model, weights.tensors)
+        self.model.eval()
+        with torch.no_grad():
+            figures = self.evaluate(self.model)
+        if isinstance(figures, Mapping) and {"accuracy", "loss", "samples"} <= set(figures):
+            self.trainer.report_evaluation(version, int(figures["samples"]), float(figures["loss"]),
+                                           float(figures["accuracy"]))
+            LOG.info("federated evaluation of version %d: %s", version, figures)
+        else:
+            LOG.warning("evaluate returned %r, not a mapping with accuracy, loss and samples: "
+                        "nothing reported to the aggregator", figures)
 
     def _check_layout(self, layout: Layout, state: Dict[str, torch.Tensor]) -> None:
         if self._checked == layout:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Union
 
-from .codec import Frames, MessageCodec, ModelMessage, Registration, StopMessage, Unregistered
+from .codec import EvaluateRequest, Frames, MessageCodec, ModelMessage, Registration, StopMessage, Unregistered, UpdateResult
 from .errors import ProtocolError
 from .header import Header, Kind
 from .payload import DecodedPayload, Layout
@@ -62,7 +62,9 @@ class Rejected:
     error: ProtocolError
 
 
-Event = Union[Joined, Registered, Forgotten, Adopted, Stopped, Rejected]
+Event = Union[Joined, Registered, Forgotten, Adopted, Stopped, Rejected, UpdateResult, EvaluateRequest]
+"""An ``UpdateResult`` is the aggregator's verdict on one of this trainer's updates; an
+``EvaluateRequest`` asks for a federated evaluation of a version."""
 
 
 class ReconnectBackoff:
@@ -191,9 +193,11 @@ class TrainerSession:
     # Control replies
 
     def receive_control(self, frames: Sequence[bytes]) -> Optional[Event]:
-        """Handles one control reply: ``registered`` while registering, or ``unregistered``
-        about the current id answering a request sent since it registered. Anything else (a
-        duplicate ``registered``, a stale reply, invalid bytes) changes nothing."""
+        """Handles one control message: ``registered`` while registering, ``unregistered``
+        about the current id answering a request sent since it registered, or ``update_result``
+        about an update sent under the current id since it registered (returned as the event).
+        Anything else (a duplicate ``registered``, a stale reply, invalid bytes, a kind this
+        package does not know) changes nothing."""
         if self.codec is None:
             return None
         try:
@@ -213,6 +217,11 @@ class TrainerSession:
                 and reply.trainer_id == self.registration.trainer_id and reply.sequence > self._registered_after):
             self.is_forgotten = True
             return Forgotten(reply.trainer_id)
+        if (isinstance(reply, UpdateResult) and self.is_registered and self.registration is not None
+                and reply.trainer_id == self.registration.trainer_id and reply.sequence > self._registered_after):
+            return reply
+        if isinstance(reply, EvaluateRequest) and self.is_registered:
+            return reply
         return None
 
     # Requests
@@ -246,6 +255,13 @@ class TrainerSession:
         if self.codec is None or trainer_id is None:
             return None
         return self.codec.update(payload, base, trainer_id, self._next(), sample_count, loss, checksum)
+
+    def evaluation(self, version: int, samples: int, loss: float, accuracy: float) -> Optional[Frames]:
+        """An ``evaluation`` answering an ``evaluate`` of `version`; None while not registered."""
+        trainer_id = self.trainer_id
+        if self.codec is None or trainer_id is None:
+            return None
+        return self.codec.evaluation(trainer_id, self._next(), version, samples, loss, accuracy)
 
     def goodbye(self) -> Optional[Frames]:
         """A ``goodbye`` (the aggregator stops counting this trainer at once); None while not

@@ -24,7 +24,7 @@ import numpy as np
 import zmq
 
 from . import payload as payloads
-from .codec import Registration
+from .codec import EvaluateRequest, Registration, UpdateResult
 from .config import TrainerConfig
 from .crc32c import crc32c
 from .errors import FedMQError
@@ -86,6 +86,12 @@ class TrainerStatus:
     broker_refusals: int = 0
     stop_reason: Optional[str] = None
     reject_reasons: dict = field(default_factory=dict)
+    #: Updates the aggregator reported accepted (``update_result``).
+    updates_accepted: int = 0
+    #: Updates the aggregator reported rejected, by reason (e.g. ``{"too_stale": 2}``).
+    updates_rejected: dict = field(default_factory=dict)
+    #: The aggregator's latest verdict on one of this trainer's updates.
+    last_update_result: Optional[UpdateResult] = None
 
 
 @dataclass
@@ -117,6 +123,9 @@ class Trainer:
         self._registration: Optional[Registration] = None  # while registered and not forgotten
         self._generation = 0  # changes when the aggregator forgets this trainer
         self._outgoing: Optional[_Outgoing] = None
+        self._evaluation_request: Optional[int] = None  # a version the aggregator asked to evaluate
+        self._pending_evaluation: Optional[Tuple[int, DecodedPayload]] = None  # held, not yet evaluated
+        self._evaluation_answers: list = []  # (version, samples, loss, accuracy) for the socket thread
         self._channel_free = False
         self._shutdown = False
         self._failure: Optional[BaseException] = None
@@ -128,7 +137,8 @@ class Trainer:
     def status(self) -> TrainerStatus:
         """A copy of the progress counters."""
         with self._lock:
-            return dataclasses.replace(self._status, reject_reasons=dict(self._status.reject_reasons))
+            return dataclasses.replace(self._status, reject_reasons=dict(self._status.reject_reasons),
+                                       updates_rejected=dict(self._status.updates_rejected))
 
     def stop(self) -> None:
         """Asks the trainer to leave (goodbye) after the current round."""
@@ -202,6 +212,34 @@ class Trainer:
             self._lock.notify_all()
         return True
 
+    def take_evaluation(self) -> Optional[Tuple[int, DecodedPayload]]:
+        """The global version the aggregator asked this trainer to evaluate (federated
+        evaluation) and its weights, once; None when no request waits. Answer with
+        ``report_evaluation``."""
+        with self._lock:
+            pending, self._pending_evaluation = self._pending_evaluation, None
+            return pending
+
+    def report_evaluation(self, version: int, samples: int, loss: float, accuracy: float) -> None:
+        """Sends the loss and accuracy of `version` over `samples` local samples to the aggregator."""
+        if samples <= 0 or not (math.isfinite(loss) and 0 <= accuracy <= 1):
+            LOG.error("evaluation not reported: %d samples, loss %s, accuracy %s", samples, loss, accuracy)
+            return
+        with self._lock:
+            self._evaluation_answers.append((version, int(samples), float(loss), float(accuracy)))
+
+    def _hold_requested_evaluation(self) -> None:
+        """Keeps the requested version's weights for the round loop once that version is held
+        (called with the lock held); a request for a version older than the one held is dropped."""
+        request, model = self._evaluation_request, self._model
+        if request is None or model is None or request > model[0]:
+            return
+        if request == model[0]:
+            self._pending_evaluation = model
+        else:
+            LOG.info("evaluation of version %d not done: version %d is already held", request, model[0])
+        self._evaluation_request = None
+
     # The socket thread
 
     def _pump_thread(self) -> None:
@@ -236,6 +274,12 @@ class Trainer:
             current = outgoing is not None and outgoing.generation == self._generation
             if current:
                 self._channel_free = False  # until this update has left (checked after sending)
+        with self._lock:
+            answers, self._evaluation_answers = self._evaluation_answers, []
+        for answer in answers:
+            frames = session.evaluation(*answer)
+            if frames is not None:
+                sockets.send_control(frames)
         if outgoing is not None and current:
             checksum = crc32c(outgoing.payload)
             frames = session.update(outgoing.payload, outgoing.base, outgoing.sample_count, outgoing.loss, checksum)
@@ -249,6 +293,7 @@ class Trainer:
         with self._lock:
             for event in events:
                 self._handle(event)
+            self._hold_requested_evaluation()
             self._registration = session.registration if session.is_registered else None
             self._channel_free = sockets.can_send_update()
             self._lock.notify_all()
@@ -332,3 +377,13 @@ class Trainer:
             status.broadcasts_rejected += 1
             status.reject_reasons[reason] = status.reject_reasons.get(reason, 0) + 1
             LOG.warning("broadcast rejected: %s", event.error)
+        elif isinstance(event, EvaluateRequest):
+            self._evaluation_request = event.version
+        elif isinstance(event, UpdateResult):
+            status.last_update_result = event
+            if event.reason is None:
+                status.updates_accepted += 1
+            else:
+                status.updates_rejected[event.reason] = status.updates_rejected.get(event.reason, 0) + 1
+                LOG.warning("update %d (from version %d) rejected by the aggregator: %s",
+                            event.sequence, event.base_version, event.reason)

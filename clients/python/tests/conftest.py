@@ -97,6 +97,8 @@ class Federation:
         self.bin_dir = bin_dir
         names = ["model_in", "model_out", "updates_in", "updates_out", "control_in", "control_out"]
         self.ports = dict(zip(names, free_ports(6)))
+        #: The broker's --model-parameters (the default CNN's unless a test federates another model).
+        self.model_parameters = 21840
 
     def start_broker(self, *arguments: str) -> None:
         self.processes.start("broker", [*self._broker_command(), *arguments])
@@ -104,7 +106,7 @@ class Federation:
     def _broker_command(self) -> List[str]:
         p = self.ports
         return [
-            str(self.bin_dir / "broker"), "--bind", "127.0.0.1", "--model-parameters", "21840",
+            str(self.bin_dir / "broker"), "--bind", "127.0.0.1", "--model-parameters", str(self.model_parameters),
             "--model-in-port", str(p["model_in"]), "--model-out-port", str(p["model_out"]),
             "--updates-in-port", str(p["updates_in"]), "--updates-out-port", str(p["updates_out"]),
             "--control-in-port", str(p["control_in"]), "--control-out-port", str(p["control_out"])]

@@ -83,6 +83,38 @@ class NumpyTrainer:
         self.result = self.trainer.run(self._round)
 
 
+class AlternatingTrainer(NumpyTrainer):
+    """Every second update is a million times too large for the aggregator's norm bound."""
+
+    def __init__(self, config) -> None:
+        super().__init__(config)
+        self.rounds = 0
+
+    def _round(self, work):
+        result = super()._round(work)
+        self.rounds += 1
+        if self.rounds % 2 == 0:
+            result = RoundResult({name: delta * 1e6 for name, delta in result.tensors.items()}, 32, 0.5, is_delta=True)
+        return result
+
+
+def test_a_python_trainer_is_told_which_updates_were_accepted_and_why_the_others_were_rejected(federation):
+    federation.start_broker()
+    federation.start_aggregator("--shards", "1", "--buffer-size", "2", "--eval-every", "0", "--norm-policy", "reject:1")
+    python = AlternatingTrainer(federation.trainer_config(identity="py-feedback"))
+    python.thread.start()
+    status = lambda: python.trainer.status  # noqa: E731
+    wait_for(lambda: status().updates_accepted >= 3 and status().updates_rejected.get("norm_exceeded", 0) >= 3, 60,
+             "verdicts on both kinds of update")
+    python.trainer.stop()
+    python.thread.join(20)
+    final = status()
+    assert set(final.updates_rejected) == {"norm_exceeded"}
+    # Every update pushed got its verdict, except perhaps the last one or two still on their way.
+    assert final.updates_sent - 2 <= final.updates_accepted + final.updates_rejected["norm_exceeded"] <= final.updates_sent
+    assert final.last_update_result is not None and final.last_update_result.trainer_id == final.registration.trainer_id
+
+
 def test_a_python_trainer_survives_broker_restart_aggregator_kill_and_lost_membership(federation, tmp_path):
     aggregator = ("--shards", "2", "--mode", "buffered", "--buffer-size", "1", "--eval-every", "0",
                   "--checkpoint-every", "1", "--run-id", "5")
@@ -145,3 +177,23 @@ def test_a_python_trainer_refused_by_a_curve_broker_backs_off_and_joins_once_its
     assert status().registration is not None and status().reject_reasons == {}
     python.trainer.stop()
     python.thread.join(20)
+
+
+def test_swift_trainers_answer_federated_evaluation_beside_the_servers_own(federation, tmp_path):
+    federation.start_broker()
+    federation.start_aggregator("--shards", "2", "--buffer-size", "2", "--eval-every", "2", "--federated-eval",
+                                "--federated-eval-timeout", "20", "--max-versions", "8", "--metrics", "metrics.jsonl")
+    for n in (1, 2):
+        federation.start_swift_trainer(f"swift-{n}")
+    federation.processes.children["aggregator"].wait(180)
+    metrics = read_metrics(tmp_path / "metrics.jsonl")
+    federated = [m for m in metrics if "federatedAccuracy" in m]
+    server = {m["version"]: m["testAccuracy"] for m in metrics if "testAccuracy" in m}
+    assert federated, federation.processes.log("aggregator")[-3000:]
+    assert any(m["federatedTrainers"] == 2 for m in federated)
+    for m in federated:
+        assert m["version"] % 2 == 0 and 0 <= m["federatedAccuracy"] <= 1 and "testAccuracy" not in m
+        assert m["federatedSamples"] == 2000 * m["federatedTrainers"]  # the first 2 000 samples of each shard
+    assert server and set(server) & {m["version"] for m in federated}, "both kinds of evaluation of the same versions"
+    for n in (1, 2):
+        assert "federated evaluation answered" in federation.processes.log(f"swift-{n}")

@@ -5,7 +5,11 @@ Why this file exists: staying in a run is a state machine (run id, registration,
 trainer follows and the aggregator relies on.
 """
 
-from fedmq.codec import Registration
+import struct
+
+import json
+
+from fedmq.codec import EvaluateRequest, Registration, UpdateResult
 from fedmq.header import Header, Kind
 from fedmq.session import Adopted, Forgotten, Joined, Registered, Rejected, Stopped, TrainerSession
 
@@ -104,3 +108,39 @@ def test_broker_refusals_back_off_doubling_until_admitted():
     assert session.broker_refused(8.0) == 8
     session.receive_control(wire.registered(1, 2))
     assert session.backoff.refusals == 0
+
+
+def test_update_results_about_its_own_updates_since_it_registered_are_events():
+    session = registered_session()
+    session.update(b"", 4, 1, 0.1)  # sequence 2
+    assert session.receive_control(wire.update_result(7, 3, 2, base=4, version=5)) == UpdateResult(3, 2, 4, 5, None)
+    rejected = session.receive_control(wire.update_result(7, 3, 2, reason="too_stale", base=4, version=9))
+    assert rejected == UpdateResult(3, 2, 4, 9, "too_stale") and not rejected.accepted
+    assert session.receive_control(wire.update_result(7, 8, 2)) is None  # another trainer's
+    assert session.receive_control(wire.update_result(7, 3, 1)) is None  # the register's number: before registering
+    assert session.receive_control(wire.update_result(8, 3, 2)) is None  # another run
+
+
+def test_contradictory_update_results_and_unknown_kinds_change_nothing():
+    session = registered_session()
+    contradictory = wire.update_result(7, 3, 2)
+    contradictory[2] = b'{"accepted":false}'
+    contradictory[1] = wire.frames(Header.decode(contradictory[1]), contradictory[2])[1]
+    assert session.receive_control(contradictory) is None
+    future = wire.update_result(7, 3, 2)
+    future[1] = future[1][:6] + struct.pack("<H", 99) + future[1][8:]  # a kind from a later revision
+    assert session.receive_control(future) is None
+    assert session.is_registered and session.trainer_id == 3
+
+
+def test_evaluate_requests_are_events_once_registered_and_the_answer_carries_the_figures():
+    unregistered = TrainerSession("t-1", register_retry=2, heartbeat_interval=5)
+    unregistered.receive_broadcasts([wire.model(7, 4)])
+    assert unregistered.receive_control(wire.evaluate(7, 4)) is None
+    session = registered_session()
+    assert session.receive_control(wire.evaluate(7, 4)) == EvaluateRequest(4)
+    answer = session.evaluation(4, 5000, 0.52, 0.8125)
+    header = sent(answer)
+    assert (header.kind, header.trainer_id, header.sequence, header.model_version, header.sample_count) == \
+        (Kind.EVALUATION, 3, 2, 4, 5000)
+    assert json.loads(answer[2]) == {"accuracy": 0.8125, "loss": 0.52, "samples": 5000}

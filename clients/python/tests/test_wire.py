@@ -59,7 +59,7 @@ def test_header_round_trips_and_rejects_bad_frames():
     with pytest.raises(ProtocolError, match="unsupported_version"):
         Header.decode(header.encode()[:4] + b"\x02\x00" + header.encode()[6:])
     with pytest.raises(ProtocolError, match="unknown_kind"):
-        Header.decode(header.encode()[:6] + b"\x09\x00" + header.encode()[8:])
+        Header.decode(header.encode()[:6] + b"\x63\x00" + header.encode()[8:])
 
 
 def test_payload_decoding_is_strict():

@@ -55,3 +55,17 @@ def registered(run_id: int, trainer_id: int, shard: int = 0, version: int = 0, t
 def unregistered(run_id: int, trainer_id: int, sequence: int, layout: Layout = LAYOUT) -> List[bytes]:
     """An ``unregistered`` reply answering request `sequence`."""
     return frames(Header(Kind.UNREGISTERED, run_id, layout.fingerprint, sequence=sequence, trainer_id=trainer_id))
+
+
+def update_result(run_id: int, trainer_id: int, sequence: int, reason=None, base: int = 0, version: int = 0,
+                  layout: Layout = LAYOUT) -> List[bytes]:
+    """An ``update_result`` as the aggregator sends it: accepted when `reason` is None."""
+    body = b'{"accepted":true}' if reason is None else json.dumps(
+        {"accepted": False, "reason": reason}, separators=(",", ":")).encode()
+    return frames(Header(Kind.UPDATE_RESULT, run_id, layout.fingerprint, model_version=version, base_version=base,
+                         sequence=sequence, trainer_id=trainer_id), body)
+
+
+def evaluate(run_id: int, version: int, layout: Layout = LAYOUT) -> List[bytes]:
+    """An ``evaluate`` request for `version`."""
+    return frames(Header(Kind.EVALUATE, run_id, layout.fingerprint, model_version=version))
