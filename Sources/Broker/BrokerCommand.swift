@@ -96,7 +96,7 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "File listing the aggregator-side keys, e.g. keys/aggregator.pub. [env: FEDMQ_AGGREGATOR_KEYS_FILE]")
     var aggregatorKeysFile: String?
 
-    @Option(help: "Seconds the aggregator holding the lease may stay silent before another aggregator may take over (2…3600; a holder whose connection closed is replaced at once). [env: FEDMQ_AGGREGATOR_LEASE_SECONDS, default: 10]")
+    @Option(help: "Seconds the aggregator holding the lease may stay silent before another aggregator may take over (2…3600; a holder whose connection closed is replaced at once). [env: FEDMQ_AGGREGATOR_LEASE_SECONDS, default: 3]")
     var aggregatorLeaseSeconds: Int?
 
     @Option(help: "Seconds between statistics log lines. [env: FEDMQ_STATS_INTERVAL, default: 30]")

@@ -68,9 +68,10 @@ public struct BrokerConfiguration: Sendable {
     /// (3 of 1,500 updates/s forwarded).
     public var ioThreads = 3
     /// How long the aggregator holding the broker's aggregator lease may stay silent (no
-    /// renewal; it renews about every second) before another aggregator may take the lease. A
+    /// renewal; it renews every second) before another aggregator may take the lease: three
+    /// missed renewals. A frozen holder keeps its lease as long as nobody else claims it. A
     /// holder whose connection closed (it exited or was killed) is replaced at once.
-    public var aggregatorLeaseTimeout: Duration = .seconds(10)
+    public var aggregatorLeaseTimeout: Duration = .seconds(3)
     /// How often a one-line statistics summary is logged.
     public var statisticsInterval: Duration = .seconds(30)
 

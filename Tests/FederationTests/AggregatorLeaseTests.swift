@@ -119,7 +119,7 @@ private let second = LeaseClaim(instance: 2, runID: 8, processID: 200, host: "ho
             try await SocketThread.run {
                 let holder = try brokerTestSocket(context, .dealer)
                 try holder.connect(broker.endpoints.controlOut)
-                #expect(try claimLease(holder, instance: 1) == .granted(timeoutMilliseconds: 10_000))
+                #expect(try claimLease(holder, instance: 1) == .granted(timeoutMilliseconds: 3_600_000))
                 let rival = try brokerTestSocket(context, .dealer, timeout: .milliseconds(500))
                 try rival.connect(broker.endpoints.controlOut)
                 guard case .refused(let named, _, _)? = try claimLease(rival, instance: 2) else {
@@ -155,7 +155,7 @@ private let second = LeaseClaim(instance: 2, runID: 8, processID: 200, host: "ho
                 holder.close(linger: .zero)  // as a killed aggregator's connection closes
                 let successor = try brokerTestSocket(context, .dealer)
                 try successor.connect(broker.endpoints.controlOut)
-                // Far less than the 10 s timeout: the broker must notice the closed connection.
+                // Far less than the hour's timeout: the broker must notice the closed connection.
                 for _ in 0..<20 {
                     let reply = try claimLease(successor, instance: 2)
                     if case .granted? = reply { return reply }
@@ -163,7 +163,7 @@ private let second = LeaseClaim(instance: 2, runID: 8, processID: 200, host: "ho
                 }
                 return nil
             }
-            #expect(reply == .granted(timeoutMilliseconds: 10_000))
+            #expect(reply == .granted(timeoutMilliseconds: 3_600_000))
             #expect(broker.statistics.aggregatorLease?.instance == 2)
         }
     }
@@ -189,8 +189,11 @@ private let second = LeaseClaim(instance: 2, runID: 8, processID: 200, host: "ho
     }
 }
 
+/// A broker whose lease timeout is an hour: whatever these tests see happens at once or not at all.
 private func withLeaseBroker(_ body: (BrokerService, Context) async throws -> Void) async throws {
-    let broker = try BrokerService(configuration: .ephemeralLoopback, logger: quietLogger)
+    var configuration = BrokerConfiguration.ephemeralLoopback
+    configuration.aggregatorLeaseTimeout = .seconds(3600)
+    let broker = try BrokerService(configuration: configuration, logger: quietLogger)
     let run = Task { try await broker.run() }
     do {
         try await body(broker, try Context())

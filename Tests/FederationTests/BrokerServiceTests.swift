@@ -129,7 +129,7 @@ import ZeroMQ
             let (request, reply) = try await SocketThread.run {
                 let aggregator = try brokerTestSocket(context, .dealer)
                 try aggregator.connect(broker.endpoints.controlOut)
-                #expect(try claimLease(aggregator, instance: 1) == .granted(timeoutMilliseconds: 10_000))
+                #expect(try claimLease(aggregator, instance: 1) == .granted(timeoutMilliseconds: 3_000))
                 let trainer = try brokerTestSocket(context, .dealer)
                 try trainer.set(.routingId(bytes("trainer-1")))
                 try trainer.connect(broker.endpoints.controlIn)

@@ -41,9 +41,17 @@ import Testing
         await federation.kill9(.aggregator)
         try federation.start(.aggregator, overrides: ["--checkpoint-dir": second.checkpoints, "--metrics": second.metrics])
         let records = { MetricsWriter.read(path: second.metrics) }
-        try await waitUntil("the new aggregator's version advances with both trainers", timeout: .seconds(180)) {
-            guard let last = records().last else { return false }
-            return last.version >= 4 && last.liveTrainers == 2
+        do {
+            try await waitUntil("the new aggregator's version advances with both trainers", timeout: .seconds(180)) {
+                guard let last = records().last else { return false }
+                return last.version >= 4 && last.liveTrainers == 2
+            }
+        } catch {
+            // What the processes said, for whoever reads the failure.
+            for role in [ProcessFederation.Role.aggregator, .broker, .trainer(0)] {
+                Issue.record("\(role) log tail: \(String((federation.logTexts(role).last ?? "").suffix(3_000)))")
+            }
+            throw error
         }
 
         let log = federation.logTexts(.aggregator).last ?? ""
