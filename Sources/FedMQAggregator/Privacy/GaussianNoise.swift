@@ -25,20 +25,8 @@ struct GaussianNoise {
         var generator = SeededGenerator(seed: seed).derived(version)
         let scale = Float(Double(contributions) / Double(denominator))
         let noiseScale = standardDeviation / Double(denominator)
-        var index = 0
-        while index < mean.count {
-            let (a, b) = Self.standardNormals(&generator)
-            mean[index] = mean[index] * scale + Float(a * noiseScale)
-            if index + 1 < mean.count { mean[index + 1] = mean[index + 1] * scale + Float(b * noiseScale) }
-            index += 2
+        for index in mean.indices {
+            mean[index] = mean[index] * scale + Float(generator.nextStandardNormal() * noiseScale)
         }
-    }
-
-    /// Two independent N(0, 1) draws (Box–Muller on 53-bit uniforms).
-    static func standardNormals(_ generator: inout SeededGenerator) -> (Double, Double) {
-        let u1 = (Double(generator.next() >> 11) + 1) / 9_007_199_254_740_993  // (0, 1]
-        let u2 = Double(generator.next() >> 11) / 9_007_199_254_740_992        // [0, 1)
-        let radius = (-2 * log(u1)).squareRoot()
-        return (radius * cos(2 * Double.pi * u2), radius * sin(2 * Double.pi * u2))
     }
 }

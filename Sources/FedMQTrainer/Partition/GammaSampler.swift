@@ -44,9 +44,5 @@ public enum GammaSampler {
     }
 
     /// A standard normal variate (Box–Muller).
-    static func normal(using g: inout SeededGenerator) -> Double {
-        let u1 = max(g.nextUnitDouble(), Double.leastNormalMagnitude)
-        let u2 = g.nextUnitDouble()
-        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
-    }
+    static func normal(using g: inout SeededGenerator) -> Double { g.nextStandardNormal() }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A deterministic pseudo-random generator (xoshiro256**, seeded through SplitMix64).
 ///
 /// Every random choice in FedMQ takes one of these, so the same seed gives the same run
@@ -43,6 +45,13 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     /// A uniform Double in [0, 1) with 53 random bits.
     public mutating func nextUnitDouble() -> Double {
         Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
+    }
+
+    /// A standard normal variate (Box–Muller, the cosine branch; two uniform draws).
+    public mutating func nextStandardNormal() -> Double {
+        let u1 = max(nextUnitDouble(), Double.leastNormalMagnitude)
+        let u2 = nextUnitDouble()
+        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 
     private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
