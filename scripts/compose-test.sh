@@ -129,7 +129,7 @@ log "monitoring: Prometheus finds every replica by DNS and scrapes it"
 # as containers join: an answer may briefly be missing).
 trainer_addresses() { podman exec "${project}_prometheus_1" getent ahostsv4 trainer 2>/dev/null | awk '{print $1}' | sort -u | wc -l || true; }
 dns_has_all_trainers() { [ "$(trainer_addresses)" -eq 8 ]; }
-wait_for 30 "the compose network's DNS to give 8 addresses for trainer" dns_has_all_trainers
+wait_for 90 "the compose network's DNS to give 8 addresses for trainer" dns_has_all_trainers
 addresses=$(trainer_addresses)
 wait_for 90 "Prometheus to scrape all 8 trainers" prom_at_least 'count(fedmq_trainer_model_version)' 8
 wait_for 60 "broker series in Prometheus" prom_at_least 'count(fedmq_broker_messages_total{channel="updates"})' 1
